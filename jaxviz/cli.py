@@ -1,0 +1,182 @@
+"""The command line: ``jaxviz [FILE]`` opens the app; subcommands work headless.
+
+    jaxviz [FILE] [-f NAME] [-a ARGS] [-p PIPELINE] [--screenshot OUT.png]
+    jaxviz trace   FILE -f NAME -a ARGS -p PIPELINE [--json]
+    jaxviz export  FILE -f NAME -a ARGS -p PIPELINE -o OUT [--stage K|all] [--format ...]
+    jaxviz diff    FILE -f NAME -a ARGS -p PIPELINE [--from I --to J] [--json | --html OUT]
+    jaxviz devices [--host-devices N] [--json]
+    jaxviz pmap    FILE -f NAME -a ARGS [--host-devices N] [--axis-name NAME] [--json]
+    jaxviz bench   FILE -f NAME -a ARGS [--json]
+
+Every subcommand goes through the same worker and the same core as the app. Exit codes: 0 on
+success, 2 for an error in the user's input or code (message on stderr), 3 for a timeout or a
+crashed worker. This module never imports jax: the worker does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from jaxviz.core.errors import ErrorInfo, exit_code
+from jaxviz.worker import protocol as p
+from jaxviz.worker.client import DEFAULT_TIMEOUT, WorkerClient, WorkerError
+
+SUBCOMMANDS = ("trace", "export", "diff", "devices", "pmap", "bench")
+
+
+class CliError(Exception):
+    """Ends a command with an ErrorInfo printed on stderr and its exit code."""
+
+    def __init__(self, info: ErrorInfo):
+        super().__init__(info.summary())
+        self.info = info
+
+
+def _add_source_args(parser: argparse.ArgumentParser, pipeline: bool = True) -> None:
+    parser.add_argument("file", help="a Python file defining the function")
+    parser.add_argument("-f", "--function", help="the function to trace (default: the first "
+                                                 "one defined in FILE)")
+    parser.add_argument("-a", "--args", default="", help="the call's arguments, e.g. "
+                        "'2.0' or 'params, f32[8,784]'")
+    if pipeline:
+        parser.add_argument("-p", "--pipeline", default="", help="transforms applied left to "
+                            "right, e.g. 'grad | vmap(in_axes=(0, None)) | jit'")
+    _add_worker_args(parser)
+
+
+def _add_worker_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help=f"seconds per request before the worker is stopped "
+                             f"(default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--host-devices", type=int, default=None, metavar="N",
+                        help="simulate N CPU devices (XLA_FLAGS) in the worker")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The subcommand parser (``jaxviz trace ...`` and the others)."""
+    parser = argparse.ArgumentParser(prog="jaxviz", description="See what grad, vmap, jit and "
+                                     "pmap do to JAX code.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    trace = sub.add_parser("trace", help="print each stage's jaxpr")
+    _add_source_args(trace)
+    trace.add_argument("--json", action="store_true", help="stages with their graph IR as JSON")
+    from jaxviz.cli_commands import add_more_commands
+    add_more_commands(sub, _add_source_args, _add_worker_args)
+    return parser
+
+
+def build_app_parser() -> argparse.ArgumentParser:
+    """The parser for ``jaxviz [FILE] ...``, which opens the window."""
+    parser = argparse.ArgumentParser(
+        prog="jaxviz", epilog=f"subcommands: {', '.join(SUBCOMMANDS)} (jaxviz SUBCOMMAND -h)",
+        description="Open the jaxviz window (on a built-in example when no FILE is given).")
+    parser.add_argument("file", nargs="?", help="a Python file to open")
+    parser.add_argument("-f", "--function", help="the function to trace")
+    parser.add_argument("-a", "--args", help="the call's arguments")
+    parser.add_argument("-p", "--pipeline", help="transforms, e.g. 'grad | vmap | jit'")
+    parser.add_argument("--screenshot", metavar="OUT.png", help="open, trace, draw, save a PNG "
+                        "of the window, and exit")
+    parser.add_argument("--host-devices", type=int, default=None, metavar="N")
+    parser.add_argument("--no-restore", action="store_true",
+                        help="start without restoring the last session")
+    return parser
+
+
+def read_source(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(ErrorInfo(kind="input", message=f"cannot read {path}: "
+                                 f"{exc.strerror or exc}")) from None
+
+
+def default_function(source: str, given: str | None) -> str:
+    """The function asked for, or the first one the file defines."""
+    if given:
+        return given
+    from jaxviz.core.source import top_level_functions
+
+    names = top_level_functions(source)
+    if not names:
+        raise CliError(ErrorInfo(kind="function", message="the file defines no function; "
+                                                          "name one with -f"))
+    return names[0]
+
+
+def make_client(args: argparse.Namespace) -> WorkerClient:
+    return WorkerClient(host_devices=args.host_devices, timeout=args.timeout)
+
+
+def call_worker(args: argparse.Namespace, request) -> object:
+    """Send one request; worker failures and user errors become CliError."""
+    client = make_client(args)
+    try:
+        response = client.call(request)
+    except WorkerError as exc:
+        raise CliError(exc.info) from None
+    finally:
+        client.close()
+    if getattr(response, "stdout", ""):
+        print(response.stdout, file=sys.stderr, end="" if response.stdout.endswith("\n")
+              else "\n")
+    if isinstance(response, p.Failure):
+        raise CliError(ErrorInfo.from_dict(response.error))
+    return response
+
+
+def trace_request(args: argparse.Namespace, layout: dict | None = None) -> p.TraceRequest:
+    source = read_source(args.file)
+    return p.TraceRequest(source=source, function=default_function(source, args.function),
+                          args=args.args, pipeline=getattr(args, "pipeline", ""),
+                          filename=str(Path(args.file).resolve()), layout=layout)
+
+
+def partial_error(result: p.TraceResult) -> None:
+    """Stages before a failing one are still printed; then the error ends the command."""
+    if result.error:
+        raise CliError(ErrorInfo.from_dict(result.error))
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    result = call_worker(args, trace_request(args))
+    if args.json:
+        keys = ("title", "jaxpr", "equations", "graph")
+        stages = [{k: s[k] for k in keys} for s in result.stages]
+        print(json.dumps({"stages": stages}, indent=1))
+    else:
+        for stage in result.stages:
+            print(f"== {stage['title']}  ({stage['equations']} equations)")
+            print(stage["jaxpr"])
+            print()
+    partial_error(result)
+    return 0
+
+
+def run_subcommand(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    from jaxviz.cli_commands import COMMANDS
+    handler = {"trace": cmd_trace, **COMMANDS}[args.command]
+    try:
+        return handler(args)
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
+    except CliError as exc:
+        print(f"jaxviz {args.command}: error: {exc.info.summary()}", file=sys.stderr)
+        return exit_code(exc.info)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in SUBCOMMANDS:
+        return run_subcommand(argv)
+    args = build_app_parser().parse_args(argv)
+    import importlib.util
+    if importlib.util.find_spec("jaxviz.ui.app") is None:  # the app is not built yet
+        build_app_parser().print_help()
+        return 0
+    from jaxviz.ui.app import run_app  # Qt is imported only when the window is wanted
+
+    return run_app(args)

@@ -1,0 +1,152 @@
+"""The graph IR: plain, JSON-serialisable, versioned data describing one stage's jaxpr.
+
+The worker builds it from a jaxpr (``jaxviz.trace.jaxpr_ir``); everything downstream (graph
+model, layout, diff, export, the app) reads only this. Nested jaxprs are child ``Graph``s of the
+equation that holds them, with ``input_ports``/``output_ports`` saying which operand or result of
+the parent equation each child input or output stands for.
+
+Node ids are paths: ``e3`` is top-level equation 3, ``e3/g1/e0`` is equation 0 of the second
+nested jaxpr of equation 3; ``in0``, ``c0`` and ``out0`` are inputs, constants and outputs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+IR_VERSION = 1
+
+EQN, INPUT, CONST, OUTPUT = "eqn", "input", "const", "output"
+
+
+@dataclass
+class Port:
+    """A variable a node defines: its jaxpr name and its type."""
+
+    name: str  # the name JAX prints for it ("_" when the result is dropped)
+    type: str  # short type text as JAX prints it, e.g. "f32[8,3]"
+    shape: list[Any] = field(default_factory=list)  # ints, or text for symbolic dimensions
+    dtype: str = ""  # e.g. "float32", "key<fry>"
+
+
+@dataclass
+class LiteralOperand:
+    """A constant written inline as an operand (``mul 2.0:f32[] a``): shown inside its consumer."""
+
+    position: int  # operand index in the equation
+    text: str  # e.g. "2.0:f32[]"
+
+
+@dataclass
+class Node:
+    """An equation, an input, a constant or an output of a (possibly nested) jaxpr."""
+
+    id: str
+    kind: str  # EQN, INPUT, CONST or OUTPUT
+    label: str  # primitive name for equations; variable name for the others
+    primitive: str = ""
+    params: dict[str, str] = field(default_factory=dict)  # each param's full text
+    params_short: str = ""  # the params that matter, for a label: "y=3"
+    params_full: str = ""  # all params as one text, for details and tooltips
+    outputs: list[Port] = field(default_factory=list)
+    literals: list[LiteralOperand] = field(default_factory=list)
+    line: int | None = None  # 1-based line in the user's source
+    column: int | None = None  # 0-based column in the user's source
+    name_stack: str = ""  # e.g. "transpose(jvp(layer1))"
+    user_frames: list[str] = field(default_factory=list)  # user functions, outermost first
+    text: str = ""  # the equation as one line of jaxpr text
+    text_line: int | None = None  # 0-based line of the stage's jaxpr text where it is printed
+    subgraphs: list[Graph] = field(default_factory=list)
+
+
+@dataclass
+class Edge:
+    """A variable flowing from the node that defines it to one operand of a node that uses it."""
+
+    src: str
+    dst: str
+    var: str
+    src_port: int  # index among the producer's outputs
+    dst_port: int  # operand position in the consumer
+    type: str = ""
+    shape: list[Any] = field(default_factory=list)
+    dtype: str = ""
+
+
+@dataclass
+class Graph:
+    """One jaxpr: the top-level one of a stage, or a nested one inside an equation."""
+
+    id: str = ""  # "" for a stage's top-level jaxpr, else "<parent node id>/g<k>"
+    kind: str = "jaxpr"  # for nested graphs the parent's primitive, e.g. "cond", "jit"
+    name: str = ""  # e.g. "branches[1]", "body_jaxpr", or jit's function name
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    input_ports: list[int | None] = field(default_factory=list)  # parent operand per input
+    output_ports: list[int | None] = field(default_factory=list)  # parent result per output
+
+    def equation_count(self) -> int:
+        """Equations here and in every nested jaxpr."""
+        return sum(1 + sum(g.equation_count() for g in n.subgraphs)
+                   for n in self.nodes if n.kind == EQN)
+
+    def walk_nodes(self):
+        """Every node, depth first, nested graphs included."""
+        for node in self.nodes:
+            yield node
+            for sub in node.subgraphs:
+                yield from sub.walk_nodes()
+
+    def walk_graphs(self):
+        """This graph and every nested one, depth first."""
+        yield self
+        for node in self.nodes:
+            for sub in node.subgraphs:
+                yield from sub.walk_graphs()
+
+
+@dataclass
+class Stage:
+    """One stage of a pipeline: ``f``, ``grad(f)``, ``vmap(grad(f))``, ..."""
+
+    index: int
+    title: str
+    jaxpr: str  # identical to str(jax.make_jaxpr(stage_fn)(*stage_args))
+    equations: int  # including those in nested jaxprs
+    graph: Graph
+    transform: str = ""  # the transform that made this stage from the previous one ("" for f)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds, by step
+
+
+def to_dict(obj: Any) -> dict:
+    """Plain dict of an IR object, tagged with the IR version when it is a Stage."""
+    data = dataclasses.asdict(obj)
+    if isinstance(obj, Stage):
+        data["ir_version"] = IR_VERSION
+    return data
+
+
+def graph_from_dict(data: dict) -> Graph:
+    """Rebuild a Graph from ``to_dict`` output."""
+    nodes = [_node_from_dict(n) for n in data.get("nodes", [])]
+    edges = [Edge(**e) for e in data.get("edges", [])]
+    fields = {k: v for k, v in data.items() if k not in ("nodes", "edges")}
+    return Graph(nodes=nodes, edges=edges, **fields)
+
+
+def _node_from_dict(data: dict) -> Node:
+    data = dict(data)
+    data["outputs"] = [Port(**p) for p in data.get("outputs", [])]
+    data["literals"] = [LiteralOperand(**lit) for lit in data.get("literals", [])]
+    data["subgraphs"] = [graph_from_dict(g) for g in data.get("subgraphs", [])]
+    return Node(**data)
+
+
+def stage_from_dict(data: dict) -> Stage:
+    """Rebuild a Stage; refuses data written by a newer IR version."""
+    version = data.get("ir_version", IR_VERSION)
+    if version > IR_VERSION:
+        raise ValueError(f"graph IR version {version} is newer than this jaxviz ({IR_VERSION})")
+    fields = {k: v for k, v in data.items() if k not in ("graph", "ir_version")}
+    return Stage(graph=graph_from_dict(data["graph"]), **fields)

@@ -1,0 +1,252 @@
+"""jaxpr → graph IR. The only module that touches jaxpr internals.
+
+It reads equations, variables and literals through ``jax.extend.core`` and finds nested jaxprs
+generically with ``jaxprs_in_params``. Two things have no public API and are reached into
+``jax._src`` here, each with a fallback: the names JAX's printer gives variables (so the graph
+uses the same names as the jaxpr text), and one equation's printed line.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from jax.extend import core as jcore
+
+from jaxviz.core.ir import CONST, EQN, INPUT, OUTPUT, Edge, Graph, LiteralOperand, Node, Port, Stage
+from jaxviz.core.labels import full_params, short_params
+
+MAX_PARAM_TEXT = 400  # characters kept of one param's text
+MAX_EQN_TEXT = 240  # characters kept of one equation's printed line
+
+# For a few primitives a nested jaxpr takes a non-contiguous slice of the operands. Everything
+# else is wired generically: all operands when the counts match, else the last ones.
+_INPUT_SLICES: dict[tuple[str, str], Callable[[dict, int], list[int]]] = {
+    ("while", "cond_jaxpr"): lambda p, m: (
+        list(range(p["cond_nconsts"]))
+        + list(range(p["cond_nconsts"] + p["body_nconsts"], m))),
+}
+
+_printer_lock = threading.Lock()
+
+
+def jaxpr_text_and_names(closed) -> tuple[str, dict, Any]:
+    """The jaxpr's text as ``str()`` gives it, the printer's variable names, and its context."""
+    try:
+        from jax._src import core as _core
+    except ImportError:  # pragma: no cover - JAX moved its internals
+        return str(closed), {}, None
+    contexts = []
+    original = _core.JaxprPpContext.__init__
+
+    def capture(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        contexts.append(self)
+
+    with _printer_lock:
+        _core.JaxprPpContext.__init__ = capture
+        try:
+            text = str(closed)
+        finally:
+            _core.JaxprPpContext.__init__ = original
+    if not contexts:
+        return text, {}, None
+    return text, dict(contexts[0].var_names), contexts[0]
+
+
+class _Builder:
+    """Walks one closed jaxpr, giving each node its names, source location and text line."""
+
+    def __init__(self, closed, user_file: str):
+        self.text, self.names, self.context = jaxpr_text_and_names(closed)
+        self.user_file = user_file
+        self.line_of_var = _first_var_lines(self.text)
+        self.flat_lines = [" ".join(line.split()) for line in self.text.splitlines()]
+        self.last_line = -1  # text line of the equation placed last, for the fallback search
+        self._fallback = 0
+
+    def name(self, var) -> str:
+        if isinstance(var, jcore.DropVar):
+            return "_"
+        if var not in self.names:  # printer unavailable: our own names, stable per run
+            self.names[var] = f"v{self._fallback}"
+            self._fallback += 1
+        return self.names[var]
+
+    def port(self, var) -> Port:
+        aval = var.aval
+        shape = [d if isinstance(d, int) else str(d) for d in getattr(aval, "shape", ())]
+        return Port(self.name(var), _type_text(aval), shape, str(getattr(aval, "dtype", "")))
+
+    def graph(self, jaxpr, gid: str, kind: str, name: str) -> Graph:
+        graph = Graph(id=gid, kind=kind, name=name)
+        prefix = f"{gid}/" if gid else ""
+        producers: dict[Any, tuple[str, int]] = {}
+        for i, var in enumerate(jaxpr.constvars):
+            self._source_node(graph, f"{prefix}c{i}", CONST, var, producers)
+        for i, var in enumerate(jaxpr.invars):
+            self._source_node(graph, f"{prefix}in{i}", INPUT, var, producers)
+        for k, eqn in enumerate(jaxpr.eqns):
+            self._eqn_node(graph, f"{prefix}e{k}", eqn, producers)
+        for i, atom in enumerate(jaxpr.outvars):
+            self._output_node(graph, f"{prefix}out{i}", atom, producers)
+        return graph
+
+    def _source_node(self, graph, node_id, kind, var, producers) -> None:
+        port = self.port(var)
+        graph.nodes.append(Node(id=node_id, kind=kind, label=port.name, outputs=[port]))
+        producers[var] = (node_id, 0)
+
+    def _eqn_node(self, graph: Graph, node_id: str, eqn, producers) -> None:
+        prim = eqn.primitive.name
+        params = {k: _param_text(v) for k, v in eqn.params.items()}
+        node = Node(id=node_id, kind=EQN, label=prim, primitive=prim, params=params,
+                    params_short=short_params(prim, params), params_full=full_params(params),
+                    outputs=[self.port(v) for v in eqn.outvars],
+                    name_stack=str(eqn.source_info.name_stack))
+        node.line, node.column, node.user_frames = self._location(eqn)
+        node.text = self._eqn_text(eqn)
+        node.text_line = self._text_line(node)
+        self._wire_operands(graph, node, eqn, producers)
+        node.subgraphs = self._subgraphs(node_id, eqn)
+        graph.nodes.append(node)
+        for i, var in enumerate(eqn.outvars):
+            producers[var] = (node_id, i)
+
+    def _wire_operands(self, graph, node, eqn, producers) -> None:
+        for pos, atom in enumerate(eqn.invars):
+            if isinstance(atom, jcore.Literal):
+                node.literals.append(LiteralOperand(pos, _literal_text(atom)))
+            elif atom in producers:
+                graph.edges.append(self._edge(producers[atom], node.id, pos, atom))
+
+    def _edge(self, producer, dst, pos, var) -> Edge:
+        port = self.port(var)
+        return Edge(producer[0], dst, port.name, producer[1], pos, port.type, port.shape,
+                    port.dtype)
+
+    def _output_node(self, graph, node_id, atom, producers) -> None:
+        if isinstance(atom, jcore.Literal):
+            graph.nodes.append(Node(id=node_id, kind=OUTPUT, label=_literal_text(atom)))
+            return
+        port = self.port(atom)
+        graph.nodes.append(Node(id=node_id, kind=OUTPUT, label=port.name, outputs=[port]))
+        if atom in producers:
+            graph.edges.append(self._edge(producers[atom], node_id, 0, atom))
+
+    def _subgraphs(self, node_id: str, eqn) -> list[Graph]:
+        subs = []
+        for pname, value in eqn.params.items():
+            found = list(jcore.jaxprs_in_params({pname: value}))
+            for j, sub in enumerate(found):
+                label = f"{pname}[{j}]" if len(found) > 1 else pname
+                if eqn.primitive.name in ("jit", "pjit") and "name" in eqn.params:
+                    label = str(eqn.params["name"])
+                graph = self.graph(sub, f"{node_id}/g{len(subs)}", eqn.primitive.name, label)
+                graph.input_ports = _input_ports(eqn, pname, len(sub.invars))
+                graph.output_ports = _output_ports(len(eqn.outvars), len(sub.outvars))
+                subs.append(graph)
+        return subs
+
+    def _location(self, eqn) -> tuple[int | None, int | None, list[str]]:
+        """Line and column of the innermost user frame, and the user's functions around it."""
+        tb = eqn.source_info.traceback
+        if tb is None:
+            return None, None, []
+        try:
+            codes, lastis = tb.raw_frames()
+            frames = [(c, i) for c, i in zip(codes, lastis) if c.co_filename == self.user_file]
+            if not frames:
+                return None, None, []
+            line, col, _, _ = type(tb).code_addr2location(*frames[0])
+            names = [c.co_name for c, _ in reversed(frames) if c.co_name != "<module>"]
+            return line, col, names
+        except (AttributeError, TypeError):  # older jaxlib: whole-line locations only
+            user = [f for f in tb.frames if f.file_name == self.user_file]
+            if not user:
+                return None, None, []
+            return user[0].line_num, None, [f.function_name for f in reversed(user)]
+
+    def _eqn_text(self, eqn) -> str:
+        try:
+            from jax._src import core as _core
+            doc = _core.pp_eqn(eqn, self.context, _core.JaxprPpSettings())
+            text = " ".join(doc.format().split())
+        except Exception:  # printer internals moved: a plain rendering of our own
+            outs = " ".join(f"{self.name(v)}:{_type_text(v.aval)}" for v in eqn.outvars)
+            text = f"{outs} = {eqn.primitive.name} ..."
+        return text if len(text) <= MAX_EQN_TEXT else text[: MAX_EQN_TEXT - 1] + "…"
+
+    def _text_line(self, node: Node) -> int | None:
+        for port in node.outputs:
+            if port.name != "_" and port.name in self.line_of_var:
+                self.last_line = self.line_of_var[port.name]
+                return self.last_line
+        # Every result dropped ("_"): the next line after the previous equation that reads the same.
+        for index in range(self.last_line + 1, len(self.flat_lines)):
+            if self.flat_lines[index] == node.text:
+                self.last_line = index
+                return index
+        return None
+
+
+_LHS = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*):\S")
+
+
+def _first_var_lines(text: str) -> dict[str, int]:
+    """Line index of each equation, keyed by the first variable it defines."""
+    lines: dict[str, int] = {}
+    for index, line in enumerate(text.splitlines()):
+        match = _LHS.match(line)
+        if match and " = " in line and match.group(1) not in lines:
+            lines[match.group(1)] = index
+    return lines
+
+
+def _input_ports(eqn, pname: str, n_inputs: int) -> list[int | None]:
+    m = len(eqn.invars)
+    rule = _INPUT_SLICES.get((eqn.primitive.name, pname))
+    if rule is not None:
+        try:
+            ports = rule(eqn.params, m)
+            if len(ports) == n_inputs:
+                return list(ports)
+        except (KeyError, TypeError):
+            pass
+    if n_inputs <= m:
+        return list(range(m - n_inputs, m))
+    return [None] * n_inputs
+
+
+def _output_ports(n_parent: int, n_child: int) -> list[int | None]:
+    return list(range(n_child)) if n_parent == n_child else [None] * n_child
+
+
+def _type_text(aval) -> str:
+    try:
+        return aval.str_short(short_dtypes=True)
+    except (AttributeError, TypeError):
+        return str(aval)
+
+
+def _literal_text(atom) -> str:
+    return f"{atom.val}:{_type_text(atom.aval)}"
+
+
+def _param_text(value: Any) -> str:
+    subs = list(jcore.jaxprs_in_params({"p": value}))
+    if subs:
+        return "{jaxpr}" if len(subs) == 1 else f"({len(subs)} jaxprs)"
+    text = str(value)
+    return text if len(text) <= MAX_PARAM_TEXT else text[: MAX_PARAM_TEXT - 1] + "…"
+
+
+def stage_from_closed_jaxpr(closed, index: int, title: str, user_file: str,
+                            transform: str = "") -> Stage:
+    """The Stage (text, equation count, graph IR) of one traced jaxpr."""
+    builder = _Builder(closed, user_file)
+    graph = builder.graph(closed.jaxpr, "", "jaxpr", title)
+    return Stage(index=index, title=title, jaxpr=builder.text,
+                 equations=graph.equation_count(), graph=graph, transform=transform)

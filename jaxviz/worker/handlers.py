@@ -1,0 +1,63 @@
+"""Request handlers, one per request type; they run inside the worker process.
+
+Handlers that need jax import ``jaxviz.trace`` when first called, so a worker that only lays
+out graphs never pays for importing JAX.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from jaxviz.core.ir import to_dict
+from jaxviz.worker import protocol as p
+
+Progress = Callable[[str, float], None]
+
+
+def handle_trace(request: p.TraceRequest, progress: Progress) -> p.TraceResult | p.Failure:
+    from jaxviz.trace.session import trace_source
+
+    stages, error = trace_source(request.source, request.filename, request.function,
+                                 request.args, request.pipeline, progress)
+    if error and not stages:
+        return p.Failure(error.to_dict())
+    layouts = _layouts(stages, request.layout, progress) if request.layout is not None else []
+    return p.TraceResult(stages=[to_dict(s) for s in stages], layouts=layouts,
+                         error=error.to_dict() if error else None)
+
+
+def _layouts(stages, options: dict, progress: Progress) -> list[dict]:
+    from jaxviz.core.layout import LayoutOptions, layout_model
+    from jaxviz.core.model import GraphModel
+
+    layouts = []
+    for stage in stages:
+        progress(f"laying out {stage.title}", stage.index / max(len(stages), 1))
+        start = time.perf_counter()
+        model = GraphModel(stage.graph)
+        layouts.append(layout_model(model, LayoutOptions.from_dict(options)).to_dict())
+        stage.timings["layout"] = time.perf_counter() - start
+    return layouts
+
+
+def handle_layout(request: p.LayoutRequest, progress: Progress) -> p.LayoutResult:
+    from jaxviz.core.layout import LayoutOptions, layout_model
+    from jaxviz.core.model import GraphModel
+
+    model = GraphModel.from_state(request.model)
+    return p.LayoutResult(layout_model(model, LayoutOptions.from_dict(request.options)).to_dict())
+
+
+def handle_devices(request: p.DevicesRequest, progress: Progress) -> p.DevicesResult:
+    from jaxviz.trace.devices import list_devices
+
+    devices, backend = list_devices()
+    return p.DevicesResult(devices=devices, default_backend=backend)
+
+
+HANDLERS: dict[type, Callable] = {
+    p.TraceRequest: handle_trace,
+    p.LayoutRequest: handle_layout,
+    p.DevicesRequest: handle_devices,
+}

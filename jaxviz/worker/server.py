@@ -1,0 +1,103 @@
+"""The worker's main loop: read a request, run its handler, answer; user prints captured apart.
+
+Started by ``WorkerClient`` as ``python -m jaxviz.worker.server``. At start it takes the
+protocol channel for itself: the original stdin and stdout descriptors are duplicated for the
+protocol, and fds 0 and 1 are pointed at /dev/null and stderr, so neither ``print`` nor C code
+writing to fd 1 can corrupt a message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+from typing import Any, BinaryIO
+
+from jaxviz.core.errors import ErrorInfo
+from jaxviz.worker import protocol as p
+
+MAX_CAPTURED = 64 * 1024  # characters of user output kept per request
+
+
+class BoundedWriter(io.TextIOBase):
+    """A text sink that keeps the first ``limit`` characters and counts the rest."""
+
+    def __init__(self, limit: int = MAX_CAPTURED):
+        self.limit, self.parts, self.kept, self.dropped = limit, [], 0, 0
+
+    def write(self, text: str) -> int:
+        room = self.limit - self.kept
+        self.parts.append(text[:room])
+        self.kept += min(len(text), max(room, 0))
+        self.dropped += max(len(text) - max(room, 0), 0)
+        return len(text)
+
+    def text(self) -> str:
+        body = "".join(self.parts)
+        if self.dropped:
+            body += f"\n… {self.dropped} more characters of output were dropped"
+        return body
+
+
+def claim_channel() -> tuple[BinaryIO, BinaryIO]:
+    """Private duplicates of stdin/stdout for the protocol; fds 0 and 1 no longer reach it."""
+    proto_in = os.fdopen(os.dup(0), "rb")
+    proto_out = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
+    sys.stdout = sys.stderr
+    return proto_in, proto_out
+
+
+def serve(proto_in: BinaryIO, proto_out: BinaryIO, preload_jax: bool) -> None:
+    """Answer requests until stdin closes or a ShutdownRequest arrives."""
+    def send(message: Any, request_id: int = 0) -> None:
+        proto_out.write(p.encode(message, request_id))
+        proto_out.flush()
+
+    send(p.Ready(pid=os.getpid(), jax_version=_preload() if preload_jax else ""))
+    from jaxviz.worker.handlers import HANDLERS
+    for line in proto_in:
+        request, request_id = p.decode(line)
+        if isinstance(request, p.ShutdownRequest):
+            return
+        def progress(message: str, fraction: float, _id: int = request_id) -> None:
+            send(p.Progress(message, fraction), _id)
+        send(run_handler(HANDLERS[type(request)], request, progress), request_id)
+
+
+def run_handler(handler, request: Any, progress) -> Any:
+    """Run one handler with the user's output captured; never let an exception escape."""
+    out = BoundedWriter()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            response = handler(request, progress)
+        except SystemExit as exc:
+            response = p.Failure(ErrorInfo(kind="exit", message=f"The code called "
+                                           f"sys.exit({exc.code!r}).").to_dict())
+        except Exception as exc:  # a bug of ours: say so plainly, keep serving
+            response = p.Failure(ErrorInfo(kind="input", message=f"Internal error in jaxviz: "
+                                           f"{type(exc).__name__}: {exc}").to_dict())
+    if hasattr(response, "stdout"):
+        response.stdout = out.text()
+    return response
+
+
+def _preload() -> str:
+    import jax
+
+    import jaxviz.trace.session  # noqa: F401 - warm the imports the first trace needs
+    return jax.__version__
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    proto_in, proto_out = claim_channel()
+    serve(proto_in, proto_out, preload_jax="--preload-jax" in argv)
+
+
+if __name__ == "__main__":
+    main()

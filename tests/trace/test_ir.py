@@ -1,0 +1,73 @@
+"""The graph IR: nodes and edges match the jaxpr, nested jaxprs are child graphs, JSON-safe."""
+
+import json
+
+import pytest
+
+from jaxviz.core.ir import EQN, stage_from_dict, to_dict
+from tests.data import samples as s
+from tests.trace.helpers import trace
+
+
+def test_polynomial_grad_ir():
+    stages, _ = trace(s.POLYNOMIAL)
+    g = stages[1].graph
+    eqns = [n for n in g.nodes if n.kind == EQN]
+    assert len(eqns) == 18
+    first = eqns[0]
+    assert (first.primitive, first.params_short, first.line) == ("integer_pow", "y=3", 3)
+    assert first.name_stack == "jvp()"
+    assert eqns[-1].name_stack == "transpose(jvp())"
+    mul = eqns[2]
+    assert [lit.text for lit in mul.literals] == ["3.0:f32[]"]
+    # every equation sits on its own line of the text
+    lines = stages[1].jaxpr.splitlines()
+    for n in eqns:
+        assert lines[n.text_line].strip() == n.text
+
+
+def test_edges_carry_operand_positions_and_types():
+    stages, _ = trace(s.MATMUL, pipeline="")
+    g = stages[0].graph
+    dot = [n for n in g.nodes if n.kind == EQN][0]
+    assert dot.params_short == "((1),(0))"
+    into = sorted((e.dst_port, e.src, e.type) for e in g.edges if e.dst == dot.id)
+    assert into == [(0, "in0", "f32[10,50]"), (1, "in1", "f32[50,10]")]
+
+
+@pytest.mark.parametrize("sample", s.NESTED, ids=lambda x: x.name)
+def test_nested_jaxprs_are_child_graphs(sample):
+    stages, error = trace(sample)
+    assert error is None
+    for stage in stages[:1] if sample.pipeline == "vmap" else stages:  # vmap turns cond into select
+        nested = [n for n in stage.graph.walk_nodes() if n.subgraphs]
+        assert nested, f"{stage.title} has no nested jaxpr"
+        total = sum(1 for n in stage.graph.walk_nodes() if n.kind == EQN)
+        assert total == stage.equations
+        for node in nested:
+            for sub in node.subgraphs:
+                assert sub.id.startswith(node.id + "/g")
+                assert all(n.id.startswith(sub.id + "/") for n in sub.nodes)
+
+
+def test_cond_branches_wired_to_operands():
+    stages, _ = trace(s.COND, pipeline="")
+    cond = [n for n in stages[0].graph.walk_nodes() if n.primitive == "cond"][0]
+    assert len(cond.subgraphs) == 2
+    assert [g.name for g in cond.subgraphs] == ["branches[0]", "branches[1]"]
+    assert all(g.input_ports == [1] and g.output_ports == [0] for g in cond.subgraphs)
+
+
+def test_while_cond_takes_its_own_operands():
+    stages, _ = trace(s.WHILE)
+    loop = [n for n in stages[0].graph.nodes if n.primitive == "while"][0]
+    ports = {g.name: g.input_ports for g in loop.subgraphs}
+    assert ports == {"cond_jaxpr": [0], "body_jaxpr": [0]}
+
+
+def test_ir_round_trips_through_json():
+    stages, _ = trace(s.SCAN)
+    data = json.loads(json.dumps(to_dict(stages[1])))
+    assert data["ir_version"] == 1
+    back = stage_from_dict(data)
+    assert back == stages[1]

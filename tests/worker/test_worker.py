@@ -1,0 +1,102 @@
+"""The worker process: answers, timeouts, crashes, captured prints, host devices."""
+
+import time
+
+import pytest
+
+from jaxviz.worker import protocol as p
+from jaxviz.worker.client import WorkerCancelled, WorkerClient, WorkerCrashed, WorkerTimeout
+from tests.data import samples as s
+
+
+def request(source, function="f", args="1.0", pipeline=""):
+    return p.TraceRequest(source=source, function=function, args=args, pipeline=pipeline)
+
+
+@pytest.fixture(scope="module")
+def client():
+    c = WorkerClient(timeout=20)
+    c.start()
+    yield c
+    c.close()
+
+
+def test_trace_round_trip(client):
+    result = client.call(request(s.POLYNOMIAL.source, args="2.0", pipeline="grad"))
+    assert isinstance(result, p.TraceResult)
+    assert [st["equations"] for st in result.stages] == [8, 18]
+
+
+def test_prints_are_captured_apart_and_bounded(client):
+    source = ("print('hello from the module')\n"
+              "import os\nos.write(1, b'raw fd write\\n')\n"
+              "def f(x):\n    print('x' * 1_000_000)\n    return x\n")
+    result = client.call(request(source))
+    assert isinstance(result, p.TraceResult)
+    assert result.stdout.startswith("hello from the module")
+    assert len(result.stdout) < 70_000 and "characters of output were dropped" in result.stdout
+    # the raw fd write went to the worker's stderr, not into the protocol
+    again = client.call(request(s.POLYNOMIAL.source, args="2.0"))
+    assert isinstance(again, p.TraceResult)
+
+
+def test_user_error_comes_back_as_failure(client):
+    result = client.call(request("def f(x):\n    return x +\n"))
+    assert isinstance(result, p.Failure)
+    assert result.error["kind"] == "syntax" and result.error["line"] == 2
+
+
+def test_sys_exit_is_a_user_error_and_worker_survives(client):
+    pid = client.pid
+    result = client.call(request("import sys\nsys.exit(4)\n"))
+    assert isinstance(result, p.Failure) and result.error["kind"] == "exit"
+    assert client.pid == pid
+
+
+def test_infinite_loop_times_out_and_worker_restarts(client):
+    start = time.monotonic()
+    with pytest.raises(WorkerTimeout) as info:
+        client.call(request("def f(x):\n    while True:\n        pass\n"), timeout=1.5)
+    assert time.monotonic() - start < 10
+    assert info.value.info.kind == "timeout"
+    result = client.call(request(s.POLYNOMIAL.source, args="2.0"))
+    assert isinstance(result, p.TraceResult)
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("import os\nos._exit(7)\n", "exited with code 7"),
+    ("import ctypes\nctypes.string_at(0)\n", "SIGSEGV"),
+], ids=["os._exit", "segfault"])
+def test_crash_is_reported_and_replaced(client, source, expected):
+    with pytest.raises(WorkerCrashed) as info:
+        client.call(request(source))
+    assert expected in info.value.info.message
+    result = client.call(request(s.POLYNOMIAL.source, args="2.0"))
+    assert isinstance(result, p.TraceResult)
+
+
+def test_cancel_from_another_thread(client):
+    import threading
+    client.call(request(s.POLYNOMIAL.source, args="2.0"))  # ready
+    threading.Timer(0.5, client.cancel).start()
+    with pytest.raises(WorkerCancelled):
+        client.call(request("def f(x):\n    while True:\n        pass\n"), timeout=20)
+    assert isinstance(client.call(request(s.POLYNOMIAL.source, args="2.0")), p.TraceResult)
+
+
+def test_host_devices_is_a_setting_applied_by_restart():
+    c = WorkerClient(host_devices=2)
+    try:
+        assert len(c.call(p.DevicesRequest()).devices) == 2
+        c.restart(host_devices=3)
+        assert len(c.call(p.DevicesRequest()).devices) == 3
+    finally:
+        c.close()
+
+
+def test_start_does_not_block():
+    c = WorkerClient()
+    start = time.monotonic()
+    c.start()
+    assert time.monotonic() - start < 0.5
+    c.close()
