@@ -45,12 +45,14 @@ class Node:
     id: str
     kind: str  # EQN, INPUT, CONST or OUTPUT
     label: str  # primitive name for equations; variable name for the others
+    display_name: str = ""  # for a stage's inputs and outputs: the Python argument or result path
     primitive: str = ""
     params: dict[str, str] = field(default_factory=dict)  # each param's full text
     params_short: str = ""  # the params that matter, for a label: "y=3"
     params_full: str = ""  # all params as one text, for details and tooltips
     outputs: list[Port] = field(default_factory=list)
     literals: list[LiteralOperand] = field(default_factory=list)
+    arity: int = 0  # number of operands, literal ones included
     line: int | None = None  # 1-based line in the user's source
     column: int | None = None  # 0-based column in the user's source
     name_stack: str = ""  # e.g. "transpose(jvp(layer1))"

@@ -104,7 +104,7 @@ class _Builder:
         params = {k: _param_text(v) for k, v in eqn.params.items()}
         node = Node(id=node_id, kind=EQN, label=prim, primitive=prim, params=params,
                     params_short=short_params(prim, params), params_full=full_params(params),
-                    outputs=[self.port(v) for v in eqn.outvars],
+                    outputs=[self.port(v) for v in eqn.outvars], arity=len(eqn.invars),
                     name_stack=str(eqn.source_info.name_stack))
         node.line, node.column, node.user_frames = self._location(eqn)
         node.text = self._eqn_text(eqn)
@@ -243,10 +243,23 @@ def _param_text(value: Any) -> str:
     return text if len(text) <= MAX_PARAM_TEXT else text[: MAX_PARAM_TEXT - 1] + "…"
 
 
+def _name_arguments(graph: Graph, jaxpr) -> None:
+    """Give the stage's inputs and outputs their Python names: ``x``, ``params[0]['w']``."""
+    info = getattr(jaxpr, "debug_info", None)
+    arg_names = list(getattr(info, "arg_names", None) or [])
+    result_paths = list(getattr(info, "result_paths", None) or [])
+    for kind, names in ((INPUT, arg_names), (OUTPUT, result_paths)):
+        nodes = [n for n in graph.nodes if n.kind == kind]
+        if len(names) == len(nodes):
+            for node, name in zip(nodes, names):
+                node.display_name = str(name or "")
+
+
 def stage_from_closed_jaxpr(closed, index: int, title: str, user_file: str,
                             transform: str = "") -> Stage:
     """The Stage (text, equation count, graph IR) of one traced jaxpr."""
     builder = _Builder(closed, user_file)
     graph = builder.graph(closed.jaxpr, "", "jaxpr", title)
+    _name_arguments(graph, closed.jaxpr)
     return Stage(index=index, title=title, jaxpr=builder.text,
                  equations=graph.equation_count(), graph=graph, transform=transform)

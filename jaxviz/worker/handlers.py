@@ -22,12 +22,13 @@ def handle_trace(request: p.TraceRequest, progress: Progress) -> p.TraceResult |
                                  request.args, request.pipeline, progress)
     if error and not stages:
         return p.Failure(error.to_dict())
-    layouts = _layouts(stages, request.layout, progress) if request.layout is not None else []
+    layouts = _layouts(stages, request.layout, request.expand_all, progress) \
+        if request.layout is not None else []
     return p.TraceResult(stages=[to_dict(s) for s in stages], layouts=layouts,
                          error=error.to_dict() if error else None)
 
 
-def _layouts(stages, options: dict, progress: Progress) -> list[dict]:
+def _layouts(stages, options: dict, expand_all: bool, progress: Progress) -> list[dict]:
     from jaxviz.core.layout import LayoutOptions, layout_model
     from jaxviz.core.model import GraphModel
 
@@ -35,7 +36,7 @@ def _layouts(stages, options: dict, progress: Progress) -> list[dict]:
     for stage in stages:
         progress(f"laying out {stage.title}", stage.index / max(len(stages), 1))
         start = time.perf_counter()
-        model = GraphModel(stage.graph)
+        model = GraphModel(stage.graph, expand_all=expand_all)
         layouts.append(layout_model(model, LayoutOptions.from_dict(options)).to_dict())
         stage.timings["layout"] = time.perf_counter() - start
     return layouts
@@ -49,6 +50,19 @@ def handle_layout(request: p.LayoutRequest, progress: Progress) -> p.LayoutResul
     return p.LayoutResult(layout_model(model, LayoutOptions.from_dict(request.options)).to_dict())
 
 
+def handle_export(request: p.ExportRequest, progress: Progress) -> p.ExportResult | p.Failure:
+    from jaxviz.core.errors import ErrorInfo
+    from jaxviz.core.export import ExportError, export_file
+    from jaxviz.core.layout import Layout
+
+    try:
+        path = export_file(Layout.from_dict(request.layout), request.stage, request.path,
+                           request.format, request.dpi, request.edge_labels)
+    except ExportError as exc:
+        return p.Failure(ErrorInfo(kind="input", message=str(exc)).to_dict())
+    return p.ExportResult(str(path), path.stat().st_size)
+
+
 def handle_devices(request: p.DevicesRequest, progress: Progress) -> p.DevicesResult:
     from jaxviz.trace.devices import list_devices
 
@@ -59,5 +73,6 @@ def handle_devices(request: p.DevicesRequest, progress: Progress) -> p.DevicesRe
 HANDLERS: dict[type, Callable] = {
     p.TraceRequest: handle_trace,
     p.LayoutRequest: handle_layout,
+    p.ExportRequest: handle_export,
     p.DevicesRequest: handle_devices,
 }

@@ -25,6 +25,7 @@ class TraceRequest:
     pipeline: str
     filename: str = "<editor>"
     layout: dict | None = None  # LayoutOptions as a dict; None: IR only
+    expand_all: bool = False  # lay out with every group open
 
 
 @dataclass
@@ -33,6 +34,24 @@ class LayoutRequest:
 
     model: dict  # a GraphModel's state: the stage IR and the open groups
     options: dict = field(default_factory=dict)
+
+
+@dataclass
+class ExportRequest:
+    """Render a laid-out stage to a file (in a worker: graphviz holds the GIL while it works)."""
+
+    layout: dict
+    stage: dict
+    path: str
+    format: str | None = None
+    dpi: float | None = None
+    edge_labels: bool = True
+
+
+@dataclass
+class ExportResult:
+    path: str
+    bytes: int
 
 
 @dataclass
@@ -134,8 +153,9 @@ class Failure:
 
 
 MESSAGE_TYPES = {cls.__name__: cls for cls in (
-    TraceRequest, LayoutRequest, DevicesRequest, PmapRequest, BenchRequest, ShutdownRequest,
-    Ready, Progress, TraceResult, LayoutResult, DevicesResult, PmapResult, BenchResult, Failure)}
+    TraceRequest, LayoutRequest, ExportRequest, ExportResult, DevicesRequest, PmapRequest,
+    BenchRequest, ShutdownRequest, Ready, Progress, TraceResult, LayoutResult, DevicesResult,
+    PmapResult, BenchResult, Failure)}
 
 
 def encode(message: Any, request_id: int = 0) -> bytes:

@@ -1,0 +1,248 @@
+"""Export a laid-out graph: DOT, SVG, PNG, PDF and JSON, written atomically.
+
+The picture is the app's: the DOT we write carries every position from our layout (nodes,
+edge routes, stubs of cut edges, cluster boxes), and graphviz's ``nop2`` engine renders it
+without moving anything. User text (names, scopes, params) is escaped once, in ``quote``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from jaxviz.core.layout import FONT_PT, Layout
+from jaxviz.core.styles import CUT_EDGE_COLOR, EDGE_COLOR, TEXT_COLOR, legend_entries
+
+FORMATS = ("png", "svg", "pdf", "dot", "json")
+SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".dot": "dot", ".gv": "dot",
+            ".json": "json"}
+FONT = "DejaVu Sans Mono"
+LEGEND_W = 300.0
+
+
+class ExportError(Exception):
+    """An export that could not be written; the message says which file and why."""
+
+
+def quote(text: str) -> str:
+    """A DOT double-quoted string that graphviz draws as ``text``, character for character.
+
+    Backslashes are doubled (graphviz reads ``\\n``, ``\\l``, ``\\N`` as escapes) and ``&`` is
+    written ``&amp;`` (graphviz reads ``&name;`` as an entity).
+    """
+    text = text.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text.replace("\r", "").replace("\n", "\\n") + '"'
+
+
+def format_for(path: Path, given: str | None = None) -> str:
+    """The format asked for, else the one the suffix names."""
+    if given:
+        if given not in FORMATS:
+            raise ExportError(f"unknown format {given!r}; choose one of {', '.join(FORMATS)}")
+        return given
+    fmt = SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        raise ExportError(f"cannot tell the format from {path.name!r}: use a suffix "
+                          f"({', '.join(SUFFIXES)}) or --format")
+    return fmt
+
+
+ARROW = 6.0  # points: graphviz draws the arrowhead from the spline's end to the tip
+
+
+def _spline(points: list[list[float]], height: float) -> str:
+    """A polyline as a graphviz B-spline (straight segments), y flipped, arrow at the end."""
+    pts = [(x, height - y) for x, y in points]
+    if len(pts) < 2:
+        return ""
+    tip = pts[-1]
+    (ax, ay), (bx, by) = pts[-2], pts[-1]
+    length = max(((bx - ax) ** 2 + (by - ay) ** 2) ** 0.5, 1e-6)
+    back = min(ARROW, length * 0.5) / length
+    pts[-1] = (bx - (bx - ax) * back, by - (by - ay) * back)
+    ctrl = [pts[0]]
+    for a, b in zip(pts, pts[1:]):
+        ctrl += [a, b]  # a straight segment as a degenerate cubic
+        ctrl.append(b)
+    body = " ".join(f"{x:.1f},{y:.1f}" for x, y in ctrl[: 1 + 3 * (len(pts) - 1)])
+    return f"e,{tip[0]:.1f},{tip[1]:.1f} {body}"
+
+
+def _node_stmt(name: str, box, height: float) -> str:
+    style = ["filled"] + (["rounded"] if box.shape in ("box", "group", "output") else []) \
+        + (["dashed"] if box.dash == "dashed" else [])
+    shape = "ellipse" if box.shape == "ellipse" else "box"
+    extra = " peripheries=2" if box.shape == "output" else ""
+    attrs = (f"pos=\"{box.x:.1f},{height - box.y:.1f}\" width={box.w / 72:.3f} "
+             f"height={box.h / 72:.3f} shape={shape} style=\"{','.join(style)}\" "
+             f"fillcolor=\"{box.fill}\" color=\"{box.border}\" penwidth={box.border_width} "
+             f"label={quote(chr(10).join(box.lines))} id={quote(box.id)} "
+             f"class=\"jaxviz-{box.kind}\"{extra}")
+    return f"{name} [{attrs}];"
+
+
+def _edge_stmts(layout: Layout, names: dict[str, str], labels: bool) -> list[str]:
+    h = layout.height
+    out = []
+    for k, e in enumerate(layout.edges):
+        src, dst = names[e.src], names[e.dst]
+        label = f" label={quote(e.type)} lp=\"{_mid(e.points, h)}\"" if labels and e.type else ""
+        if not e.cut:
+            out.append(f"{src} -> {dst} [pos=\"{_spline(e.points, h)}\"{label}];")
+            continue
+        (sx, sy), (tx, ty) = e.stubs
+        var = quote(f"↓ {e.var}")
+        for stub, (x, y) in ((f"so{k}", (sx, sy)), (f"si{k}", (tx, ty))):
+            out.append(f"{stub} [pos=\"{x:.1f},{h - y:.1f}\" shape=plain fixedsize=false "
+                       f"label={var} "
+                       f"fontcolor=\"{CUT_EDGE_COLOR}\" class=\"jaxviz-stub\"];")
+        out.append(f"{src} -> so{k} [pos=\"{_spline([e.points[0], e.stubs[0]], h)}\" "
+                   f"style=dashed color=\"{CUT_EDGE_COLOR}\"];")
+        out.append(f"si{k} -> {dst} [pos=\"{_spline([e.stubs[1], e.points[-1]], h)}\" "
+                   f"style=dashed color=\"{CUT_EDGE_COLOR}\"{label}];")
+    return out
+
+
+def _mid(points: list[list[float]], height: float) -> str:
+    a, b = points[len(points) // 2 - 1], points[len(points) // 2]
+    return f"{(a[0] + b[0]) / 2 + 4:.1f},{height - (a[1] + b[1]) / 2:.1f}"
+
+
+def _cluster_blocks(layout: Layout, names: dict[str, str]) -> list[str]:
+    """Clusters as nested subgraphs with the boxes our layout gave them."""
+    h = layout.height
+    boxes = {c.id: c for c in layout.clusters}
+    parent_of = {}
+    for c in layout.clusters:  # the nearest enclosing cluster, by containment
+        enclosing = [o for o in layout.clusters if o.depth < c.depth and o.x <= c.x
+                     and o.y <= c.y and o.x + o.w >= c.x + c.w and o.y + o.h >= c.y + c.h]
+        parent_of[c.id] = max(enclosing, key=lambda o: o.depth).id if enclosing else None
+    members: dict[str | None, list[str]] = {}
+    for nid, box in layout.nodes.items():
+        members.setdefault(box.cluster if box.cluster in boxes else None, []).append(names[nid])
+
+    def block(cid: str, index: int) -> list[str]:
+        c = boxes[cid]
+        head = (f"subgraph cluster_{index} {{ graph [bb=\"{c.x:.1f},{h - c.y - c.h:.1f},"
+                f"{c.x + c.w:.1f},{h - c.y:.1f}\" label={quote(c.label)} labeljust=l "
+                f"lp=\"{c.x + 6 + len(c.label) * 3.3:.1f},{h - c.y - 9:.1f}\" "
+                f"style=\"rounded,filled\" fillcolor=\"#f6f2fd\" color=\"#b9a6dc\"];")
+        inner = [f"{n};" for n in members.get(cid, [])]
+        for child in [k for k, p in parent_of.items() if p == cid]:
+            inner += block(child, list(boxes).index(child))
+        return [head, *inner, "}"]
+
+    lines = []
+    for cid in [k for k, p in parent_of.items() if p is None]:
+        lines += block(cid, list(boxes).index(cid))
+    return lines
+
+
+def _legend_row(text: str, style) -> str:
+    dashed = ' STYLE="dashed"' if style.dash == "dashed" else ""
+    safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return (f'<TR><TD WIDTH="18" BGCOLOR="{style.fill}" COLOR="{style.border}" BORDER="1"'
+            f'{dashed}></TD><TD ALIGN="LEFT">{safe}</TD></TR>')
+
+
+def legend_height(categories: set[str] | None) -> float:
+    return len(legend_entries(categories)) * 19.0 + 8
+
+
+def _legend(layout: Layout, categories: set[str] | None) -> str:
+    rows = "".join(_legend_row(text, s) for text, s in legend_entries(categories))
+    table = f'<<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="2">{rows}</TABLE>>'
+    x, y = layout.width + LEGEND_W / 2, layout.height - 12 - legend_height(categories) / 2
+    return (f"legend [pos=\"{x:.1f},{y:.1f}\" shape=plain label={table} "
+            f"fixedsize=false fontsize=9 class=\"jaxviz-legend\"];")
+
+
+def display_dot(layout: Layout, title: str = "", edge_labels: bool = True,
+                legend: bool = True, categories: set[str] | None = None) -> str:
+    """DOT carrying the whole picture: reparses with graphviz, renders with ``nop2``."""
+    names = {nid: f"n{i}" for i, nid in enumerate(layout.nodes)}
+    width = layout.width + (LEGEND_W if legend else 0)
+    if legend and layout.height < legend_height(categories) + 24:  # room below for the legend
+        layout = dataclasses.replace(layout, height=legend_height(categories) + 24)
+    head = [f"digraph {quote(title or 'jaxviz')} {{",
+            f"graph [bb=\"0,0,{width:.1f},{layout.height:.1f}\" fontname={quote(FONT)} "
+            f"fontsize=10 outputorder=edgesfirst pad=0.2 label={quote(title)} labelloc=t];",
+            f"node [fontname={quote(FONT)} fontsize={FONT_PT:g} fontcolor=\"{TEXT_COLOR}\" "
+            f"fixedsize=true margin=0];",
+            f"edge [fontname={quote(FONT)} fontsize=8 color=\"{EDGE_COLOR}\" "
+            f"fontcolor=\"{EDGE_COLOR}\" arrowsize=0.6];"]
+    body = [_node_stmt(names[nid], box, layout.height) for nid, box in layout.nodes.items()]
+    body += _cluster_blocks(layout, names)
+    body += _edge_stmts(layout, names, edge_labels)
+    if legend:
+        body.append(_legend(layout, categories))
+    return "\n".join(head + body + ["}"]) + "\n"
+
+
+def render(dot: str, fmt: str, dpi: float | None = None) -> bytes:
+    """SVG, PNG or PDF bytes of a display DOT, positions kept as they are."""
+    import pygraphviz
+
+    graph = pygraphviz.AGraph(string=dot)
+    args = f"-Gdpi={dpi:g}" if dpi and fmt == "png" else ""
+    return graph.draw(format=fmt, prog="nop2", args=args)
+
+
+def export_bytes(layout: Layout, stage: dict, fmt: str, dpi: float | None = None,
+                 edge_labels: bool = True, legend: bool = True) -> bytes:
+    """The file's content in any of FORMATS."""
+    if fmt == "json":
+        return json.dumps({"stage": stage, "layout": layout.to_dict()}, indent=1).encode()
+    categories = _categories(stage)
+    dot = display_dot(layout, stage.get("title", ""), edge_labels, legend, categories)
+    return dot.encode() if fmt == "dot" else render(dot, fmt, dpi)
+
+
+def _categories(stage: dict) -> set[str]:
+    from jaxviz.core.styles import category
+
+    found = set()
+    stack = [stage.get("graph", {})]
+    while stack:
+        g = stack.pop()
+        for n in g.get("nodes", []):
+            if n.get("kind") == "eqn":
+                found.add(category(n.get("primitive", "")))
+                stack.extend(n.get("subgraphs", []))
+    return found
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` all at once: no partial file is ever left behind."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ExportError(f"cannot write {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ExportError(f"cannot write {path}: the folder {folder} is not writable")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
+    return path
+
+
+def export_file(layout: Layout, stage: dict, path: Path, fmt: str | None = None,
+                dpi: float | None = None, edge_labels: bool = True) -> Path:
+    """Render and write one stage's graph; the format follows the suffix unless given."""
+    path = Path(path)
+    fmt = format_for(path, fmt)
+    data = export_bytes(layout, stage, fmt, dpi, edge_labels)
+    return write_atomic(path, data)

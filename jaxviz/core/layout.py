@@ -1,0 +1,253 @@
+"""Layout of a visible graph: positions, sizes, edge routes and cluster boxes.
+
+Two engines, one result type:
+
+- ``dot`` through pygraphviz, tuned as measured (see issue #3): every edge spanning more than
+  ``cut_span`` ranks is cut into a stub at each end, ``nslimit=1``, no splines, fixed-size boxes
+  whose text we measure ourselves, and the result read from dot's ``plain`` output.
+- ``layered``, our own linear-time layered layout, for graphs where dot cannot keep up.
+
+``auto`` picks dot up to ``dot_limit`` visible nodes. pygraphviz holds the GIL while it works,
+so this module runs in a worker process, never on the window's thread.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+from jaxviz.core.model import GraphModel, VisibleGraph, VisibleNode
+
+FONT_PT = 10.0  # the monospace font the app and the exporters draw labels with
+CHAR_W = 0.602 * FONT_PT  # DejaVu Sans Mono's advance width, in points
+LINE_H = 13.0
+PAD_X, PAD_Y = 9.0, 5.0
+STUB_W, STUB_H = 34.0, 14.0
+NODE_SEP, RANK_SEP = 18.0, 30.0  # points
+CLUSTER_PAD, CLUSTER_LABEL_H = 8.0, 16.0
+
+
+@dataclass
+class LayoutOptions:
+    rankdir: str = "TB"  # "TB" top to bottom, or "LR" left to right
+    edge_labels: bool = True  # draw shape and dtype on edges
+    engine: str = "auto"  # "auto", "dot" or "layered"
+    cut_span: int = 8  # edges spanning more ranks than this become stubs
+    dot_limit: int = 1500  # "auto" uses dot up to this many visible nodes
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> LayoutOptions:
+        return cls(**(data or {}))
+
+
+@dataclass
+class NodeBox:
+    """A node's box, centre (x, y) in points, y growing downwards, with what to draw in it."""
+
+    id: str
+    x: float
+    y: float
+    w: float
+    h: float
+    kind: str
+    lines: list[str]
+    shape: str
+    fill: str
+    border: str
+    dash: str
+    border_width: float
+    cluster: str | None = None
+
+
+@dataclass
+class EdgePath:
+    src: str
+    dst: str
+    var: str
+    type: str
+    points: list[list[float]]  # polyline from src to dst
+    cut: bool = False  # a long edge drawn as two stubs; points then run stub to stub
+    stubs: list[list[float]] = field(default_factory=list)  # the two stub centres when cut
+
+
+@dataclass
+class ClusterBox:
+    id: str
+    label: str
+    x: float  # top-left corner
+    y: float
+    w: float
+    h: float
+    depth: int
+
+
+@dataclass
+class Layout:
+    width: float
+    height: float
+    nodes: dict[str, NodeBox]
+    edges: list[EdgePath]
+    clusters: list[ClusterBox]
+    engine: str = ""
+    seconds: float = 0.0
+    options: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Layout:
+        return cls(width=data["width"], height=data["height"],
+                   nodes={k: NodeBox(**v) for k, v in data["nodes"].items()},
+                   edges=[EdgePath(**e) for e in data["edges"]],
+                   clusters=[ClusterBox(**c) for c in data["clusters"]],
+                   engine=data.get("engine", ""), seconds=data.get("seconds", 0.0),
+                   options=data.get("options", {}))
+
+
+def node_size(node: VisibleNode) -> tuple[float, float]:
+    """Width and height in points, from the label's text (measured here, not by graphviz)."""
+    chars = max((len(line) for line in node.lines), default=1)
+    w = max(chars * CHAR_W + 2 * PAD_X, 44.0)
+    h = len(node.lines) * LINE_H + 2 * PAD_Y
+    if node.style.shape == "ellipse":
+        w, h = w * 1.18 + 6, h * 1.1
+    return round(w, 1), round(h, 1)
+
+
+def ranks(view: VisibleGraph) -> dict[str, int]:
+    """Longest-path rank of each node, in program order; cycles (from grouping) are broken."""
+    preds: dict[str, list[str]] = {n: [] for n in view.nodes}
+    for e in view.edges:
+        preds[e.dst].append(e.src)
+    rank: dict[str, int] = {}
+    visiting: set[str] = set()
+    for start in view.nodes:
+        if start in rank:
+            continue
+        stack = [(start, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                visiting.discard(node)
+                rank[node] = max((rank[p] + 1 for p in preds[node] if p in rank), default=0)
+                continue
+            if node in rank or node in visiting:
+                continue
+            visiting.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in preds[node] if p not in rank and p not in visiting)
+    return rank
+
+
+def layout_model(model: GraphModel, options: LayoutOptions | None = None) -> Layout:
+    """Lay out what the model shows now."""
+    return layout_visible(model.visible(), options or LayoutOptions())
+
+
+def layout_visible(view: VisibleGraph, options: LayoutOptions) -> Layout:
+    start = time.perf_counter()
+    engine = options.engine
+    if engine == "auto":
+        engine = "dot" if len(view.nodes) <= options.dot_limit else "layered"
+    if engine == "dot":
+        from jaxviz.core.layout_dot import run_dot
+        result = run_dot(view, options, ranks(view))
+    else:
+        from jaxviz.core.layout_layered import run_layered
+        result = run_layered(view, options, ranks(view))
+    result.clusters = cluster_boxes(view, result.nodes)
+    for edge in result.edges:
+        clip_edge(edge, result.nodes[edge.src], result.nodes[edge.dst])
+    _fit_bounds(result)
+    result.engine, result.seconds = engine, time.perf_counter() - start
+    result.options = options.to_dict()
+    return result
+
+
+def box_for(node: VisibleNode, x: float, y: float, w: float, h: float) -> NodeBox:
+    s = node.style
+    return NodeBox(node.id, round(x, 1), round(y, 1), w, h, node.kind, node.lines, s.shape,
+                   s.fill, s.border, s.dash, s.border_width, node.cluster)
+
+
+def _clip(box: NodeBox, toward: list[float]) -> list[float]:
+    """Where the line from the box's centre to ``toward`` leaves the box (or ellipse)."""
+    dx, dy = toward[0] - box.x, toward[1] - box.y
+    if dx == 0 and dy == 0:
+        return [box.x, box.y]
+    hw, hh = box.w / 2, box.h / 2
+    if box.shape == "ellipse":
+        t = 1.0 / math.sqrt((dx / hw) ** 2 + (dy / hh) ** 2)
+    else:
+        t = min(hw / abs(dx) if dx else math.inf, hh / abs(dy) if dy else math.inf)
+    t = min(t, 1.0)
+    return [round(box.x + dx * t, 1), round(box.y + dy * t, 1)]
+
+
+def clip_edge(edge: EdgePath, src: NodeBox, dst: NodeBox) -> None:
+    """Start and end the edge on the boxes' borders, not at their centres."""
+    pts = edge.points
+    if len(pts) < 2:
+        return
+    pts[0] = _clip(src, pts[1])
+    pts[-1] = _clip(dst, pts[-2])
+
+
+def cluster_boxes(view: VisibleGraph, boxes: dict[str, NodeBox]) -> list[ClusterBox]:
+    """Each open group's box: around its members and nested groups, with room for its label."""
+    members: dict[str, list[list[float]]] = {}
+    for b in boxes.values():
+        if b.cluster in view.clusters:
+            members.setdefault(b.cluster, []).append(
+                [b.x - b.w / 2, b.y - b.h / 2, b.x + b.w / 2, b.y + b.h / 2])
+    out: list[ClusterBox] = []
+    for group in sorted(view.clusters.values(), key=lambda g: -g.depth):  # innermost first
+        rects = members.get(group.id)
+        if not rects:
+            continue
+        x0, y0 = min(r[0] for r in rects), min(r[1] for r in rects)
+        x1, y1 = max(r[2] for r in rects), max(r[3] for r in rects)
+        box = ClusterBox(group.id, group.label, x0 - CLUSTER_PAD,
+                         y0 - CLUSTER_PAD - CLUSTER_LABEL_H, x1 - x0 + 2 * CLUSTER_PAD,
+                         y1 - y0 + 2 * CLUSTER_PAD + CLUSTER_LABEL_H, group.depth)
+        out.append(box)
+        if group.parent in view.clusters:
+            members.setdefault(group.parent, []).append([box.x, box.y, box.x + box.w,
+                                                         box.y + box.h])
+    return sorted(out, key=lambda c: c.depth)
+
+
+def split_long_edges(view: VisibleGraph, rank: dict[str, int], cut_span: int
+                     ) -> tuple[list[int], list[int]]:
+    """Indices of the edges drawn whole, and of those cut into stubs."""
+    whole, cut = [], []
+    for i, e in enumerate(view.edges):
+        (cut if abs(rank[e.dst] - rank[e.src]) > cut_span else whole).append(i)
+    return whole, cut
+
+
+def _fit_bounds(layout: Layout) -> None:
+    """Shift everything so the drawing starts at a small margin, and size the canvas to fit."""
+    xs0 = [b.x - b.w / 2 for b in layout.nodes.values()] + [c.x for c in layout.clusters]
+    ys0 = [b.y - b.h / 2 for b in layout.nodes.values()] + [c.y for c in layout.clusters]
+    xs1 = [b.x + b.w / 2 for b in layout.nodes.values()] + [c.x + c.w for c in layout.clusters]
+    ys1 = [b.y + b.h / 2 for b in layout.nodes.values()] + [c.y + c.h for c in layout.clusters]
+    if not xs0:
+        layout.width = layout.height = 0.0
+        return
+    margin = 12.0
+    dx, dy = margin - min(xs0), margin - min(ys0)
+    for b in layout.nodes.values():
+        b.x, b.y = round(b.x + dx, 1), round(b.y + dy, 1)
+    for c in layout.clusters:
+        c.x, c.y = round(c.x + dx, 1), round(c.y + dy, 1)
+    for e in layout.edges:
+        e.points = [[round(x + dx, 1), round(y + dy, 1)] for x, y in e.points]
+        e.stubs = [[round(x + dx, 1), round(y + dy, 1)] for x, y in e.stubs]
+    layout.width = round(max(xs1) - min(xs0) + 2 * margin, 1)
+    layout.height = round(max(ys1) - min(ys0) + 2 * margin, 1)

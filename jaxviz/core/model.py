@@ -1,0 +1,296 @@
+"""The graph model: a stage's IR as groups that open and close, and the graph visible now.
+
+Groups come from nested jaxprs (an equation holding jit, cond, scan, while, remat, custom
+rules, shard_map, ... as found in the IR) and from ``jax.named_scope`` names in the name stack.
+A closed group is one node showing its kind, its name and its equation count. ``visible()``
+gives the nodes, edges and clusters to lay out, as a networkx graph plus cluster membership.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from jaxviz.core.ir import EQN, INPUT, OUTPUT, Graph, Node
+from jaxviz.core.styles import KIND_STYLES, NodeStyle, eqn_style
+
+OPEN_MAX_EQUATIONS = 60  # a group bigger than this starts closed...
+OPEN_MAX_DEPTH = 3  # ...and so does one nested deeper than this...
+VISIBLE_BUDGET = 400  # ...and opening stops once this many equations are visible
+CALL, SUBGRAPH, SCOPE = "call", "subgraph", "scope"
+
+_TRANSFORM_WRAPPER = re.compile(r"\w+\(([^()]*)\)")
+
+
+@dataclass
+class Group:
+    """A set of nodes that can be shown as one: a nested jaxpr's equation, or a named scope."""
+
+    id: str  # for CALL groups, the id of the equation holding the nested jaxprs
+    kind: str  # CALL, SUBGRAPH (one of several jaxprs of a CALL) or SCOPE
+    label: str  # "jit f", "cond", "branches[0]", "layer1"
+    parent: str | None
+    depth: int
+    equations: int = 0
+    primitive: str = ""
+
+
+@dataclass
+class VisibleNode:
+    """One node as drawn: an equation, input, constant, output, or a closed group."""
+
+    id: str  # the IR node id, or the group id for a closed group
+    kind: str  # "eqn", "input", "const", "output" or "group"
+    lines: list[str]  # the label, line by line
+    style: NodeStyle
+    cluster: str | None  # the innermost open group it sits in
+
+
+@dataclass
+class VisibleEdge:
+    src: str
+    dst: str
+    var: str
+    type: str
+    dst_port: int = 0
+
+
+@dataclass
+class VisibleGraph:
+    nodes: dict[str, VisibleNode] = field(default_factory=dict)
+    edges: list[VisibleEdge] = field(default_factory=list)
+    clusters: dict[str, Group] = field(default_factory=dict)  # open groups with visible content
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """Nodes with their attributes, one edge per variable flowing between them."""
+        g = nx.MultiDiGraph()
+        for node in self.nodes.values():
+            g.add_node(node.id, kind=node.kind, cluster=node.cluster, label="\n".join(node.lines))
+        for e in self.edges:
+            g.add_edge(e.src, e.dst, var=e.var, type=e.type)
+        return g
+
+
+def scope_path(name_stack: str) -> list[str]:
+    """Named scopes of a name stack, transforms removed: ``transpose(jvp(a/b))`` → [a, b]."""
+    text, previous = name_stack, None
+    while text != previous:
+        previous, text = text, _TRANSFORM_WRAPPER.sub(r"\1", text)
+    return [part for part in text.split("/") if part]
+
+
+def node_lines(node: Node) -> list[str]:
+    """The label of an equation, input, constant or output."""
+    if node.kind == EQN:
+        head = f"{node.primitive} {node.params_short}".strip()
+        if not node.literals:
+            return [head]
+        # literal operands shown in place, the others as •: "mul 4.0 •" for `mul 4.0 b`
+        by_pos = {lit.position: lit.text.split(":")[0] for lit in node.literals}
+        arity = max(node.arity, max(by_pos) + 1)
+        return [head, " ".join(by_pos.get(i, "•") for i in range(arity))]
+    port = node.outputs[0].type if node.outputs else ""
+    name = node.display_name or node.label
+    if node.display_name and node.display_name != node.label:
+        return [name, f"{node.label}:{port}"] if port else [name]
+    return [f"{name}:{port}"] if port else [name]
+
+
+class GraphModel:
+    """A stage's graph with an open/closed state per group."""
+
+    def __init__(self, graph: Graph, open_groups: set[str] | None = None,
+                 expand_all: bool = False):
+        self.graph = graph
+        self.nodes: dict[str, Node] = {n.id: n for n in graph.walk_nodes()}
+        self.groups: dict[str, Group] = {}
+        self.group_of: dict[str, str | None] = {}  # node id → innermost group holding it
+        self._collect(graph, None, 0)
+        if expand_all:
+            self.open = set(self.groups)
+        elif open_groups is None:
+            self.open = self._default_open()
+        else:
+            self.open = set(open_groups) & set(self.groups)
+
+    # --- groups ---------------------------------------------------------------------------
+
+    def _collect(self, graph: Graph, parent: str | None, depth: int) -> None:
+        for node in graph.nodes:
+            holder = self._scope_group(graph, node, parent, depth) if node.kind == EQN \
+                else parent
+            self.group_of[node.id] = holder
+            self._count(holder, node)
+            if node.subgraphs:
+                self._call_group(node, holder)
+
+    def _scope_group(self, graph: Graph, node: Node, parent: str | None, depth: int
+                     ) -> str | None:
+        holder = parent
+        path = scope_path(node.name_stack)
+        for i, name in enumerate(path):
+            gid = f"{graph.id}/s:{'/'.join(path[:i + 1])}"
+            if gid not in self.groups:
+                self.groups[gid] = Group(gid, SCOPE, name, holder, self._depth(holder) + 1)
+            holder = gid
+        return holder
+
+    def _call_group(self, node: Node, holder: str | None) -> None:
+        label = f"{node.primitive} {node.params_short}".strip()
+        self.groups[node.id] = Group(node.id, CALL, label, holder, self._depth(holder) + 1,
+                                     primitive=node.primitive)
+        for sub in node.subgraphs:
+            inner = node.id
+            if len(node.subgraphs) > 1:
+                self.groups[sub.id] = Group(sub.id, SUBGRAPH, sub.name, node.id,
+                                            self._depth(node.id) + 1, primitive=node.primitive)
+                inner = sub.id
+            self._collect(sub, inner, self._depth(inner))
+
+    def _depth(self, gid: str | None) -> int:
+        return self.groups[gid].depth if gid else 0
+
+    def _count(self, gid: str | None, node: Node) -> None:
+        if node.kind != EQN:
+            return
+        while gid is not None:
+            self.groups[gid].equations += 1
+            gid = self.groups[gid].parent
+
+    def _default_open(self) -> set[str]:
+        """Small, shallow groups open, in breadth order, until the budget is spent."""
+        opened: set[str] = set()
+        budget = VISIBLE_BUDGET
+        for group in sorted(self.groups.values(), key=lambda g: (g.depth, g.id)):
+            if group.parent is not None and group.parent not in opened:
+                continue
+            if group.kind == SUBGRAPH:  # one of several jaxprs: shown whenever its call is
+                opened.add(group.id)
+                continue
+            if group.depth > OPEN_MAX_DEPTH or group.equations > min(OPEN_MAX_EQUATIONS, budget):
+                continue
+            opened.add(group.id)
+            budget -= group.equations
+        return opened
+
+    def ancestors(self, node_id: str) -> list[str]:
+        """Groups holding a node (or group), innermost first."""
+        chain = []
+        gid = self.groups[node_id].parent if node_id in self.groups else self.group_of.get(node_id)
+        while gid is not None:
+            chain.append(gid)
+            gid = self.groups[gid].parent
+        return chain
+
+    def toggle(self, gid: str) -> None:
+        """Open a closed group or close an open one (with the jaxprs of a call, if several)."""
+        if gid not in self.groups:
+            return
+        if gid in self.open:
+            self.open -= {gid} | {g for g in self.groups if gid in self.ancestors(g)}
+        else:
+            self.open.add(gid)
+            self.open |= {g.id for g in self.groups.values()
+                          if g.kind == SUBGRAPH and g.parent == gid}
+
+    def open_all(self) -> None:
+        self.open = set(self.groups)
+
+    def representative(self, node_id: str) -> str:
+        """The visible node standing for a node: itself, or its outermost closed group."""
+        rep = node_id
+        for gid in self.ancestors(node_id):
+            if gid not in self.open:
+                rep = gid
+        return rep
+
+    # --- the visible graph ----------------------------------------------------------------
+
+    def visible(self) -> VisibleGraph:
+        view = VisibleGraph()
+        for node in self.nodes.values():
+            self._add_visible_node(view, node)
+        for gid, group in self.groups.items():
+            if gid not in self.open and self.representative(gid) == gid and gid not in view.nodes:
+                view.nodes[gid] = self._group_node(group)
+        for gid in self.groups:  # in program order, so layouts are deterministic
+            if gid in self.open and self.representative(gid) == gid:
+                view.clusters[gid] = self.groups[gid]
+        self._add_visible_edges(view)
+        return view
+
+    def _add_visible_node(self, view: VisibleGraph, node: Node) -> None:
+        if self.representative(node.id) != node.id:
+            return
+        if node.id in self.groups:  # a call group: a cluster when open, a group node when closed
+            if node.id not in self.open:
+                view.nodes[node.id] = self._group_node(self.groups[node.id])
+            return
+        style = eqn_style(node.primitive, node.name_stack) if node.kind == EQN \
+            else KIND_STYLES[node.kind]
+        view.nodes[node.id] = VisibleNode(node.id, node.kind, node_lines(node), style,
+                                          self._open_cluster(node.id))
+
+    def _group_node(self, group: Group) -> VisibleNode:
+        kind = "scope" if group.kind == SCOPE else group.primitive
+        count = f"{group.equations} eqn" + ("s" if group.equations != 1 else "")
+        lines = [f"▸ {group.label}", f"{kind} · {count}"]
+        return VisibleNode(group.id, "group", lines, KIND_STYLES["group"],
+                           self._open_cluster(group.id))
+
+    def _open_cluster(self, node_id: str) -> str | None:
+        chain = self.ancestors(node_id)
+        return chain[0] if chain else None
+
+    def _add_visible_edges(self, view: VisibleGraph) -> None:
+        seen = set()
+        for graph in self.graph.walk_graphs():
+            for edge in graph.edges:
+                for src in self._sources(edge.src, edge.src_port):
+                    for dst in self._targets(edge.dst, edge.dst_port):
+                        key = (src, dst, edge.var)
+                        if src != dst and key not in seen and src in view.nodes \
+                                and dst in view.nodes:
+                            seen.add(key)
+                            view.edges.append(VisibleEdge(src, dst, edge.var, edge.type,
+                                                          edge.dst_port))
+
+    def _is_open_call(self, node_id: str) -> bool:
+        return node_id in self.open and self.representative(node_id) == node_id
+
+    def _sources(self, node_id: str, port: int) -> list[str]:
+        """Visible nodes a result comes from: inside an open call, its jaxprs' outputs."""
+        node = self.nodes[node_id]
+        if node.subgraphs and self._is_open_call(node_id):
+            found = [f"{sub.id}/out{i}" for sub in node.subgraphs
+                     for i, p in enumerate(sub.output_ports) if p == port]
+            return [self.representative(f) for f in found if f in self.nodes]
+        return [self.representative(node_id)]
+
+    def _targets(self, node_id: str, port: int) -> list[str]:
+        """Visible nodes an operand goes to: inside an open call, its jaxprs' inputs."""
+        node = self.nodes[node_id]
+        if node.subgraphs and self._is_open_call(node_id):
+            found = [f"{sub.id}/in{i}" for sub in node.subgraphs
+                     for i, p in enumerate(sub.input_ports) if p == port]
+            return [self.representative(f) for f in found if f in self.nodes]
+        return [self.representative(node_id)]
+
+    # --- state, for the layout process ----------------------------------------------------
+
+    def state(self) -> dict:
+        from jaxviz.core.ir import to_dict
+        return {"graph": to_dict(self.graph), "open": sorted(self.open)}
+
+    @classmethod
+    def from_state(cls, state: dict) -> GraphModel:
+        from jaxviz.core.ir import graph_from_dict
+        return cls(graph_from_dict(state["graph"]), set(state["open"]))
+
+
+def input_output_ids(graph: Graph) -> tuple[list[str], list[str]]:
+    """The stage's own inputs and outputs, in order."""
+    return ([n.id for n in graph.nodes if n.kind == INPUT],
+            [n.id for n in graph.nodes if n.kind == OUTPUT])

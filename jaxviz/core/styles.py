@@ -1,0 +1,121 @@
+"""Node styles: a category per primitive (a table with a default) and a provenance per name stack.
+
+The app and every exporter take their colours from here, so the window and the files on disk
+show the same picture. A legend lists what each style means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ELEMENTWISE, TRANSCENDENTAL, MATMUL, REDUCTION = "elementwise", "transcendental", "matmul", \
+    "reduction"
+SHAPE, CONTROL, RANDOM, COLLECTIVE, OTHER = "shape", "control", "random", "collective", "other"
+
+_CATEGORY_MEMBERS: dict[str, tuple[str, ...]] = {
+    ELEMENTWISE: ("add", "add_any", "sub", "mul", "div", "neg", "abs", "sign", "max", "min",
+                  "integer_pow", "pow", "sqrt", "rsqrt", "cbrt", "square", "floor", "ceil",
+                  "round", "rem", "select_n", "clamp", "gt", "ge", "lt", "le", "eq", "ne", "and",
+                  "or", "not", "xor", "convert_element_type", "nextafter", "is_finite",
+                  "copy", "copy_p", "stop_gradient", "reciprocal", "real", "imag", "conj"),
+    TRANSCENDENTAL: ("exp", "exp2", "log", "log1p", "expm1", "sin", "cos", "tan", "tanh",
+                     "logistic", "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh",
+                     "acosh", "atanh", "erf", "erfc", "erf_inv", "lgamma", "digamma",
+                     "igamma", "bessel_i0e", "bessel_i1e"),
+    MATMUL: ("dot_general", "conv_general_dilated", "ragged_dot", "ragged_dot_general"),
+    REDUCTION: ("reduce_sum", "reduce_max", "reduce_min", "reduce_prod", "reduce_and",
+                "reduce_or", "reduce_xor", "argmax", "argmin", "cumsum", "cumprod", "cummax",
+                "cummin", "cumlogsumexp", "reduce_precision", "sort", "top_k"),
+    SHAPE: ("reshape", "broadcast_in_dim", "squeeze", "expand_dims", "transpose", "slice",
+            "dynamic_slice", "dynamic_update_slice", "concatenate", "pad", "gather",
+            "scatter", "scatter-add", "scatter_add", "scatter_mul", "rev", "iota", "split",
+            "select_and_scatter_add", "squeeze_p", "copy_to_host"),
+    CONTROL: ("jit", "pjit", "cond", "while", "scan", "remat", "remat2", "checkpoint",
+              "custom_jvp_call", "custom_vjp_call", "custom_vjp_call_jaxpr", "closed_call",
+              "core_call",
+              "shard_map", "xla_call", "xla_pmap", "pmap", "custom_lin", "run_state",
+              "for"),
+    RANDOM: ("random_bits", "random_split", "random_fold_in", "random_seed", "random_wrap",
+             "random_unwrap", "threefry2x32", "rng_bit_generator", "rng_uniform"),
+    COLLECTIVE: ("psum", "pmean", "pmax", "pmin", "all_gather", "all_to_all", "ppermute",
+                 "psum_scatter", "reduce_scatter", "axis_index", "pbroadcast", "psum_invariant",
+                 "pvary", "all_gather_invariant"),
+}
+
+CATEGORY_OF: dict[str, str] = {prim: cat for cat, prims in _CATEGORY_MEMBERS.items()
+                               for prim in prims}
+
+# Fill colours, chosen to read on white paper and to stay apart for common colour blindness.
+CATEGORY_COLORS: dict[str, str] = {
+    ELEMENTWISE: "#dbe9fb", TRANSCENDENTAL: "#d3f0dc", MATMUL: "#fbd5d0", REDUCTION: "#fcefc2",
+    SHAPE: "#e6e6e6", CONTROL: "#e5d9f7", RANDOM: "#f9d8ec", COLLECTIVE: "#ffdcb8",
+    OTHER: "#ffffff",
+}
+CATEGORY_NAMES: dict[str, str] = {
+    ELEMENTWISE: "elementwise arithmetic", TRANSCENDENTAL: "transcendental",
+    MATMUL: "matmul / convolution", REDUCTION: "reduction", SHAPE: "shape & data movement",
+    CONTROL: "control flow / call", RANDOM: "random", COLLECTIVE: "collective", OTHER: "other",
+}
+
+FORWARD, BACKWARD, PLAIN = "forward", "backward", "plain"
+PROVENANCE_BORDERS: dict[str, tuple[str, str, float]] = {  # colour, dash style, width
+    PLAIN: ("#555555", "solid", 1.0),
+    FORWARD: ("#1c5fb8", "solid", 1.6),
+    BACKWARD: ("#c2410c", "dashed", 2.0),
+}
+PROVENANCE_NAMES = {FORWARD: "forward pass (jvp)", BACKWARD: "backward pass (transpose)"}
+
+INPUT_COLOR, OUTPUT_COLOR, CONST_COLOR, GROUP_COLOR = "#c9ecd0", "#ffe3a3", "#eeeeee", "#f3eefc"
+TEXT_COLOR, EDGE_COLOR, CUT_EDGE_COLOR = "#1f2328", "#6b7280", "#9ca3af"
+
+
+def category(primitive: str) -> str:
+    """The primitive's category, OTHER when the table does not know it."""
+    return CATEGORY_OF.get(primitive, OTHER)
+
+
+def provenance(name_stack: str) -> str:
+    """BACKWARD for equations a transpose made, FORWARD for those under jvp, else PLAIN."""
+    if "transpose(" in name_stack:
+        return BACKWARD
+    if "jvp(" in name_stack:
+        return FORWARD
+    return PLAIN
+
+
+@dataclass(frozen=True)
+class NodeStyle:
+    """What the app and exporters need to draw one node."""
+
+    shape: str  # "box", "ellipse", "output", "group"
+    fill: str
+    border: str
+    dash: str  # "solid" or "dashed"
+    border_width: float
+
+
+def eqn_style(primitive: str, name_stack: str) -> NodeStyle:
+    color, dash, width = PROVENANCE_BORDERS[provenance(name_stack)]
+    return NodeStyle("box", CATEGORY_COLORS[category(primitive)], color, dash, width)
+
+
+KIND_STYLES = {
+    "input": NodeStyle("ellipse", INPUT_COLOR, "#2f7d45", "solid", 1.4),
+    "const": NodeStyle("ellipse", CONST_COLOR, "#555555", "dashed", 1.0),
+    "output": NodeStyle("output", OUTPUT_COLOR, "#9a6700", "solid", 1.4),
+    "group": NodeStyle("group", GROUP_COLOR, "#6d4aa8", "solid", 1.6),
+    "stub": NodeStyle("stub", "#ffffff", CUT_EDGE_COLOR, "dashed", 1.0),
+}
+
+
+def legend_entries(categories: set[str] | None = None) -> list[tuple[str, NodeStyle]]:
+    """(meaning, style) pairs: the categories present (all when None), then the provenances."""
+    shown = [c for c in CATEGORY_COLORS if categories is None or c in categories]
+    entries = [(CATEGORY_NAMES[c], NodeStyle("box", CATEGORY_COLORS[c], "#555555", "solid", 1.0))
+               for c in shown]
+    for prov, name in PROVENANCE_NAMES.items():
+        color, dash, width = PROVENANCE_BORDERS[prov]
+        entries.append((name, NodeStyle("box", "#ffffff", color, dash, width)))
+    entries += [("input", KIND_STYLES["input"]), ("output", KIND_STYLES["output"]),
+                ("closed group (double-click to open)", KIND_STYLES["group"])]
+    return entries

@@ -1,0 +1,140 @@
+"""Exports: valid, not trivial, the same graph in every format, written atomically."""
+
+import json
+import xml.etree.ElementTree as ET
+
+import pygraphviz
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jaxviz.core import export
+from jaxviz.core.export import ExportError, export_bytes, export_file, write_atomic
+from jaxviz.core.ir import to_dict
+from jaxviz.core.layout import LayoutOptions, layout_model
+from jaxviz.core.model import GraphModel
+from tests.core.factories import chain_graph, stage_of
+from tests.data import samples as s
+from tests.trace.helpers import trace
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def laid_out(sample=s.POLYNOMIAL, pipeline=None, **model_kw):
+    stages, error = trace(sample, pipeline=pipeline)
+    assert error is None
+    stage = stages[-1]
+    layout = layout_model(GraphModel(stage.graph, **model_kw))
+    return layout, to_dict(stage)
+
+
+def svg_classes(data: bytes) -> list[str]:
+    root = ET.fromstring(data)
+    return [g.get("class", "") for g in root.iter(f"{SVG}g")]
+
+
+@pytest.mark.parametrize("sample", [s.POLYNOMIAL, s.SCAN, s.MLP, s.COND], ids=lambda x: x.name)
+def test_svg_shows_one_node_per_visible_node(sample):
+    layout, stage = laid_out(sample)
+    classes = svg_classes(export_bytes(layout, stage, "svg"))
+    drawn = [c for c in classes if c.startswith("node jaxviz-") and "stub" not in c
+             and "legend" not in c]
+    assert len(drawn) == len(layout.nodes)
+    clusters = [c for c in classes if c == "cluster"]
+    assert len(clusters) == len(layout.clusters)
+
+
+def test_dot_reparses_with_the_same_counts():
+    layout, stage = laid_out(s.MLP)
+    dot = export_bytes(layout, stage, "dot").decode()
+    graph = pygraphviz.AGraph(string=dot)
+    cut = sum(e.cut for e in layout.edges)
+    assert cut > 0  # the MLP's grad has long edges, cut into stubs
+    assert graph.number_of_nodes() == len(layout.nodes) + 2 * cut + 1  # + legend
+    assert graph.number_of_edges() == len(layout.edges) + cut
+    ids = {graph.get_node(n).attr["id"] for n in graph.nodes()}
+    assert set(layout.nodes) <= ids
+
+
+def test_png_and_pdf_are_real_images(tmp_path):
+    layout, stage = laid_out()
+    png = export_file(layout, stage, tmp_path / "g.png", dpi=72)
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width = int.from_bytes(data[16:20], "big")
+    assert width > 400
+    big = export_file(layout, stage, tmp_path / "big.png", dpi=144).read_bytes()
+    assert int.from_bytes(big[16:20], "big") > 1.8 * width  # the DPI option scales
+    pdf = export_file(layout, stage, tmp_path / "g.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 5000
+
+
+def test_json_holds_ir_and_layout(tmp_path):
+    layout, stage = laid_out()
+    data = json.loads(export_file(layout, stage, tmp_path / "g.json").read_text())
+    assert data["stage"]["title"] == "grad(f)" and data["stage"]["ir_version"] == 1
+    assert set(data["layout"]["nodes"]) == set(layout.nodes)
+
+
+def test_left_to_right_layout():
+    stages, _ = trace(s.POLYNOMIAL)
+    model = GraphModel(stages[0].graph)
+    tb = layout_model(model, LayoutOptions(rankdir="TB"))
+    lr = layout_model(model, LayoutOptions(rankdir="LR"))
+    assert tb.nodes["out0"].y > tb.nodes["in0"].y
+    assert lr.nodes["out0"].x > lr.nodes["in0"].x
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(ExportError, match="does not exist"):
+        write_atomic(tmp_path / "nope" / "g.svg", b"x")
+
+
+def test_failed_render_leaves_no_partial_file(tmp_path, monkeypatch):
+    layout, stage = laid_out()
+    target = tmp_path / "g.svg"
+    target.write_text("the previous export")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("graphviz failed")
+
+    monkeypatch.setattr(export, "render", broken)
+    with pytest.raises(RuntimeError):
+        export_file(layout, stage, target)
+    assert target.read_text() == "the previous export"
+    assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]
+
+
+def test_unwritable_folder_is_a_clear_error(tmp_path):
+    import os
+    if os.geteuid() == 0:
+        pytest.skip("root can write anywhere")
+    folder = tmp_path / "ro"
+    folder.mkdir(mode=0o500)
+    with pytest.raises(ExportError, match="not writable"):
+        write_atomic(folder / "g.svg", b"x")
+
+
+FRAGMENTS = ['"', "<", ">", "&", "{", "}", "|", "\\", "'", "\n", " ", "λ", "é", "中", "🙂", "a",
+             "[]", "=", ";", "\\n", "\\l", "\\N", "<b>", "&amp;", "-->"]
+NASTY = st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=12).map("".join)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=NASTY)
+def test_any_text_survives_every_format(text):
+    graph = chain_graph(2, scope=f"outer/{text.replace('/', '_')}", text=text)
+    model = GraphModel(graph, expand_all=True)
+    layout = layout_model(model, LayoutOptions(engine="layered"))
+    stage = to_dict(stage_of(graph, title=text))
+    # DOT reparses, and gives back exactly the label we meant
+    parsed = pygraphviz.AGraph(string=export_bytes(layout, stage, "dot").decode())
+    label = "\n".join(layout.nodes["e0"].lines)
+    node = [n for n in parsed.nodes() if parsed.get_node(n).attr["id"] == "e0"][0]
+    meant = label.replace("&", "&amp;").replace("\\", "\\\\").replace("\n", "\\n")
+    assert parsed.get_node(node).attr["label"] == meant
+    # SVG parses as XML and shows every line of the label as text
+    svg = ET.fromstring(export_bytes(layout, stage, "svg"))
+    shown = " ".join(" ".join((t.text or "").split()) for t in svg.iter(f"{SVG}text"))
+    for line in label.split("\n"):
+        assert " ".join(line.split()) in shown
