@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from jaxviz.core.layout import FONT_PT, Layout
+from jaxviz.core.model import one_line
 from jaxviz.core.styles import CUT_EDGE_COLOR, EDGE_COLOR, TEXT_COLOR, legend_entries
 
 FORMATS = ("png", "svg", "pdf", "dot", "json")
@@ -127,7 +128,7 @@ def _cluster_blocks(layout: Layout, names: dict[str, str]) -> list[str]:
     def block(cid: str, index: int) -> list[str]:
         c = boxes[cid]
         head = (f"subgraph cluster_{index} {{ graph [bb=\"{c.x:.1f},{h - c.y - c.h:.1f},"
-                f"{c.x + c.w:.1f},{h - c.y:.1f}\" label={quote(c.label)} labeljust=l "
+                f"{c.x + c.w:.1f},{h - c.y:.1f}\" label={quote(one_line(c.label))} labeljust=l "
                 f"lp=\"{c.x + 6 + len(c.label) * 3.3:.1f},{h - c.y - 9:.1f}\" "
                 f"style=\"rounded,filled\" fillcolor=\"#f6f2fd\" color=\"#b9a6dc\"];")
         inner = [f"{n};" for n in members.get(cid, [])]
@@ -164,6 +165,7 @@ def display_dot(layout: Layout, title: str = "", edge_labels: bool = True,
                 legend: bool = True, categories: set[str] | None = None) -> str:
     """DOT carrying the whole picture: reparses with graphviz, renders with ``nop2``."""
     names = {nid: f"n{i}" for i, nid in enumerate(layout.nodes)}
+    title = one_line(title)
     width = layout.width + (LEGEND_W if legend else 0)
     if legend and layout.height < legend_height(categories) + 24:  # room below for the legend
         layout = dataclasses.replace(layout, height=legend_height(categories) + 24)
@@ -171,7 +173,7 @@ def display_dot(layout: Layout, title: str = "", edge_labels: bool = True,
             f"graph [bb=\"0,0,{width:.1f},{layout.height:.1f}\" fontname={quote(FONT)} "
             f"fontsize=10 outputorder=edgesfirst pad=0.2 label={quote(title)} labelloc=t];",
             f"node [fontname={quote(FONT)} fontsize={FONT_PT:g} fontcolor=\"{TEXT_COLOR}\" "
-            f"fixedsize=true margin=0];",
+            f"fixedsize=shape margin=0];",
             f"edge [fontname={quote(FONT)} fontsize=8 color=\"{EDGE_COLOR}\" "
             f"fontcolor=\"{EDGE_COLOR}\" arrowsize=0.6];"]
     body = [_node_stmt(names[nid], box, layout.height) for nid, box in layout.nodes.items()]

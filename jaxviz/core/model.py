@@ -81,8 +81,17 @@ def scope_path(name_stack: str) -> list[str]:
     return [part for part in text.split("/") if part]
 
 
+def one_line(text: str) -> str:
+    """User text (scope names, params) shown on one label line: line breaks become spaces."""
+    return " ".join(text.splitlines()) if "\n" in text or "\r" in text else text
+
+
 def node_lines(node: Node) -> list[str]:
-    """The label of an equation, input, constant or output."""
+    """The label of an equation, input, constant or output, one entry per line."""
+    return [one_line(line) for line in _raw_lines(node)]
+
+
+def _raw_lines(node: Node) -> list[str]:
     if node.kind == EQN:
         head = f"{node.primitive} {node.params_short}".strip()
         if not node.literals:
@@ -133,7 +142,8 @@ class GraphModel:
         for i, name in enumerate(path):
             gid = f"{graph.id}/s:{'/'.join(path[:i + 1])}"
             if gid not in self.groups:
-                self.groups[gid] = Group(gid, SCOPE, name, holder, self._depth(holder) + 1)
+                self.groups[gid] = Group(gid, SCOPE, one_line(name), holder,
+                                         self._depth(holder) + 1)
             holder = gid
         return holder
 

@@ -138,3 +138,14 @@ def test_any_text_survives_every_format(text):
     shown = " ".join(" ".join((t.text or "").split()) for t in svg.iter(f"{SVG}text"))
     for line in label.split("\n"):
         assert " ".join(line.split()) in shown
+
+
+@pytest.mark.parametrize("text", ["\n&&amp;é", "\n<b>|\\N\\n\n|", "=<a{\n;\"\\N&🙂\\n}",
+                                  "\n🙂;|é", "\n🙂 \\l🙂中\\N><b>\\n"])
+def test_line_breaks_in_user_text_render(text):
+    """Regression: labels starting with a line break crashed graphviz (segfault in nop2)."""
+    graph = chain_graph(2, scope=f"outer/{text}", text=text)
+    layout = layout_model(GraphModel(graph, expand_all=True), LayoutOptions(engine="layered"))
+    stage = to_dict(stage_of(graph, title=text))
+    for _ in range(20):
+        assert export_bytes(layout, stage, "svg").startswith(b"<?xml")
