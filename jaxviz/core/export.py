@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from jaxviz.core.files import FileError as ExportError
+from jaxviz.core.files import write_atomic
 from jaxviz.core.layout import FONT_PT, Layout
 from jaxviz.core.model import one_line
 from jaxviz.core.styles import CUT_EDGE_COLOR, EDGE_COLOR, TEXT_COLOR, legend_entries
@@ -22,10 +22,6 @@ SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".dot": "dot", ".gv": "
             ".json": "json"}
 FONT = "DejaVu Sans Mono"
 LEGEND_W = 300.0
-
-
-class ExportError(Exception):
-    """An export that could not be written; the message says which file and why."""
 
 
 def quote(text: str) -> str:
@@ -215,30 +211,6 @@ def _categories(stage: dict) -> set[str]:
                 found.add(category(n.get("primitive", "")))
                 stack.extend(n.get("subgraphs", []))
     return found
-
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` all at once: no partial file is ever left behind."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ExportError(f"cannot write {path}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise ExportError(f"cannot write {path}: the folder {folder} is not writable")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
-    return path
 
 
 def export_file(layout: Layout, stage: dict, path: Path, fmt: str | None = None,

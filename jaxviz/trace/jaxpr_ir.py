@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from jax.extend import core as jcore
 
 from jaxviz.core.ir import CONST, EQN, INPUT, OUTPUT, Edge, Graph, LiteralOperand, Node, Port, Stage
@@ -232,7 +233,13 @@ def _type_text(aval) -> str:
 
 
 def _literal_text(atom) -> str:
-    return f"{atom.val}:{_type_text(atom.aval)}"
+    """``2.0:f32[]``; numbers in their shortest form for their dtype (0.1, not 0.1000000014)."""
+    value, dtype = atom.val, getattr(atom.aval, "dtype", None)
+    try:
+        text = str(np.asarray(value, dtype=dtype)[()]) if np.ndim(value) == 0 else str(value)
+    except (TypeError, ValueError):
+        text = str(value)
+    return f"{text}:{_type_text(atom.aval)}"
 
 
 def _param_text(value: Any) -> str:

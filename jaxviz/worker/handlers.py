@@ -55,12 +55,16 @@ def handle_export(request: p.ExportRequest, progress: Progress) -> p.ExportResul
     from jaxviz.core.export import ExportError, export_file
     from jaxviz.core.layout import Layout
 
-    try:
-        path = export_file(Layout.from_dict(request.layout), request.stage, request.path,
-                           request.format, request.dpi, request.edge_labels)
-    except ExportError as exc:
-        return p.Failure(ErrorInfo(kind="input", message=str(exc)).to_dict())
-    return p.ExportResult(str(path), path.stat().st_size)
+    paths = []
+    for i, item in enumerate(request.items):
+        progress(f"exporting {item['path']}", i / len(request.items))
+        try:
+            paths.append(str(export_file(Layout.from_dict(item["layout"]), item["stage"],
+                                         item["path"], request.format, request.dpi,
+                                         request.edge_labels)))
+        except ExportError as exc:
+            return p.Failure(ErrorInfo(kind="input", message=str(exc)).to_dict())
+    return p.ExportResult(paths)
 
 
 def handle_devices(request: p.DevicesRequest, progress: Progress) -> p.DevicesResult:

@@ -38,11 +38,9 @@ class LayoutRequest:
 
 @dataclass
 class ExportRequest:
-    """Render a laid-out stage to a file (in a worker: graphviz holds the GIL while it works)."""
+    """Render laid-out stages to files (in a worker: graphviz holds the GIL while it works)."""
 
-    layout: dict
-    stage: dict
-    path: str
+    items: list[dict]  # each {"layout": Layout dict, "stage": Stage dict, "path": str}
     format: str | None = None
     dpi: float | None = None
     edge_labels: bool = True
@@ -50,8 +48,7 @@ class ExportRequest:
 
 @dataclass
 class ExportResult:
-    path: str
-    bytes: int
+    paths: list[str]
 
 
 @dataclass

@@ -1,0 +1,107 @@
+"""Starting the app: the window appears at once, the worker imports JAX meanwhile.
+
+``run_app`` reads the launch options (a file, function, arguments, pipeline, --screenshot),
+restores the last session (or opens the built-in example), and starts the first trace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+from jaxviz.core.examples import default_example
+from jaxviz.ui.session_store import Session, SessionStore
+
+SCREENSHOT_TIMEOUT_MS = 120_000
+
+
+def initial_session(store: SessionStore, args: argparse.Namespace) -> Session:
+    """The last session, unless a file is given or restoring is off; else the example."""
+    session = None if getattr(args, "no_restore", False) else store.load()
+    if session is None or not session.source.strip():
+        example = default_example()
+        recent = session.recent if session else []
+        session = Session(source=example.source, function=example.function, args=example.args,
+                          pipeline=example.pipeline, recent=recent)
+    if getattr(args, "host_devices", None):
+        session.host_devices = args.host_devices
+    return session
+
+
+def apply_system_palette(app: QApplication) -> None:
+    """Fusion style, in the system's light or dark colours."""
+    app.setStyle("Fusion")
+    hints = QGuiApplication.styleHints()
+    if hasattr(hints, "colorScheme"):
+        app.setPalette(app.style().standardPalette() if hints.colorScheme().name != "Dark"
+                       else _dark_palette())
+
+
+def _dark_palette() -> QPalette:
+    from PySide6.QtGui import QColor
+    pal = QPalette()
+    for role, color in ((QPalette.ColorRole.Window, "#2b2d31"), (QPalette.ColorRole.Base,
+                        "#1e1f22"), (QPalette.ColorRole.AlternateBase, "#2b2d31"),
+                        (QPalette.ColorRole.Text, "#e6e6e6"), (QPalette.ColorRole.WindowText,
+                        "#e6e6e6"), (QPalette.ColorRole.Button, "#3a3c41"),
+                        (QPalette.ColorRole.ButtonText, "#e6e6e6"),
+                        (QPalette.ColorRole.Highlight, "#3b82f6")):
+        pal.setColor(role, QColor(color))
+    return pal
+
+
+def build_window(args: argparse.Namespace, store: SessionStore | None = None):
+    """The window, its services started, the first trace queued."""
+    from jaxviz.ui.main_window import MainWindow
+    from jaxviz.ui.services import make_services
+
+    store = store or SessionStore()
+    session = initial_session(store, args)
+    tracer, layouter = make_services(host_devices=session.host_devices)
+    tracer.start()  # JAX imports in the worker while the window opens
+    layouter.start()
+    window = MainWindow(tracer, layouter, store, session)
+    if getattr(args, "file", None):
+        window.open_file(args.file, args.function, args.args, args.pipeline)
+    else:
+        for name in ("function", "args", "pipeline"):
+            value = getattr(args, name, None)
+            if value is not None:
+                setattr(session, name, value)
+        window._load_session(session)
+        window.trace()
+    return window
+
+
+def take_screenshot(window, path: str, app: QApplication) -> None:
+    """Save a PNG of the whole window once the first graph (or error) is drawn, then quit."""
+    def shoot(*_):
+        QTimer.singleShot(300, lambda: (window.grab().save(path), print(f"wrote {path}"),
+                                        app.quit()))
+    window.graphShown.connect(shoot)
+    window.tracer.failed.connect(shoot)
+    window.tracer.finished.connect(lambda req, resp: shoot() if not getattr(
+        resp, "stages", True) else None)
+    QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, shoot)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("jaxviz")
+    apply_system_palette(app)
+    window = build_window(args)
+    window.show()
+    if os.environ.get("JAXVIZ_TIMING"):  # benchmarks/startup.py reads this line
+        app.processEvents()
+        print(f"window shown {time.perf_counter() - start:.3f} s after run_app", file=sys.stderr,
+              flush=True)
+    if getattr(args, "screenshot", None):
+        take_screenshot(window, args.screenshot, app)
+    return app.exec()

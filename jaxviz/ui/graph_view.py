@@ -1,0 +1,211 @@
+"""The interactive graph: pan, zoom, fit, select, hover, open and close groups, search.
+
+Built from a ``Layout`` (computed in a worker process) and a tooltip per node. It knows
+nothing of jaxprs: the main window maps node ids to source lines and jaxpr text lines.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QShortcut
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
+
+from jaxviz.core.layout import Layout
+from jaxviz.ui.graph_items import ClusterItem, EdgeItem, NodeItem, draw_legend, label_font
+
+ZOOM_STEP = 1.25
+MIN_SCALE, MAX_SCALE = 0.02, 6.0
+FIT_MAX_SCALE = 1.4
+
+
+class GraphView(QGraphicsView):
+    """Shows one laid-out stage."""
+
+    nodesSelected = Signal(list)  # node ids, on a click (not on programmatic selection)
+    groupToggled = Signal(str)  # a group id, on double-click
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHints(QPainter.RenderHint.Antialiasing
+                            | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setBackgroundBrush(QColor("#ffffff"))
+        self.font = label_font()
+        self.items_by_id: dict[str, NodeItem] = {}
+        self.search_text: dict[str, str] = {}
+        self.matches: list[str] = []
+        self.match_index = -1
+        self.layout_data: Layout | None = None
+        self._programmatic = False
+        self.scene().selectionChanged.connect(self._on_selection_changed)
+        for keys, slot in (("+", self.zoom_in), ("=", self.zoom_in), ("-", self.zoom_out),
+                           ("F", self.fit), ("Z", self.zoom_to_selection)):
+            QShortcut(QKeySequence(keys), self, slot,
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    # --- content --------------------------------------------------------------------------
+
+    def show_layout(self, layout: Layout, tooltips: dict[str, str], search_text: dict[str, str],
+                    edge_labels: bool = True, keep_view: bool = False) -> None:
+        """Replace the scene with a new layout (keeping the zoom and centre if asked)."""
+        center = self.mapToScene(self.viewport().rect().center())
+        scene = self.scene()
+        self._programmatic = True
+        scene.clear()
+        self._programmatic = False
+        self.items_by_id, self.search_text, self.layout_data = {}, search_text, layout
+        self.matches, self.match_index = [], -1
+        for box in layout.clusters:
+            scene.addItem(ClusterItem(box, self.font))
+        for nid, box in layout.nodes.items():
+            item = NodeItem(box, tooltips.get(nid, ""), self.font)
+            scene.addItem(item)
+            self.items_by_id[nid] = item
+        for edge in layout.edges:
+            item = EdgeItem(edge, self.font, edge_labels)
+            item.ends = [self.items_by_id[edge.src], self.items_by_id[edge.dst]]
+            for end in item.ends:
+                end.edges.append(item)
+            scene.addItem(item)
+        scene.setSceneRect(QRectF(-40, -40, layout.width + 80, layout.height + 80))
+        if keep_view:
+            self.centerOn(center)
+        else:
+            self.fit()
+
+    def clear(self) -> None:
+        self.scene().clear()
+        self.items_by_id, self.layout_data = {}, None
+
+    # --- zoom -----------------------------------------------------------------------------
+
+    def scale_factor(self) -> float:
+        return self.transform().m11()
+
+    def _zoom(self, factor: float) -> None:
+        target = min(max(self.scale_factor() * factor, MIN_SCALE), MAX_SCALE)
+        self.scale(target / self.scale_factor(), target / self.scale_factor())
+
+    def zoom_in(self) -> None:
+        self._zoom(ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self._zoom(1 / ZOOM_STEP)
+
+    def fit(self) -> None:
+        """Whole graph in view, small graphs magnified a little at most."""
+        if self.layout_data is None:
+            return
+        self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        if self.scale_factor() > FIT_MAX_SCALE:
+            self.resetTransform()
+            self.scale(FIT_MAX_SCALE, FIT_MAX_SCALE)
+            self.centerOn(self.scene().sceneRect().center())
+
+    def zoom_to_selection(self) -> None:
+        items = self.scene().selectedItems()
+        if not items:
+            return
+        rect = items[0].sceneBoundingRect()
+        for item in items[1:]:
+            rect = rect.united(item.sceneBoundingRect())
+        self.fitInView(rect.adjusted(-120, -120, 120, 120), Qt.AspectRatioMode.KeepAspectRatio)
+        if self.scale_factor() > 1.5:
+            self.resetTransform()
+            self.scale(1.5, 1.5)
+            self.centerOn(rect.center())
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.angleDelta().y() == 0:
+            return super().wheelEvent(event)
+        self._zoom(ZOOM_STEP if event.angleDelta().y() > 0 else 1 / ZOOM_STEP)
+        event.accept()
+
+    # --- selection ------------------------------------------------------------------------
+
+    def select_nodes(self, ids: list[str], center: bool = True) -> None:
+        """Select these nodes (from the editor or the jaxpr text): no nodesSelected signal."""
+        self._programmatic = True
+        self.scene().clearSelection()
+        found = [self.items_by_id[i] for i in ids if i in self.items_by_id]
+        for item in found:
+            item.setSelected(True)
+        self._programmatic = False
+        if found and center:
+            self.centerOn(found[0])
+
+    def selected_ids(self) -> list[str]:
+        return [i.node_id for i in self.scene().selectedItems() if isinstance(i, NodeItem)]
+
+    def _on_selection_changed(self) -> None:
+        if not self._programmatic:
+            self.nodesSelected.emit(self.selected_ids())
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt override
+        for item in self.items(event.position().toPoint()):
+            if isinstance(item, NodeItem) and item.box.kind == "group":
+                self.groupToggled.emit(item.node_id)
+                return
+            if isinstance(item, ClusterItem):
+                self.groupToggled.emit(item.group_id)
+                return
+        super().mouseDoubleClickEvent(event)
+
+    # --- search ---------------------------------------------------------------------------
+
+    def search(self, text: str) -> int:
+        """Mark the nodes whose text contains ``text``; returns how many."""
+        needle = text.strip().lower()
+        for item in self.items_by_id.values():
+            item.match = False
+            item.update()
+        self.matches = [nid for nid, hay in self.search_text.items()
+                        if needle and needle in hay.lower() and nid in self.items_by_id]
+        for nid in self.matches:
+            self.items_by_id[nid].match = True
+        self.match_index = -1
+        return len(self.matches)
+
+    def next_match(self, step: int = 1) -> str | None:
+        """Select and centre the next (or previous) match."""
+        if not self.matches:
+            return None
+        self.match_index = (self.match_index + step) % len(self.matches)
+        nid = self.matches[self.match_index]
+        self.select_nodes([nid])
+        self.nodesSelected.emit([nid])
+        return nid
+
+    # --- legend ---------------------------------------------------------------------------
+
+    def set_legend(self, entries: list) -> None:
+        """(meaning, NodeStyle) pairs drawn in the view's corner; [] hides the legend."""
+        self.legend = entries
+        self.viewport().update()
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        entries = getattr(self, "legend", [])
+        if not entries or self.layout_data is None:
+            return
+        painter.save()
+        painter.resetTransform()
+        draw_legend(painter, entries, self.font)
+        painter.restore()
+
+    # --- images ---------------------------------------------------------------------------
+
+    def render_image(self, scale: float = 2.0) -> QImage:
+        """The whole graph as an image (for the clipboard)."""
+        rect = self.scene().itemsBoundingRect().adjusted(-12, -12, 12, 12)
+        image = QImage(int(rect.width() * scale), int(rect.height() * scale),
+                       QImage.Format.Format_ARGB32)
+        image.fill(QColor("#ffffff"))
+        painter = QPainter(image)
+        painter.setRenderHints(QPainter.RenderHint.Antialiasing
+                               | QPainter.RenderHint.TextAntialiasing)
+        self.scene().render(painter, QRectF(image.rect()), rect)
+        painter.end()
+        return image

@@ -1,0 +1,552 @@
+"""The main window: editor and pipeline on the left, stages and graph in the middle, the jaxpr
+text and details on the right, errors under the editor, timings and Cancel in the status bar.
+
+It wires views together and talks to two worker services (tracing; layout and export). The
+state of the current trace lives in ``StageSet``; the window never runs user code or JAX.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from jaxviz.core.errors import ErrorInfo
+from jaxviz.core.examples import Example, read_examples
+from jaxviz.core.export import FORMATS
+from jaxviz.core.ir import EQN, Node, Stage, stage_from_dict, to_dict
+from jaxviz.core.layout import Layout, LayoutOptions
+from jaxviz.core.model import GraphModel
+from jaxviz.core.source import top_level_functions
+from jaxviz.core.styles import category, legend_entries
+from jaxviz.ui.editor import CodeEditor
+from jaxviz.ui.graph_view import GraphView
+from jaxviz.ui.pipeline_editor import PipelineEditor
+from jaxviz.ui.services import WorkerService
+from jaxviz.ui.session_store import Session, SessionStore, add_recent
+from jaxviz.worker import protocol as p
+
+TRACE_PAUSE_MS = 700  # a trace starts this long after typing stops
+AUTOSAVE_MS = 300
+
+
+@dataclass
+class StageSet:
+    """The stages of the last successful trace, with their models and layouts."""
+
+    stages: list[Stage] = field(default_factory=list)
+    layouts: list[Layout] = field(default_factory=list)
+    models: list[GraphModel] = field(default_factory=list)
+    nodes: list[dict[str, Node]] = field(default_factory=list)
+    current: int = 0
+
+
+class MainWindow(QMainWindow):
+    graphShown = Signal(int)  # the stage index whose graph was just drawn
+
+    def __init__(self, tracer: WorkerService, layouter: WorkerService, store: SessionStore,
+                 session: Session):
+        super().__init__()
+        self.tracer, self.layouter, self.store, self.session = tracer, layouter, store, session
+        self.set = StageSet()
+        self.trace_started = 0.0
+        self.last_error: ErrorInfo | None = None
+        self.setWindowTitle("jaxviz")
+        self._build_views()
+        self._build_menus()
+        self._connect()
+        self._load_session(session)
+
+    # --- building -------------------------------------------------------------------------
+
+    def _build_views(self) -> None:
+        from jaxviz.ui.panels import DetailsPanel, ErrorPanel, JaxprView, StageStrip
+
+        self.editor = CodeEditor()
+        self.function = QComboBox(minimumWidth=120, toolTip="The function to trace")
+        self.args = QLineEdit(placeholderText="arguments, e.g. 2.0 or params, f32[8,784]")
+        self.args.setToolTip("What you would write between the call's parentheses. "
+                             "f32[8,3] is an abstract array (no memory allocated).")
+        self.pipeline = PipelineEditor()
+        self.errors = ErrorPanel()
+        self.stage_strip = StageStrip()
+        self.graph = GraphView()
+        self.search = QLineEdit(placeholderText="Search: primitive, variable, shape  (Ctrl+F)")
+        self.search_count = QLabel()
+        self.jaxpr = JaxprView()
+        self.details = DetailsPanel()
+        self.details.show_node(None)
+        self.setCentralWidget(self._splitter())
+        self._build_status()
+        self.resize(1500, 900)
+
+    def _splitter(self) -> QSplitter:
+        left = QWidget()
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Function"))
+        top.addWidget(self.function)
+        top.addWidget(QLabel("Args"))
+        top.addWidget(self.args, 1)
+        box = QVBoxLayout(left)
+        box.addLayout(top)
+        box.addWidget(self.pipeline)
+        box.addWidget(self.editor, 1)
+        box.addWidget(self.errors)
+        middle = QWidget()
+        search_row = QHBoxLayout()
+        prev_btn, next_btn = QToolButton(text="▲"), QToolButton(text="▼")
+        prev_btn.clicked.connect(lambda: self.graph.next_match(-1))
+        next_btn.clicked.connect(lambda: self.graph.next_match(1))
+        for w in (self.search, self.search_count, prev_btn, next_btn):
+            search_row.addWidget(w, 1 if w is self.search else 0)
+        mid = QVBoxLayout(middle)
+        mid.addWidget(self.stage_strip)
+        mid.addLayout(search_row)
+        mid.addWidget(self.graph, 1)
+        self.side = QTabWidget()
+        self.side.addTab(self.jaxpr, "jaxpr")
+        self.side.addTab(self.details, "Details")
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        for w in (left, middle, self.side):
+            splitter.addWidget(w)
+        splitter.setSizes([480, 700, 380])
+        return splitter
+
+    def _build_status(self) -> None:
+        self.timings = QLabel()
+        self.busy = QProgressBar(maximumWidth=160, textVisible=False)
+        self.busy.setRange(0, 0)
+        self.busy_label = QLabel()
+        self.cancel_btn = QPushButton("Cancel", toolTip="Stop the work in progress (Esc)")
+        self.cancel_btn.clicked.connect(self.cancel)
+        bar = self.statusBar()
+        bar.addWidget(self.timings, 1)
+        for w in (self.busy_label, self.busy, self.cancel_btn):
+            bar.addPermanentWidget(w)
+        self._set_busy("")
+
+    def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = menu.addAction(text, slot)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        return action
+
+    def _build_menus(self) -> None:
+        m = self.menuBar().addMenu("&File")
+        self._action(m, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self._action(m, "&Save", self.save, QKeySequence.StandardKey.Save)
+        self._action(m, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
+        self.recent_menu = m.addMenu("Recent files")
+        m.addSeparator()
+        self._action(m, "&Export current stage…", self.export_current, "Ctrl+E")
+        self._action(m, "Export &all stages…", self.export_all, "Ctrl+Shift+E")
+        self._action(m, "&Copy graph image", self.copy_image, "Ctrl+Shift+C")
+        m.addSeparator()
+        self._action(m, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.examples_menu = self.menuBar().addMenu("E&xamples")
+        for example in read_examples():
+            self.examples_menu.addAction(example.title, lambda e=example: self.load_example(e))
+        r = self.menuBar().addMenu("&Run")
+        self._action(r, "&Trace", self.trace, "Ctrl+Return", "Trace every stage now")
+        self._action(r, "&Cancel", self.cancel, "Escape")
+        v = self.menuBar().addMenu("&View")
+        self._action(v, "Zoom &in", self.graph.zoom_in, QKeySequence.StandardKey.ZoomIn)
+        self._action(v, "Zoom &out", self.graph.zoom_out, QKeySequence.StandardKey.ZoomOut)
+        self._action(v, "&Fit to window", self.graph.fit, "Ctrl+0")
+        self._action(v, "Zoom to &selection", self.graph.zoom_to_selection, "Ctrl+9")
+        self._action(v, "Find", lambda: self.search.setFocus(), QKeySequence.StandardKey.Find)
+        self._action(v, "Next stage", lambda: self.step_stage(1), "Ctrl+]")
+        self._action(v, "Previous stage", lambda: self.step_stage(-1), "Ctrl+[")
+        self._action(v, "Open all groups", self.open_all_groups)
+        self.lr_action = self._action(v, "Left to right", self.relayout)
+        self.lr_action.setCheckable(True)
+        self.labels_action = self._action(v, "Edge labels", self.relayout)
+        self.labels_action.setCheckable(True)
+        self.labels_action.setChecked(True)
+        self.legend_action = self._action(v, "Legend", self.redraw, "L")
+        self.legend_action.setCheckable(True)
+        self.legend_action.setChecked(True)
+        self._update_recent()
+
+    def _connect(self) -> None:
+        self.trace_timer = QTimer(self, singleShot=True, interval=TRACE_PAUSE_MS)
+        self.trace_timer.timeout.connect(self.trace)
+        self.save_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
+        self.save_timer.timeout.connect(self.autosave)
+        self.editor.textChanged.connect(self._on_edit)
+        self.args.textEdited.connect(lambda _: self._on_input_changed())
+        self.function.activated.connect(lambda _: self._on_input_changed())
+        self.pipeline.changed.connect(lambda _: self._on_input_changed())
+        self.editor.lineClicked.connect(self._on_editor_line)
+        self.jaxpr.lineClicked.connect(self._on_jaxpr_line)
+        self.errors.lineRequested.connect(lambda line: self.editor.show_line(line))
+        self.stage_strip.currentChanged.connect(self.show_stage)
+        self.graph.nodesSelected.connect(self._on_nodes_selected)
+        self.graph.groupToggled.connect(self.toggle_group)
+        self.search.textChanged.connect(self._on_search)
+        self.search.returnPressed.connect(lambda: self.graph.next_match(1))
+        for service in (self.tracer, self.layouter):
+            service.started.connect(self._set_busy)
+            service.progress.connect(lambda msg, _f: self.busy_label.setText(msg))
+            service.idle.connect(lambda: self._set_busy(""))
+            service.failed.connect(self._on_failed)
+        self.tracer.finished.connect(self._on_traced)
+        self.layouter.finished.connect(self._on_layout_done)
+
+    # --- session and files ----------------------------------------------------------------
+
+    def _load_session(self, s: Session) -> None:
+        self.editor.setPlainText(s.source)
+        self._refresh_functions(s.function)
+        self.args.setText(s.args)
+        self.pipeline.set_text(s.pipeline)
+        self.lr_action.setChecked(s.rankdir == "LR")
+        self.labels_action.setChecked(s.edge_labels)
+        self._set_title()
+
+    def current_session(self) -> Session:
+        s = self.session
+        s.source, s.function = self.editor.toPlainText(), self.function.currentText()
+        s.args, s.pipeline = self.args.text(), self.pipeline.pipeline()
+        s.rankdir = "LR" if self.lr_action.isChecked() else "TB"
+        s.edge_labels = self.labels_action.isChecked()
+        return s
+
+    def autosave(self) -> None:
+        self.store.save(self.current_session())
+
+    def load_example(self, example: Example) -> None:
+        self.session.file = ""
+        self.editor.setPlainText(example.source)
+        self._refresh_functions(example.function)
+        self.args.setText(example.args)
+        self.pipeline.set_text(example.pipeline)
+        self._set_title(example.title)
+        self.trace()
+
+    def open_file(self, path: str, function: str | None = None, args: str | None = None,
+                  pipeline: str | None = None) -> None:
+        try:
+            source = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            QMessageBox.warning(self, "jaxviz", f"Cannot open {path}: {exc.strerror}")
+            return
+        self.session.file = str(Path(path).resolve())
+        add_recent(self.session, self.session.file)
+        self.editor.setPlainText(source)
+        self._refresh_functions(function)
+        if args is not None:
+            self.args.setText(args)
+        if pipeline is not None:
+            self.pipeline.set_text(pipeline)
+        self._update_recent()
+        self._set_title()
+        self.trace()
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a Python file", "", "Python (*.py)")
+        if path:
+            self.open_file(path)
+
+    def save(self) -> None:
+        if not self.session.file:
+            return self.save_as()
+        try:
+            Path(self.session.file).write_text(self.editor.toPlainText(), encoding="utf-8")
+            self.statusBar().showMessage(f"Saved {self.session.file}", 3000)
+        except OSError as exc:
+            QMessageBox.warning(self, "jaxviz", f"Cannot save {self.session.file}: "
+                                                f"{exc.strerror}")
+
+    def save_as(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save as", "", "Python (*.py)")
+        if path:
+            self.session.file = path
+            add_recent(self.session, path)
+            self._update_recent()
+            self._set_title()
+            self.save()
+
+    def _update_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.session.recent:
+            self.recent_menu.addAction(path, lambda p=path: self.open_file(p))
+        self.recent_menu.setEnabled(bool(self.session.recent))
+
+    def _set_title(self, what: str = "") -> None:
+        name = Path(self.session.file).name if self.session.file else (what or "untitled")
+        self.setWindowTitle(f"{name} — jaxviz")
+
+    # --- editing and tracing --------------------------------------------------------------
+
+    def _refresh_functions(self, wanted: str | None = None) -> None:
+        current = wanted or self.function.currentText()
+        names = top_level_functions(self.editor.toPlainText())
+        if not names and self.function.count():
+            return  # mid-edit syntax error: keep the list until the code parses again
+        self.function.blockSignals(True)
+        self.function.clear()
+        self.function.addItems(names)
+        if current in names:
+            self.function.setCurrentText(current)
+        self.function.blockSignals(False)
+
+    def _on_edit(self) -> None:
+        self._refresh_functions()
+        self._on_input_changed()
+
+    def _on_input_changed(self) -> None:
+        self.save_timer.start()
+        self.trace_timer.start()
+
+    def layout_options(self) -> LayoutOptions:
+        return LayoutOptions(rankdir="LR" if self.lr_action.isChecked() else "TB",
+                             edge_labels=self.labels_action.isChecked())
+
+    def trace(self) -> None:
+        """Trace every stage (Ctrl+Enter); a newer trace replaces one in flight."""
+        self.trace_timer.stop()
+        self.autosave()
+        if not self.function.currentText():
+            self._show_error(ErrorInfo(kind="function", message="The code defines no "
+                                       "function to trace yet."))
+            return
+        self.trace_started = time.perf_counter()
+        self.tracer.submit(p.TraceRequest(
+            source=self.editor.toPlainText(), function=self.function.currentText(),
+            args=self.args.text(), pipeline=self.pipeline.pipeline(),
+            filename=self.session.file or "<editor>", layout=self.layout_options().to_dict()))
+
+    def cancel(self) -> None:
+        self.trace_timer.stop()
+        self.tracer.cancel()
+        self.layouter.cancel()
+        self._set_busy("")
+        self.statusBar().showMessage("Cancelled", 3000)
+
+    def _set_busy(self, what: str) -> None:
+        for w in (self.busy, self.cancel_btn, self.busy_label):
+            w.setVisible(bool(what) or self.tracer.busy or self.layouter.busy)
+        self.busy_label.setText(what)
+
+    # --- results --------------------------------------------------------------------------
+
+    def _on_traced(self, request, response) -> None:
+        if isinstance(response, p.Failure):
+            self._show_error(ErrorInfo.from_dict(response.error))
+            return
+        received = time.perf_counter()
+        stages = [stage_from_dict(s) for s in response.stages]
+        same_pipeline = [s.title for s in stages] == [s.title for s in self.set.stages]
+        current = self.set.current if same_pipeline else len(stages) - 1  # new: the last stage
+        self.set = StageSet(stages, [Layout.from_dict(d) for d in response.layouts],
+                            [GraphModel(s.graph) for s in stages],
+                            [{n.id: n for n in s.graph.walk_nodes()} for s in stages],
+                            max(current, 0))
+        self._show_error(ErrorInfo.from_dict(response.error) if response.error else None)
+        if response.stdout:
+            self.statusBar().showMessage(f"Your code printed: {response.stdout[:200]}", 8000)
+        self.stage_strip.set_stages(stages, self.set.current)
+        self.show_stage(self.set.current)
+        self._report_timings(received)
+
+    def _report_timings(self, received: float) -> None:
+        stage = self.set.stages[self.set.current] if self.set.stages else None
+        total = time.perf_counter() - self.trace_started
+        if stage is None:
+            return
+        t = stage.timings
+        self.timings.setText(
+            f"{stage.title}: trace {t.get('trace', 0) * 1000:.0f} ms · IR "
+            f"{t.get('ir', 0) * 1000:.0f} ms · layout {t.get('layout', 0) * 1000:.0f} ms · "
+            f"draw {(time.perf_counter() - received) * 1000:.0f} ms  —  request to screen "
+            f"{total * 1000:.0f} ms")
+
+    def _on_failed(self, request, info: ErrorInfo) -> None:
+        if info.kind != "cancelled":
+            self._show_error(info)
+
+    def _show_error(self, info: ErrorInfo | None) -> None:
+        self.last_error = info
+        self.errors.show_error(info)
+        self.editor.set_error(info.line if info else None, info.message if info else "")
+
+    def show_stage(self, index: int) -> None:
+        if not 0 <= index < len(self.set.stages):
+            self.graph.clear()
+            return
+        self.set.current = index
+        stage, layout = self.set.stages[index], self.set.layouts[index]
+        self.jaxpr.setPlainText(stage.jaxpr)
+        self._draw(layout, keep_view=False)
+        self.details.show_node(None)
+
+    def _draw(self, layout: Layout, keep_view: bool) -> None:
+        from jaxviz.ui.tooltips import search_texts, tooltips
+
+        model = self.set.models[self.set.current]
+        view = model.visible()
+        self.graph.show_layout(layout, tooltips(model, view), search_texts(model, view),
+                               self.labels_action.isChecked(), keep_view)
+        shown = {category(n.primitive) for n in self.set.nodes[self.set.current].values()
+                 if n.kind == EQN}
+        self.graph.set_legend(legend_entries(shown) if self.legend_action.isChecked() else [])
+        if self.search.text():
+            self._on_search(self.search.text())
+        self.graphShown.emit(self.set.current)
+
+    def redraw(self) -> None:
+        if self.set.stages:
+            self._draw(self.set.layouts[self.set.current], keep_view=True)
+
+    def step_stage(self, step: int) -> None:
+        if self.set.stages:
+            self.stage_strip.setCurrentIndex((self.set.current + step) % len(self.set.stages))
+
+    # --- groups and layout ----------------------------------------------------------------
+
+    def toggle_group(self, gid: str) -> None:
+        model = self.set.models[self.set.current]
+        model.toggle(gid)
+        self._request_layout()
+
+    def open_all_groups(self) -> None:
+        if self.set.models:
+            self.set.models[self.set.current].open_all()
+            self._request_layout()
+
+    def relayout(self) -> None:
+        self.autosave()
+        if self.set.models:
+            self._request_layout()
+
+    def _request_layout(self) -> None:
+        model = self.set.models[self.set.current]
+        self.layouter.submit(p.LayoutRequest(model.state(), self.layout_options().to_dict()))
+        self._pending_layout_stage = self.set.current
+
+    def _on_layout_done(self, request, response) -> None:
+        if isinstance(response, p.Failure):
+            self._show_error(ErrorInfo.from_dict(response.error))
+        elif isinstance(response, p.LayoutResult):
+            index = getattr(self, "_pending_layout_stage", self.set.current)
+            if index < len(self.set.layouts):
+                self.set.layouts[index] = Layout.from_dict(response.layout)
+                if index == self.set.current:
+                    self._draw(self.set.layouts[index], keep_view=True)
+        elif isinstance(response, p.ExportResult):
+            self.statusBar().showMessage("Exported " + ", ".join(response.paths), 6000)
+
+    # --- selection ------------------------------------------------------------------------
+
+    def _on_nodes_selected(self, ids: list[str]) -> None:
+        if not ids or not self.set.stages:
+            self.details.show_node(None)
+            self.editor.show_line(None)
+            return
+        nodes = self.set.nodes[self.set.current]
+        node = nodes.get(ids[0])
+        if node is None:  # a closed group
+            group = self.set.models[self.set.current].groups.get(ids[0])
+            self.details.show_node(None, f"{group.label}: {group.equations} equations — "
+                                         f"double-click to open" if group else "")
+            return
+        self.details.show_node(node)
+        self.editor.show_line(node.line, node.column)
+        lines = [nodes[i].text_line for i in ids if i in nodes and nodes[i].text_line is not None]
+        self.jaxpr.show_lines(lines)
+
+    def _select_ir_nodes(self, ids: list[str]) -> None:
+        model = self.set.models[self.set.current]
+        visible = list(dict.fromkeys(model.representative(i) for i in ids))
+        self.graph.select_nodes(visible)
+        nodes = self.set.nodes[self.set.current]
+        if ids:
+            self.details.show_node(nodes[ids[0]])
+
+    def _on_editor_line(self, line: int) -> None:
+        if not self.set.stages:
+            return
+        nodes = self.set.nodes[self.set.current]
+        hits = [n.id for n in nodes.values() if n.kind == EQN and n.line == line]
+        self._select_ir_nodes(hits)
+        self.jaxpr.show_lines([nodes[i].text_line for i in hits
+                               if nodes[i].text_line is not None])
+
+    def _on_jaxpr_line(self, line: int) -> None:
+        if not self.set.stages:
+            return
+        nodes = self.set.nodes[self.set.current]
+        hits = [n.id for n in nodes.values() if n.text_line == line]
+        self._select_ir_nodes(hits)
+        if hits and nodes[hits[0]].line:
+            self.editor.show_line(nodes[hits[0]].line)
+
+    def _on_search(self, text: str) -> None:
+        count = self.graph.search(text)
+        self.search_count.setText(f"{count} match{'es' if count != 1 else ''}" if text else "")
+
+    # --- export ---------------------------------------------------------------------------
+
+    def _export_items(self, indices: list[int], path: Path) -> list[dict]:
+        items = []
+        for i in indices:
+            target = path if len(indices) == 1 else path.with_name(
+                f"{path.stem}_{i}{path.suffix}")
+            items.append({"layout": self.set.layouts[i].to_dict(),
+                          "stage": to_dict(self.set.stages[i]), "path": str(target)})
+        return items
+
+    def export_to(self, path: str, all_stages: bool = False) -> None:
+        """Export (same code as the CLI, run in the layout worker)."""
+        indices = list(range(len(self.set.stages))) if all_stages else [self.set.current]
+        self.layouter.submit(p.ExportRequest(self._export_items(indices, Path(path)),
+                                             edge_labels=self.labels_action.isChecked()))
+
+    def _ask_export_path(self, title: str) -> str:
+        filters = ";;".join(f"{f.upper()} (*.{f})" for f in FORMATS)
+        stem = self.set.stages[self.set.current].title if self.set.stages else "graph"
+        safe = "".join(c if c.isalnum() else "_" for c in stem).strip("_")
+        path, _ = QFileDialog.getSaveFileName(self, title, f"{safe}.png", filters)
+        return path
+
+    def export_current(self) -> None:
+        if self.set.stages and (path := self._ask_export_path("Export this stage")):
+            self.export_to(path)
+
+    def export_all(self) -> None:
+        if self.set.stages and (path := self._ask_export_path("Export all stages (_N is "
+                                                                "added to each name)")):
+            self.export_to(path, all_stages=True)
+
+    def copy_image(self) -> None:
+        QGuiApplication.clipboard().setImage(self.graph.render_image())
+        self.statusBar().showMessage("Graph image copied to the clipboard", 3000)
+
+    # --- closing --------------------------------------------------------------------------
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.autosave()
+        self.tracer.shutdown()
+        self.layouter.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,130 @@
+"""The smaller views: the stage strip, the jaxpr text, the details of a node, the error panel."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QTextCursor, QTextFormat
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTabBar, QTextBrowser, QTextEdit
+
+from jaxviz.core.errors import ErrorInfo
+from jaxviz.core.ir import Node, Stage
+from jaxviz.ui.editor import code_font
+
+
+class StageStrip(QTabBar):
+    """One tab per stage: ``f · 8``, ``grad(f) · 18``, ..."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setExpanding(False)
+        self.setDocumentMode(True)
+
+    def set_stages(self, stages: list[Stage], current: int) -> None:
+        self.blockSignals(True)
+        while self.count():
+            self.removeTab(0)
+        for stage in stages:
+            index = self.addTab(f"{stage.title} · {stage.equations}")
+            self.setTabToolTip(index, f"{stage.title}: {stage.equations} equations "
+                                      f"(nested ones included)")
+        self.setCurrentIndex(min(max(current, 0), len(stages) - 1))
+        self.blockSignals(False)
+
+
+class JaxprView(QPlainTextEdit):
+    """JAX's own text of the stage; a click on an equation selects its nodes."""
+
+    lineClicked = Signal(int)  # 0-based text line
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setFont(code_font())
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+
+    def show_lines(self, lines: list[int]) -> None:
+        marks = []
+        for line in lines:
+            sel = QTextEdit.ExtraSelection()
+            sel.format.setBackground(QColor("#fef3c7"))
+            sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            sel.cursor = QTextCursor(self.document().findBlockByNumber(line))
+            marks.append(sel)
+        self.setExtraSelections(marks)
+        if lines:
+            self.setTextCursor(QTextCursor(self.document().findBlockByNumber(lines[0])))
+            self.centerCursor()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().mouseReleaseEvent(event)
+        if not self.textCursor().hasSelection():
+            self.lineClicked.emit(self.textCursor().blockNumber())
+
+
+def node_details_html(node: Node) -> str:
+    """The details panel's text for one IR node."""
+    e = html.escape
+    rows = [f"<h3 style='margin:0'>{e(node.primitive or node.kind)} "
+            f"<span style='font-weight:normal'>{e(node.display_name or node.label)}</span></h3>"]
+    if node.text:
+        rows.append(f"<pre style='white-space:pre-wrap'>{e(node.text)}</pre>")
+    if node.outputs:
+        outs = ", ".join(f"{e(p.name)}: {e(p.type)}" for p in node.outputs)
+        rows.append(f"<p><b>Results</b> {outs}</p>")
+    if node.literals:
+        lits = ", ".join(f"#{lit.position} = {e(lit.text)}" for lit in node.literals)
+        rows.append(f"<p><b>Literal operands</b> {lits}</p>")
+    if node.params:
+        params = "".join(f"<tr><td><b>{e(k)}</b></td><td><code>{e(v)}</code></td></tr>"
+                         for k, v in node.params.items())
+        rows.append(f"<p><b>Params</b></p><table>{params}</table>")
+    where = f"line {node.line}" + (f", column {node.column + 1}" if node.column is not None
+                                   else "") if node.line else "not from your code"
+    rows.append(f"<p><b>Source</b> {where}</p>")
+    if node.user_frames:
+        rows.append(f"<p><b>Your functions</b> {e(' → '.join(node.user_frames))}</p>")
+    if node.name_stack:
+        rows.append(f"<p><b>Name stack</b> <code>{e(node.name_stack)}</code></p>")
+    return "".join(rows)
+
+
+class DetailsPanel(QTextBrowser):
+    def show_node(self, node: Node | None, group_text: str = "") -> None:
+        if node is None:
+            self.setHtml(f"<p>{html.escape(group_text)}</p>" if group_text else
+                         "<p style='color:gray'>Select a node to see its equation, params, "
+                         "shapes, source line and name stack.</p>")
+        else:
+            self.setHtml(node_details_html(node))
+
+
+class ErrorPanel(QLabel):
+    """The error of the last trace: what went wrong, where, and the fix. Click: go to the line."""
+
+    lineRequested = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.setStyleSheet("QLabel { background: #fde2e1; color: #7f1d1d; padding: 6px; "
+                           "border: 1px solid #f87171; border-radius: 4px; }")
+        self.linkActivated.connect(lambda link: self.lineRequested.emit(int(link)))
+        self.info: ErrorInfo | None = None
+        self.hide()
+
+    def show_error(self, info: ErrorInfo | None) -> None:
+        self.info = info
+        if info is None:
+            self.hide()
+            return
+        e = html.escape
+        where = f"<a href='{info.line}'>line {info.line}</a>: " if info.line else ""
+        stage = f" <i>(while tracing {e(info.stage)})</i>" if info.stage else ""
+        fix = f"<br><b>Fix:</b> {e(info.hint)}" if info.hint else ""
+        self.setText(f"<b>{where}</b>{e(info.message)}{stage}{fix}")
+        self.setToolTip(info.details)
+        self.show()

@@ -1,0 +1,118 @@
+"""Qt front of the worker clients: requests run on a background thread, results come as signals.
+
+One request at a time per service, the newest wins: a request made while another is in flight
+is queued, the older one's result is dropped, and if the older one has already run for
+``CANCEL_AFTER`` seconds its worker is killed so the new one starts at once. Blocking on the
+worker's pipe releases the GIL, so the window keeps answering; layout and rendering (which hold
+the GIL in pygraphviz) happen in the worker processes, never here.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from jaxviz.core.errors import ErrorInfo
+from jaxviz.worker import protocol as p
+from jaxviz.worker.client import WorkerClient, WorkerError
+
+CANCEL_AFTER = 1.0  # seconds an outdated request may keep running before it is killed
+
+
+class WorkerService(QObject):
+    """Runs requests on one WorkerClient from a background thread."""
+
+    started = Signal(str)  # what is running, for the busy indicator
+    progress = Signal(str, float)
+    finished = Signal(object, object)  # (request, response): a response of any type
+    failed = Signal(object, object)  # (request, ErrorInfo): timeout, crash, cancel
+    idle = Signal()
+
+    def __init__(self, client: WorkerClient, parent: QObject | None = None):
+        super().__init__(parent)
+        self.client = client
+        self._lock = threading.Lock()
+        self._pending: Any = None
+        self._running: Any = None
+        self._running_since = 0.0
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Spawn the worker now (it imports JAX while the window opens)."""
+        self.client.start()
+
+    @property
+    def busy(self) -> bool:
+        return self._running is not None
+
+    def submit(self, request: Any) -> None:
+        """Run ``request`` as soon as possible; a request still queued is replaced."""
+        with self._lock:
+            self._pending = request
+            if self._running is not None:
+                if time.monotonic() - self._running_since > CANCEL_AFTER:
+                    self.client.cancel()
+                return
+            self._launch()
+
+    def cancel(self) -> None:
+        """Drop the queued request and kill the running one."""
+        with self._lock:
+            self._pending = None
+            running = self._running is not None
+        if running:
+            self.client.cancel()
+
+    def _launch(self) -> None:
+        request, self._pending = self._pending, None
+        self._running, self._running_since = request, time.monotonic()
+        self._thread = threading.Thread(target=self._run, args=(request,), daemon=True)
+        self._thread.start()
+
+    def _run(self, request: Any) -> None:
+        self.started.emit(_describe(request))
+        try:
+            response = self.client.call(request, on_progress=self._on_progress)
+            outcome = (True, response)
+        except WorkerError as exc:
+            outcome = (False, exc.info)
+        except Exception as exc:  # never let the thread die silently
+            outcome = (False, ErrorInfo(kind="crash", message=f"{type(exc).__name__}: {exc}"))
+        with self._lock:
+            superseded = self._pending is not None
+            self._running = None
+            if superseded:
+                self._launch()
+        if superseded and (outcome[0] or isinstance(outcome[1], ErrorInfo)
+                           and outcome[1].kind == "cancelled"):
+            return  # a newer request is running: this result is stale
+        (self.finished if outcome[0] else self.failed).emit(request, outcome[1])
+        if not superseded:
+            self.idle.emit()
+
+    def _on_progress(self, message: p.Progress) -> None:
+        self.progress.emit(message.message, message.fraction)
+
+    def shutdown(self) -> None:
+        self.cancel()
+        self.client.close()
+
+
+def _describe(request: Any) -> str:
+    return {"TraceRequest": "Tracing", "LayoutRequest": "Laying out",
+            "ExportRequest": "Exporting", "DevicesRequest": "Listing devices",
+            "PmapRequest": "Running pmap", "BenchRequest": "Timing"}.get(
+        type(request).__name__, "Working")
+
+
+def make_services(host_devices: int | None = None, timeout: float = 30.0
+                  ) -> tuple[WorkerService, WorkerService]:
+    """The tracing service (JAX preloaded) and the layout/export service (no JAX)."""
+    tracer = WorkerService(WorkerClient(host_devices=host_devices, timeout=timeout))
+    layouter = WorkerService(WorkerClient(timeout=120.0, preload_jax=False))
+    return tracer, layouter
+
+
