@@ -97,6 +97,8 @@ class WorkerService(QObject):
         self.progress.emit(message.message, message.fraction)
 
     def shutdown(self) -> None:
+        """Stop for good: no more signals (the window may be gone), no more worker."""
+        self.blockSignals(True)
         self.cancel()
         self.client.close()
 
