@@ -1,0 +1,82 @@
+"""Diffs drawn: a layout restyled by diff class, a text diff, and the self-contained HTML page.
+
+Colour is never the only marker: each class also has a sign before the label (+ added,
+− removed, ~ changed, = unchanged) and its own border.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import html
+
+from jaxviz.core.layout import CHAR_W, Layout
+
+DIFF_STYLES: dict[str, tuple[str, str, str, str]] = {  # fill, border, dash, sign
+    "added": ("#c8f0d8", "#047857", "solid", "+"),
+    "removed": ("#fbd0d0", "#b91c1c", "dashed", "−"),
+    "changed": ("#fde9b8", "#b45309", "solid", "~"),
+    "unchanged": ("#eef0f3", "#9ca3af", "solid", "="),
+}
+DIFF_NAMES = {"added": "added", "removed": "removed", "changed": "changed (new shapes or params)",
+              "unchanged": "unchanged"}
+
+
+def decorate(layout: Layout, classes: dict[str, str]) -> Layout:
+    """A copy of the layout whose equation boxes show their diff class."""
+    nodes = {}
+    for nid, box in layout.nodes.items():
+        cls = classes.get(nid)
+        if cls not in DIFF_STYLES or box.kind != "eqn":
+            nodes[nid] = box
+            continue
+        fill, border, dash, sign = DIFF_STYLES[cls]
+        lines = [f"{sign} {box.lines[0]}"] + box.lines[1:]
+        nodes[nid] = dataclasses.replace(box, fill=fill, border=border, dash=dash,
+                                         border_width=2.0, lines=lines, w=box.w + 2 * CHAR_W)
+    return dataclasses.replace(layout, nodes=nodes)
+
+
+def text_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """Lines of a unified diff as (kind, text), kind in " ", "+", "-", "@"."""
+    out = []
+    for line in difflib.unified_diff(before.splitlines(), after.splitlines(), "before", "after",
+                                     lineterm="", n=3):
+        if line.startswith(("---", "+++")):
+            continue
+        kind = line[:1] if line[:1] in "+-@" else " "
+        out.append((kind, line))
+    return out
+
+
+def diff_html(diff, before_svg: bytes, after_svg: bytes, before_text: str, after_text: str
+              ) -> str:
+    """One self-contained page: summary, counts, legend, the two graphs, the text diff."""
+    e = html.escape
+    counts = " · ".join(f"<span class='{c}'>{DIFF_STYLES[c][3]} {diff.counts.get(c, 0)} {c}"
+                        f"</span>" for c in DIFF_STYLES)
+    legend = "".join(f"<span class='chip {c}'>{DIFF_STYLES[c][3]} {DIFF_NAMES[c]}</span>"
+                     for c in DIFF_STYLES)
+    colours = {"+": "add", "-": "del", "@": "hunk", " ": "ctx"}
+    rows = "\n".join(f"<div class='{colours[k]}'>{e(t)}</div>"
+                     for k, t in text_diff(before_text, after_text))
+    before_svg, after_svg = (svg[svg.find(b"<svg"):] for svg in (before_svg, after_svg))
+    css = "".join(f".{c}{{background:{f};border:2px {'dashed' if d == 'dashed' else 'solid'} "
+                  f"{b}}}" for c, (f, b, d, _) in DIFF_STYLES.items())
+    return f"""<!doctype html><html><head><meta charset="utf-8">
+<title>jaxviz diff: {e(diff.before)} → {e(diff.after)}</title><style>
+body{{font-family:system-ui,sans-serif;margin:1.5em;color:#1f2328}}
+.sides{{display:flex;gap:1em;align-items:flex-start}} .side{{flex:1;overflow:auto;
+border:1px solid #ddd;padding:.5em}} .side svg{{max-width:100%;height:auto}}
+.chip{{padding:2px 8px;margin-right:6px;border-radius:4px;font-size:90%}} {css}
+pre,.diff{{font-family:'DejaVu Sans Mono',monospace;font-size:12px}}
+.diff div{{white-space:pre}} .add{{background:#dcfce7}} .del{{background:#fee2e2}}
+.hunk{{color:#6b7280}}
+</style></head><body>
+<h1>{e(diff.before)} → {e(diff.after)}</h1>
+<p>{e(diff.summary)}</p><p>{counts}</p><p>{legend}</p>
+<div class="sides"><div class="side"><h2>{e(diff.before)}</h2>{before_svg.decode()}</div>
+<div class="side"><h2>{e(diff.after)}</h2>{after_svg.decode()}</div></div>
+<h2>jaxpr text diff</h2><div class="diff">{rows}</div>
+</body></html>
+"""

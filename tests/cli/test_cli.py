@@ -1,0 +1,113 @@
+"""The command line, run as a user runs it: output, files and exit codes."""
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pygraphviz
+import pytest
+
+EXAMPLES = "resources/examples"
+POLY = f"{EXAMPLES}/01_polynomial.py"
+
+
+def jaxviz(*args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "jaxviz", *args], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture
+def bad_file(tmp_path):
+    path = tmp_path / "bad.py"
+    path.write_text("def f(x):\n    if x > 0:\n        return x\n    return -x\n")
+    return path
+
+
+def test_trace_prints_every_stage():
+    r = jaxviz("trace", POLY, "-a", "2.0", "-p", "grad | grad | grad")
+    assert r.returncode == 0, r.stderr
+    assert "== grad(grad(grad(f)))" in r.stdout
+    assert r.stdout.count("{ lambda") >= 4
+
+
+def test_trace_json():
+    r = jaxviz("trace", POLY, "-f", "f", "-a", "2.0", "-p", "grad", "--json")
+    data = json.loads(r.stdout)
+    assert [s["title"] for s in data["stages"]] == ["f", "grad(f)"]
+    assert set(data["stages"][1]) == {"title", "jaxpr", "equations", "graph"}
+    assert data["stages"][1]["equations"] == 18
+
+
+def test_user_error_exits_2_with_line_and_fix(bad_file):
+    r = jaxviz("trace", str(bad_file), "-a", "1.0", "-p", "jit")
+    assert r.returncode == 2
+    assert "line 2" in r.stderr and "jnp.where" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_timeout_exits_3(tmp_path):
+    path = tmp_path / "loop.py"
+    path.write_text("def f(x):\n    while True:\n        pass\n")
+    r = jaxviz("trace", str(path), "-a", "1.0", "--timeout", "2")
+    assert r.returncode == 3 and "longer than 2 s" in r.stderr
+
+
+def test_crash_exits_3(tmp_path):
+    path = tmp_path / "crash.py"
+    path.write_text("import ctypes\nctypes.string_at(0)\ndef f(x):\n    return x\n")
+    r = jaxviz("trace", str(path), "-a", "1.0")
+    assert r.returncode == 3 and "SIGSEGV" in r.stderr
+
+
+def test_user_prints_go_to_stderr(tmp_path):
+    path = tmp_path / "p.py"
+    path.write_text("print('hello')\ndef f(x):\n    return x * 2\n")
+    r = jaxviz("trace", str(path), "-a", "1.0", "--json")
+    assert "hello" in r.stderr and json.loads(r.stdout)
+
+
+def test_export_formats_follow_the_suffix(tmp_path):
+    for suffix in ("png", "svg", "pdf", "dot", "json"):
+        out = tmp_path / f"g.{suffix}"
+        r = jaxviz("export", POLY, "-a", "2.0", "-p", "grad", "-o", str(out))
+        assert r.returncode == 0, r.stderr
+        assert out.stat().st_size > 1000
+    assert ET.parse(tmp_path / "g.svg").getroot().tag.endswith("svg")
+    dot = pygraphviz.AGraph(str(tmp_path / "g.dot"))
+    assert dot.number_of_nodes() == 20 + 1  # 18 equations, input, output, legend
+
+
+def test_export_all_stages_and_options(tmp_path):
+    out = tmp_path / "s.svg"
+    r = jaxviz("export", POLY, "-a", "2.0", "-p", "grad | jit", "-o", str(out), "--stage",
+               "all", "--rankdir", "LR", "--expand-all")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s_0.svg", "s_1.svg", "s_2.svg"]
+
+
+def test_export_to_a_missing_folder_exits_2(tmp_path):
+    r = jaxviz("export", POLY, "-a", "2.0", "-o", str(tmp_path / "no" / "g.png"))
+    assert r.returncode == 2 and "does not exist" in r.stderr
+
+
+def test_diff_text_json_and_html(tmp_path):
+    r = jaxviz("diff", POLY, "-a", "2.0", "-p", "grad | jit")
+    assert r.returncode == 0, r.stderr
+    assert "unchanged 8 · changed 0 · added 10 · removed 0" in r.stdout
+    assert "body is unchanged" in r.stdout
+    r = jaxviz("diff", POLY, "-a", "2.0", "-p", "grad", "--json")
+    data = json.loads(r.stdout)
+    assert (data["added"], data["removed"], data["changed"], data["unchanged"]) == (10, 0, 0, 8)
+    assert len(data["pairs"]) == 18
+    page = tmp_path / "d.html"
+    r = jaxviz("diff", POLY, "-a", "2.0", "-p", "grad", "--html", str(page))
+    text = page.read_text()
+    assert r.returncode == 0 and text.count("<svg") == 2 and "jaxpr text diff" in text
+
+
+def test_devices_json():
+    r = jaxviz("devices", "--host-devices", "3", "--json")
+    data = json.loads(r.stdout)
+    assert [d["id"] for d in data["devices"]] == [0, 1, 2]
+    assert data["devices"][0]["platform"] == "cpu"
