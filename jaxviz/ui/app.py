@@ -104,4 +104,7 @@ def run_app(args: argparse.Namespace) -> int:
               flush=True)
     if getattr(args, "screenshot", None):
         take_screenshot(window, args.screenshot, app)
-    return app.exec()
+    code = app.exec()
+    window.close()  # autosave and stop the workers, also when --screenshot quit the loop
+    del window
+    return code

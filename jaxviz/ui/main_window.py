@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
     # --- building -------------------------------------------------------------------------
 
     def _build_views(self) -> None:
+        from jaxviz.ui.diff_panel import DiffPanel
         from jaxviz.ui.panels import DetailsPanel, ErrorPanel, JaxprView, StageStrip
 
         self.editor = CodeEditor()
@@ -93,6 +95,10 @@ class MainWindow(QMainWindow):
         self.search = QLineEdit(placeholderText="Search: primitive, variable, shape  (Ctrl+F)")
         self.search_count = QLabel()
         self.jaxpr = JaxprView()
+        self.diff_panel = DiffPanel()
+        self.diff_button = QPushButton("Diff with previous stage", checkable=True,
+                                       toolTip="Step through what each transformation did "
+                                               "(Ctrl+D)")
         self.details = DetailsPanel()
         self.details.show_node(None)
         self.setCentralWidget(self._splitter())
@@ -118,10 +124,20 @@ class MainWindow(QMainWindow):
         next_btn.clicked.connect(lambda: self.graph.next_match(1))
         for w in (self.search, self.search_count, prev_btn, next_btn):
             search_row.addWidget(w, 1 if w is self.search else 0)
+        graph_page = QWidget()
+        page = QVBoxLayout(graph_page)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.addLayout(search_row)
+        page.addWidget(self.graph, 1)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(graph_page)
+        self.pages.addWidget(self.diff_panel)
+        mode_row = QHBoxLayout()
+        mode_row.addWidget(self.stage_strip, 1)
+        mode_row.addWidget(self.diff_button)
         mid = QVBoxLayout(middle)
-        mid.addWidget(self.stage_strip)
-        mid.addLayout(search_row)
-        mid.addWidget(self.graph, 1)
+        mid.addLayout(mode_row)
+        mid.addWidget(self.pages, 1)
         self.side = QTabWidget()
         self.side.addTab(self.jaxpr, "jaxpr")
         self.side.addTab(self.details, "Details")
@@ -178,6 +194,9 @@ class MainWindow(QMainWindow):
         self._action(v, "Next stage", lambda: self.step_stage(1), "Ctrl+]")
         self._action(v, "Previous stage", lambda: self.step_stage(-1), "Ctrl+[")
         self._action(v, "Open all groups", self.open_all_groups)
+        self.diff_action = self._action(v, "&Diff mode", self.diff_button.toggle, "Ctrl+D")
+        self._action(v, "Previous transformation", lambda: self.step_diff(-1), "Alt+Left")
+        self._action(v, "Next transformation", lambda: self.step_diff(1), "Alt+Right")
         self.lr_action = self._action(v, "Left to right", self.relayout)
         self.lr_action.setCheckable(True)
         self.labels_action = self._action(v, "Edge labels", self.relayout)
@@ -205,6 +224,8 @@ class MainWindow(QMainWindow):
         self.graph.groupToggled.connect(self.toggle_group)
         self.search.textChanged.connect(self._on_search)
         self.search.returnPressed.connect(lambda: self.graph.next_match(1))
+        self.diff_button.toggled.connect(self.set_diff_mode)
+        self.diff_panel.stepRequested.connect(self.step_diff)
         for service in (self.tracer, self.layouter):
             service.started.connect(self._set_busy)
             service.progress.connect(lambda msg, _f: self.busy_label.setText(msg))
@@ -400,6 +421,42 @@ class MainWindow(QMainWindow):
         self.jaxpr.setPlainText(stage.jaxpr)
         self._draw(layout, keep_view=False)
         self.details.show_node(None)
+        if self.diff_mode():
+            if index == 0:
+                self.diff_button.setChecked(False)
+            else:
+                self._show_diff()
+
+    # --- diff mode ------------------------------------------------------------------------
+
+    def set_diff_mode(self, on: bool) -> None:
+        """Side-by-side diff of the current stage with the one before it."""
+        if on and len(self.set.stages) < 2:
+            self.diff_button.setChecked(False)
+            self.statusBar().showMessage("Diff mode needs a pipeline with a transform", 4000)
+            return
+        if on and self.set.current == 0:
+            self.stage_strip.setCurrentIndex(1)
+        self.pages.setCurrentIndex(1 if on else 0)
+        if on:
+            self._show_diff()
+
+    def diff_mode(self) -> bool:
+        return self.pages.currentIndex() == 1
+
+    def _show_diff(self) -> None:
+        s = self.set
+        if self.diff_mode() and s.current >= 1:
+            self.diff_panel.show_step(s.stages, s.layouts, s.models, s.current)
+
+    def step_diff(self, step: int) -> None:
+        """Previous or next transformation (in diff mode, stage 0 is never the 'after')."""
+        if not self.set.stages:
+            return
+        target = self.set.current + step
+        low = 1 if self.diff_mode() else 0
+        if low <= target < len(self.set.stages):
+            self.stage_strip.setCurrentIndex(target)
 
     def _draw(self, layout: Layout, keep_view: bool) -> None:
         from jaxviz.ui.tooltips import search_texts, tooltips

@@ -136,3 +136,26 @@ def test_examples_menu_loads_and_traces(window, qtbot):
         action.trigger()
     out = [n for n in window.set.stages[-1].graph.nodes if n.kind == "output"][0]
     assert out.outputs[0].type == "f32[8,3]"
+
+
+def test_diff_mode_side_by_side_in_sync_and_stepping(window, qtbot):
+    trace_code(window, qtbot, s.POLYNOMIAL.source, "f", "2.0", "grad | jit")
+    window.stage_strip.setCurrentIndex(1)
+    qtbot.keyClick(window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    panel = window.diff_panel
+    assert window.diff_mode() and panel.title.text() == "f  →  grad(f)"
+    assert "+10" in panel.summary.text() and "=8" in panel.summary.text()
+    marks = sorted(i.box.lines[0][0] for i in panel.after.items_by_id.values()
+                   if i.box.kind == "eqn")
+    assert marks.count("+") == 10 and marks.count("=") == 8
+    # selecting an equation on the left selects its counterpart on the right
+    pair = next(p for p in panel.diff.pairs if p.cls == "unchanged")
+    panel.before.items_by_id[pair.before].setSelected(True)
+    assert panel.after.selected_ids() == [pair.after]
+    # next transformation: grad → jit is a wrap, body unchanged
+    qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    assert panel.title.text() == "grad(f)  →  jit(grad(f))"
+    assert "body is unchanged" in panel.summary.text()
+    assert not panel.next_btn.isEnabled()
+    panel.prev_btn.click()
+    assert panel.title.text() == "f  →  grad(f)"

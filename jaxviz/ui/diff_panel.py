@@ -1,0 +1,110 @@
+"""Diff mode: two stages side by side, coloured by what the transformation did, in step.
+
+Selecting an equation on one side selects its counterpart on the other. Buttons and keys
+(Alt+Left, Alt+Right) step to the previous or next transformation; the summary and the text
+diff of the two jaxprs follow.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from jaxviz.core.diff import StageDiff, diff_stages
+from jaxviz.core.diff_view import DIFF_NAMES, DIFF_STYLES, decorate, text_diff
+from jaxviz.core.styles import NodeStyle
+from jaxviz.ui.graph_view import GraphView
+from jaxviz.ui.tooltips import search_texts, tooltips
+
+
+def diff_legend() -> list[tuple[str, NodeStyle]]:
+    return [(f"{sign} {DIFF_NAMES[c]}", NodeStyle("box", fill, border, dash, 2.0))
+            for c, (fill, border, dash, sign) in DIFF_STYLES.items()]
+
+
+class DiffPanel(QWidget):
+    stepRequested = Signal(int)  # -1 or +1
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.title = QLabel()
+        self.title.setStyleSheet("font-weight: bold; font-size: 13px")
+        self.summary = QLabel(wordWrap=True)
+        self.prev_btn = QPushButton("◀ Previous step", toolTip="Alt+Left")
+        self.next_btn = QPushButton("Next step ▶", toolTip="Alt+Right")
+        self.prev_btn.clicked.connect(lambda: self.stepRequested.emit(-1))
+        self.next_btn.clicked.connect(lambda: self.stepRequested.emit(1))
+        self.before, self.after = GraphView(), GraphView()
+        self.text = QTextBrowser()
+        self.diff: StageDiff | None = None
+        self._syncing = False
+        self._build()
+        self.before.nodesSelected.connect(lambda ids: self._sync(ids, "before"))
+        self.after.nodesSelected.connect(lambda ids: self._sync(ids, "after"))
+
+    def _build(self) -> None:
+        head = QHBoxLayout()
+        head.addWidget(self.prev_btn)
+        head.addWidget(self.title, 1, Qt.AlignmentFlag.AlignCenter)
+        head.addWidget(self.next_btn)
+        graphs = QSplitter(Qt.Orientation.Horizontal)
+        graphs.addWidget(self.before)
+        graphs.addWidget(self.after)
+        body = QSplitter(Qt.Orientation.Vertical)
+        body.addWidget(graphs)
+        body.addWidget(self.text)
+        body.setSizes([600, 200])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(head)
+        layout.addWidget(self.summary)
+        layout.addWidget(body, 1)
+
+    def show_step(self, stages, layouts, models, index: int) -> StageDiff:
+        """Show stage index - 1 → index."""
+        a, b = stages[index - 1], stages[index]
+        self.diff = diff_stages(a, b)
+        c = self.diff.counts
+        self.title.setText(f"{a.title}  →  {b.title}")
+        self.summary.setText(f"{self.diff.summary}<br>"
+                             f"<b>+{c['added']}</b> added · <b>−{c['removed']}</b> removed · "
+                             f"<b>~{c['changed']}</b> changed · <b>={c['unchanged']}</b> "
+                             f"unchanged" + (f" · wrapped in {len(self.diff.wrappers)}"
+                                             if self.diff.wrappers else ""))
+        for view, i, classes in ((self.before, index - 1, self.diff.classes_before()),
+                                 (self.after, index, self.diff.classes_after())):
+            model = models[i]
+            visible = model.visible()
+            view.show_layout(decorate(layouts[i], classes), tooltips(model, visible),
+                             search_texts(model, visible))
+            view.set_legend(diff_legend())
+        self.prev_btn.setEnabled(index > 1)
+        self.next_btn.setEnabled(index < len(stages) - 1)
+        self._show_text(a.jaxpr, b.jaxpr)
+        return self.diff
+
+    def _show_text(self, before: str, after: str) -> None:
+        colours = {"+": "#dcfce7", "-": "#fee2e2", "@": "#f3f4f6", " ": "transparent"}
+        rows = "".join(f"<div style='background:{colours[k]}; white-space:pre'>"
+                       f"{html.escape(t)}</div>" for k, t in text_diff(before, after))
+        self.text.setHtml(f"<div style='font-family:monospace'>{rows or 'identical text'}</div>")
+
+    def _sync(self, ids: list[str], side: str) -> None:
+        """Select the counterparts of a selection on the other side."""
+        if self._syncing or self.diff is None:
+            return
+        other = self.after if side == "before" else self.before
+        partners = [p for i in ids if (p := self.diff.partner(i, side))]
+        self._syncing = True
+        other.select_nodes(partners)
+        self._syncing = False
