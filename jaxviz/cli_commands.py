@@ -14,6 +14,19 @@ from jaxviz.worker import protocol as p
 
 
 def add_more_commands(sub, add_source_args: Callable, add_worker_args: Callable) -> None:
+    pmap = sub.add_parser("pmap", help="run the function under pmap across local devices")
+    add_source_args(pmap, pipeline=False)
+    pmap.add_argument("--axis-name", default="i", help="the pmap axis name collectives use "
+                                                       "(default i)")
+    pmap.add_argument("--mode", choices=("split", "replicate", "as-is"), default="as-is",
+                      help="as-is: the arguments already carry the device axis (default); "
+                           "split their leading axis across devices; or replicate them")
+    pmap.add_argument("--devices", type=int, help="how many devices to split or replicate onto")
+    pmap.add_argument("--json", action="store_true")
+    bench = sub.add_parser("bench", help="time the function eagerly and under jit")
+    add_source_args(bench, pipeline=False)
+    bench.add_argument("--repeats", type=int, default=7)
+    bench.add_argument("--json", action="store_true")
     diff = sub.add_parser("diff", help="what each transformation did: a structural diff")
     add_source_args(diff)
     diff.add_argument("--from", dest="from_", type=int, metavar="I",
@@ -174,8 +187,58 @@ def _write_diff_html(path: str, diff, pair: tuple[int, int], result) -> None:
     print(f"wrote {path}  ({diff.before} → {diff.after})")
 
 
+def _source_request(cls, args: argparse.Namespace, **extra):
+    from jaxviz.cli import default_function, read_source
+
+    source = read_source(args.file)
+    return cls(source=source, function=default_function(source, args.function), args=args.args,
+               filename=str(Path(args.file).resolve()), **extra)
+
+
+def cmd_pmap(args: argparse.Namespace) -> int:
+    from jaxviz.cli import call_worker
+
+    request = _source_request(p.PmapRequest, args, mode=args.mode, axis_name=args.axis_name,
+                              devices=args.devices)
+    result = call_worker(args, request)
+    if args.json:
+        print(json.dumps({"devices": result.devices, "outputs": result.outputs,
+                          "wall_time": result.wall_time, "compile_time": result.compile_time},
+                         indent=1))
+        return 0
+    print(f"pmap across {result.devices} devices: {result.wall_time * 1000:.2f} ms per call "
+          f"(compile and first run: {result.compile_time * 1000:.0f} ms more)")
+    for device in result.outputs:
+        for out in device["outputs"]:
+            preview = out["preview"].replace("\n", "\n" + " " * 8)
+            print(f"  [{device['index']}] {device['device']}  {out['path']}: "
+                  f"{out['dtype']}{out['shape']}\n        {preview}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from jaxviz.cli import call_worker
+    from jaxviz.worker.bench_stats import spread
+
+    result = call_worker(args, _source_request(p.BenchRequest, args, repeats=args.repeats))
+    eager, jit = spread(result.eager), spread(result.jit)
+    if args.json:
+        print(json.dumps({"eager": eager, "jit": jit, "compile_time": result.compile_time,
+                          "speedup": eager["median"] / jit["median"], "repeats": args.repeats},
+                         indent=1))
+        return 0
+    for name, s in (("eager", eager), ("jit", jit)):
+        print(f"{name:>5}: median {s['median'] * 1e3:9.3f} ms  (min {s['min'] * 1e3:.3f}, "
+              f"max {s['max'] * 1e3:.3f}; {args.repeats} runs, warm-up excluded)")
+    print(f"compile: {result.compile_time * 1e3:.1f} ms (apart)   jit speed-up: "
+          f"{eager['median'] / jit['median']:.2f}×")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "devices": cmd_devices,
     "export": cmd_export,
     "diff": cmd_diff,
+    "pmap": cmd_pmap,
+    "bench": cmd_bench,
 }

@@ -54,6 +54,11 @@ _MESSAGE_HINTS: list[tuple[str, str, str]] = [
      "Forward-mode differentiation (jacfwd, jvp, hessian) cannot go through a custom_vjp "
      "function: it only defines a reverse-mode rule.",
      "use grad or jacrev, or define the rule with jax.custom_jvp instead"),
+    (r"unbound axis name",
+     "A collective (psum, pmean, all_gather, axis_index) names an axis that no transformation "
+     "binds here.",
+     "run it under pmap(axis_name='i') or vmap(axis_name='i') — in the pipeline, or with the "
+     "device panel's pmap — using the same name"),
     (r"(Incompatible shapes|incompatible shapes|shapes? .* (must|should) (be|have)|"
      r"dot_general requires|cannot reshape|got incompatible)",
      "Shape mismatch.", "check the shapes of the arguments; a vmap stage sees them with the "

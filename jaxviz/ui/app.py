@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from jaxviz.core.examples import default_example
 from jaxviz.ui.session_store import Session, SessionStore
+from jaxviz.worker import protocol as p
 
 SCREENSHOT_TIMEOUT_MS = 120_000
 
@@ -67,6 +68,8 @@ def build_window(args: argparse.Namespace, store: SessionStore | None = None):
     tracer.start()  # JAX imports in the worker while the window opens
     layouter.start()
     window = MainWindow(tracer, layouter, store, session)
+    window.devices.host_devices.setValue(session.host_devices)
+    tracer.submit(p.DevicesRequest())
     if getattr(args, "file", None):
         window.open_file(args.file, args.function, args.args, args.pipeline)
     else:

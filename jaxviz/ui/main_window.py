@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
     # --- building -------------------------------------------------------------------------
 
     def _build_views(self) -> None:
+        from jaxviz.ui.device_panel import DevicePanel
         from jaxviz.ui.diff_panel import DiffPanel
         from jaxviz.ui.panels import DetailsPanel, ErrorPanel, JaxprView, StageStrip
 
@@ -95,6 +96,10 @@ class MainWindow(QMainWindow):
         self.search = QLineEdit(placeholderText="Search: primitive, variable, shape  (Ctrl+F)")
         self.search_count = QLabel()
         self.jaxpr = JaxprView()
+        self.devices = DevicePanel()
+        self.devices.source_fields = lambda: (self.editor.toPlainText(),
+                                              self.function.currentText(), self.args.text(),
+                                              self.session.file or "<editor>")
         self.diff_panel = DiffPanel()
         self.diff_button = QPushButton("Diff with previous stage", checkable=True,
                                        toolTip="Step through what each transformation did "
@@ -141,6 +146,7 @@ class MainWindow(QMainWindow):
         self.side = QTabWidget()
         self.side.addTab(self.jaxpr, "jaxpr")
         self.side.addTab(self.details, "Details")
+        self.side.addTab(self.devices, "Devices")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         for w in (left, middle, self.side):
             splitter.addWidget(w)
@@ -231,7 +237,10 @@ class MainWindow(QMainWindow):
             service.progress.connect(lambda msg, _f: self.busy_label.setText(msg))
             service.idle.connect(lambda: self._set_busy(""))
             service.failed.connect(self._on_failed)
-        self.tracer.finished.connect(self._on_traced)
+        self.tracer.finished.connect(self._on_worker_answer)
+        self.devices.requestMade.connect(self.tracer.submit)
+        self.devices.hostDevicesChanged.connect(self.set_host_devices)
+        self.devices.showStage.connect(self.show_extra_stage)
         self.layouter.finished.connect(self._on_layout_done)
 
     # --- session and files ----------------------------------------------------------------
@@ -372,10 +381,43 @@ class MainWindow(QMainWindow):
 
     # --- results --------------------------------------------------------------------------
 
-    def _on_traced(self, request, response) -> None:
+    def _on_worker_answer(self, request, response) -> None:
+        """Answers of the tracing worker, by kind."""
         if isinstance(response, p.Failure):
-            self._show_error(ErrorInfo.from_dict(response.error))
-            return
+            info = ErrorInfo.from_dict(response.error)
+            self.devices.show_failure(request, info.summary())
+            self._show_error(info)
+        elif isinstance(response, p.TraceResult):
+            self._on_traced(request, response)
+        elif isinstance(response, p.DevicesResult):
+            self.devices.show_devices(response)
+        elif isinstance(response, p.PmapResult):
+            self.devices.show_pmap(response)
+        elif isinstance(response, p.BenchResult):
+            self.devices.show_bench(response)
+
+    def set_host_devices(self, count: int) -> None:
+        """Restart the worker with ``count`` simulated CPU devices; the session stays."""
+        self.session.host_devices = count
+        self.autosave()
+        self.tracer.cancel()
+        self.tracer.client.restart(host_devices=count)
+        self.tracer.submit(p.DevicesRequest())
+        self.trace()
+
+    def show_extra_stage(self, stage_data: dict) -> None:
+        """Add a stage that is not in the pipeline (the pmap run's) and show it."""
+        stage = stage_from_dict(stage_data)
+        s = self.set
+        s.stages.append(stage)
+        s.models.append(GraphModel(stage.graph))
+        s.nodes.append({n.id: n for n in stage.graph.walk_nodes()})
+        s.layouts.append(Layout(0.0, 0.0, {}, [], []))
+        self.stage_strip.set_stages(s.stages, len(s.stages) - 1)
+        self.show_stage(len(s.stages) - 1)
+        self._request_layout()
+
+    def _on_traced(self, request, response) -> None:
         received = time.perf_counter()
         stages = [stage_from_dict(s) for s in response.stages]
         same_pipeline = [s.title for s in stages] == [s.title for s in self.set.stages]
@@ -409,6 +451,11 @@ class MainWindow(QMainWindow):
 
     def _show_error(self, info: ErrorInfo | None) -> None:
         self.last_error = info
+        # a failed trace leaves the last good graph up, greyed so it is not taken for current
+        stale = info is not None and info.kind not in ("cancelled",)
+        self.graph.setBackgroundBrush(QColor("#eceef1") if stale else QColor("#ffffff"))
+        self.graph.setToolTip("The last successful trace: the current code has an error"
+                              if stale else "")
         self.errors.show_error(info)
         self.editor.set_error(info.line if info else None, info.message if info else "")
 

@@ -1,10 +1,11 @@
 """Qt front of the worker clients: requests run on a background thread, results come as signals.
 
-One request at a time per service, the newest wins: a request made while another is in flight
-is queued, the older one's result is dropped, and if the older one has already run for
-``CANCEL_AFTER`` seconds its worker is killed so the new one starts at once. Blocking on the
-worker's pipe releases the GIL, so the window keeps answering; layout and rendering (which hold
-the GIL in pygraphviz) happen in the worker processes, never here.
+One request at a time per service, and per kind of request the newest wins: a request made
+while one of its kind is in flight is queued (replacing any queued one of that kind), the older
+one's result is dropped, and if the older one has already run for ``CANCEL_AFTER`` seconds its
+worker is killed so the new one starts at once. Requests of other kinds wait their turn.
+Blocking on the worker's pipe releases the GIL, so the window keeps answering; layout and
+rendering (which hold the GIL in pygraphviz) happen in the worker processes, never here.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class WorkerService(QObject):
         super().__init__(parent)
         self.client = client
         self._lock = threading.Lock()
-        self._pending: Any = None
+        self._pending: dict[type, Any] = {}  # per kind of request, the newest not yet sent
         self._running: Any = None
         self._running_since = 0.0
         self._thread: threading.Thread | None = None
@@ -51,9 +52,11 @@ class WorkerService(QObject):
     def submit(self, request: Any) -> None:
         """Run ``request`` as soon as possible; a request still queued is replaced."""
         with self._lock:
-            self._pending = request
+            self._pending.pop(type(request), None)
+            self._pending[type(request)] = request
             if self._running is not None:
-                if time.monotonic() - self._running_since > CANCEL_AFTER:
+                same_kind = type(self._running) is type(request)
+                if same_kind and time.monotonic() - self._running_since > CANCEL_AFTER:
                     self.client.cancel()
                 return
             self._launch()
@@ -61,13 +64,13 @@ class WorkerService(QObject):
     def cancel(self) -> None:
         """Drop the queued request and kill the running one."""
         with self._lock:
-            self._pending = None
+            self._pending.clear()
             running = self._running is not None
         if running:
             self.client.cancel()
 
     def _launch(self) -> None:
-        request, self._pending = self._pending, None
+        request = self._pending.pop(next(iter(self._pending)))
         self._running, self._running_since = request, time.monotonic()
         self._thread = threading.Thread(target=self._run, args=(request,), daemon=True)
         self._thread.start()
@@ -82,15 +85,15 @@ class WorkerService(QObject):
         except Exception as exc:  # never let the thread die silently
             outcome = (False, ErrorInfo(kind="crash", message=f"{type(exc).__name__}: {exc}"))
         with self._lock:
-            superseded = self._pending is not None
+            superseded = type(request) in self._pending
             self._running = None
-            if superseded:
+            if self._pending:
                 self._launch()
         if superseded and (outcome[0] or isinstance(outcome[1], ErrorInfo)
                            and outcome[1].kind == "cancelled"):
             return  # a newer request is running: this result is stale
         (self.finished if outcome[0] else self.failed).emit(request, outcome[1])
-        if not superseded:
+        if self._running is None:
             self.idle.emit()
 
     def _on_progress(self, message: p.Progress) -> None:

@@ -74,9 +74,35 @@ def handle_devices(request: p.DevicesRequest, progress: Progress) -> p.DevicesRe
     return p.DevicesResult(devices=devices, default_backend=backend)
 
 
+def handle_pmap(request: p.PmapRequest, progress: Progress) -> p.PmapResult | p.Failure:
+    from jaxviz.trace.devices import InputError, run_pmap
+
+    progress("compiling and running pmap", 0.1)
+    try:
+        result = run_pmap(request.source, request.filename, request.function, request.args,
+                          request.mode, request.axis_name, request.devices)
+    except InputError as exc:
+        return p.Failure(exc.info.to_dict())
+    return p.PmapResult(**result)
+
+
+def handle_bench(request: p.BenchRequest, progress: Progress) -> p.BenchResult | p.Failure:
+    from jaxviz.trace.devices import InputError, run_bench
+
+    progress("timing eager and jit", 0.1)
+    try:
+        result = run_bench(request.source, request.filename, request.function, request.args,
+                           request.repeats)
+    except InputError as exc:
+        return p.Failure(exc.info.to_dict())
+    return p.BenchResult(**result)
+
+
 HANDLERS: dict[type, Callable] = {
     p.TraceRequest: handle_trace,
     p.LayoutRequest: handle_layout,
     p.ExportRequest: handle_export,
     p.DevicesRequest: handle_devices,
+    p.PmapRequest: handle_pmap,
+    p.BenchRequest: handle_bench,
 }

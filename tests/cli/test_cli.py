@@ -111,3 +111,38 @@ def test_devices_json():
     data = json.loads(r.stdout)
     assert [d["id"] for d in data["devices"]] == [0, 1, 2]
     assert data["devices"][0]["platform"] == "cpu"
+
+
+@pytest.fixture
+def pmap_file(tmp_path):
+    path = tmp_path / "pm.py"
+    path.write_text("def normalise(x):\n    return x / lax.psum(x.sum(), 'i')\n")
+    return path
+
+
+def test_pmap_json_gives_each_devices_outputs_and_timing(pmap_file):
+    r = jaxviz("pmap", str(pmap_file), "-a", "jnp.arange(1.0, 9.0).reshape(4, 2)",
+               "--host-devices", "4", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["devices"] == 4 and data["wall_time"] > 0
+    assert [d["index"] for d in data["outputs"]] == [0, 1, 2, 3]
+    assert data["outputs"][0]["outputs"][0]["shape"] == [2]
+
+
+def test_pmap_too_many_rows_exits_2(pmap_file):
+    r = jaxviz("pmap", str(pmap_file), "-a", "jnp.ones((8, 2))", "--host-devices", "4")
+    assert r.returncode == 2
+    assert "leading axis of 8" in r.stderr and "only 4 local devices" in r.stderr
+
+
+def test_bench_json(pmap_file):
+    path = pmap_file.parent / "mm.py"
+    path.write_text("def mm(a, b):\n    return jnp.tanh(a @ b)\n")
+    r = jaxviz("bench", str(path), "-a", "jnp.ones((64, 64)), jnp.ones((64, 64))", "--repeats",
+               "5", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert set(data) == {"eager", "jit", "compile_time", "speedup", "repeats"}
+    assert data["eager"]["min"] <= data["eager"]["median"] <= data["eager"]["max"]
+    assert data["compile_time"] > 0

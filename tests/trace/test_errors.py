@@ -104,3 +104,8 @@ def test_pipeline_errors_are_user_errors():
 def test_scalar_argument_under_vmap_is_explained():
     e = err("def f(x):\n    return x\n", args="1.0", pipeline="vmap")
     assert e.kind == "arguments" and "scalar" in e.message
+
+
+def test_collective_without_a_bound_axis_names_the_fix():
+    e = err("def f(x):\n    return x / lax.psum(x, 'i')\n", args="jnp.ones(3)")
+    assert e.line == 2 and "pmap(axis_name='i')" in e.hint

@@ -1,0 +1,56 @@
+"""The device panel, driven offscreen: devices, host device count, pmap, timing."""
+
+from tests.data import samples as s
+
+WAIT = 60_000
+
+
+def test_device_list_and_host_device_setting(window, qtbot):
+    panel = window.devices
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 4, timeout=WAIT)  # the app's default
+    text_before = window.editor.toPlainText()
+    panel.host_devices.setValue(2)
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        panel.apply_btn.click()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=WAIT)
+    assert window.editor.toPlainText() == text_before  # the session survives the restart
+    assert window.session.host_devices == 2
+
+
+def test_pmap_run_and_its_graph(window, qtbot):
+    window.editor.setPlainText("def normalise(x):\n    return x / lax.psum(x.sum(), 'i')\n")
+    window.function.setCurrentText("normalise")
+    window.args.setText("jnp.arange(1.0, 9.0)")
+    panel = window.devices
+    panel.mode.setCurrentText("split")
+    with qtbot.waitSignal(window.tracer.finished, timeout=WAIT,
+                          check_params_cb=lambda req, resp: type(resp).__name__ == "PmapResult"):
+        panel.run_pmap_btn.click()
+    html = panel.pmap_out.toPlainText()
+    assert "4 devices" in html and "cpu:3" in html
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        panel.graph_btn.click()
+    assert window.set.stages[-1].title.startswith("pmap(normalise)")
+    qtbot.waitUntil(lambda: any(i.box.lines[0].startswith("psum")
+                                for i in window.graph.items_by_id.values()), timeout=WAIT)
+
+
+def test_pmap_error_is_shown(window, qtbot):
+    window.editor.setPlainText(s.PMAP_MATMUL.source)
+    window.args.setText("jnp.ones((8, 2, 2)), jnp.ones((8, 2, 2))")
+    window.devices.mode.setCurrentText("as-is")
+    with qtbot.waitSignal(window.tracer.finished, timeout=WAIT,
+                          check_params_cb=lambda req, resp: type(req).__name__ == "PmapRequest"):
+        window.devices.run_pmap_btn.click()
+    assert "only 4 local devices" in window.devices.pmap_out.toPlainText()
+
+
+def test_timing_chart(window, qtbot):
+    window.editor.setPlainText("def mm(a, b):\n    return jnp.tanh(a @ b)\n")
+    window.function.setCurrentText("mm")
+    window.args.setText("jnp.ones((32, 32)), jnp.ones((32, 32))")
+    with qtbot.waitSignal(window.tracer.finished, timeout=WAIT,
+                          check_params_cb=lambda req, resp: type(resp).__name__ == "BenchResult"):
+        window.devices.bench_btn.click()
+    assert "compile" in window.devices.bench_text.text()
+    assert [name for name, _, _ in window.devices.chart.rows] == ["eager", "jit"]
