@@ -386,7 +386,7 @@ class MainWindow(QMainWindow):
         if isinstance(response, p.Failure):
             info = ErrorInfo.from_dict(response.error)
             self.devices.show_failure(request, info.summary())
-            self._show_error(info)
+            self._show_error(info, stale=isinstance(request, p.TraceRequest))
         elif isinstance(response, p.TraceResult):
             self._on_traced(request, response)
         elif isinstance(response, p.DevicesResult):
@@ -447,12 +447,13 @@ class MainWindow(QMainWindow):
 
     def _on_failed(self, request, info: ErrorInfo) -> None:
         if info.kind != "cancelled":
-            self._show_error(info)
+            self.devices.show_failure(request, info.summary())
+            self._show_error(info, stale=isinstance(request, p.TraceRequest))
 
-    def _show_error(self, info: ErrorInfo | None) -> None:
+    def _show_error(self, info: ErrorInfo | None, stale: bool = True) -> None:
         self.last_error = info
         # a failed trace leaves the last good graph up, greyed so it is not taken for current
-        stale = info is not None and info.kind not in ("cancelled",)
+        stale = stale and info is not None and info.kind != "cancelled"
         self.graph.setBackgroundBrush(QColor("#eceef1") if stale else QColor("#ffffff"))
         self.graph.setToolTip("The last successful trace: the current code has an error"
                               if stale else "")
