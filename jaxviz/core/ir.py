@@ -57,6 +57,7 @@ class Node:
     column: int | None = None  # 0-based column in the user's source
     name_stack: str = ""  # e.g. "transpose(jvp(layer1))"
     user_frames: list[str] = field(default_factory=list)  # user functions, outermost first
+    user_lines: list[int] = field(default_factory=list)  # the line each of them is at
     text: str = ""  # the equation as one line of jaxpr text
     text_line: int | None = None  # 0-based line of the stage's jaxpr text where it is printed
     subgraphs: list[Graph] = field(default_factory=list)

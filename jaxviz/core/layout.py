@@ -34,7 +34,7 @@ class LayoutOptions:
     edge_labels: bool = True  # draw shape and dtype on edges
     engine: str = "auto"  # "auto", "dot" or "layered"
     cut_span: int = 8  # edges spanning more ranks than this become stubs
-    dot_limit: int = 1500  # "auto" uses dot up to this many visible nodes
+    dot_limit: int = 800  # "auto" uses dot up to this many visible nodes (see README)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from jaxviz.core.grouping import group_by_functions
 from jaxviz.core.ir import EQN, INPUT, OUTPUT, Graph, Node
 from jaxviz.core.styles import KIND_STYLES, NodeStyle, eqn_style
 
 OPEN_MAX_EQUATIONS = 60  # a group bigger than this starts closed...
 OPEN_MAX_DEPTH = 3  # ...and so does one nested deeper than this...
 VISIBLE_BUDGET = 400  # ...and opening stops once this many equations are visible
-CALL, SUBGRAPH, SCOPE = "call", "subgraph", "scope"
+CALL, SUBGRAPH, SCOPE, FUNCTION = "call", "subgraph", "scope", "function"
 
 _TRANSFORM_WRAPPER = re.compile(r"\w+\(([^()]*)\)")
 
@@ -127,20 +128,24 @@ class GraphModel:
     # --- groups ---------------------------------------------------------------------------
 
     def _collect(self, graph: Graph, parent: str | None, depth: int) -> None:
+        runs, placed = group_by_functions(graph.nodes, f"{graph.id}/" if graph.id else "",
+                                          parent)
+        for run in runs.values():  # parents come before their children
+            self.groups[run.gid] = Group(run.gid, FUNCTION, run.label, run.parent,
+                                         self._depth(run.parent) + 1)
         for node in graph.nodes:
-            holder = self._scope_group(graph, node, parent, depth) if node.kind == EQN \
-                else parent
+            holder = self._scope_group(node, placed.get(node.id, parent)) \
+                if node.kind == EQN else parent
             self.group_of[node.id] = holder
             self._count(holder, node)
             if node.subgraphs:
                 self._call_group(node, holder)
 
-    def _scope_group(self, graph: Graph, node: Node, parent: str | None, depth: int
-                     ) -> str | None:
+    def _scope_group(self, node: Node, parent: str | None) -> str | None:
         holder = parent
         path = scope_path(node.name_stack)
         for i, name in enumerate(path):
-            gid = f"{graph.id}/s:{'/'.join(path[:i + 1])}"
+            gid = f"{parent or ''}/s:{'/'.join(path[:i + 1])}"
             if gid not in self.groups:
                 self.groups[gid] = Group(gid, SCOPE, one_line(name), holder,
                                          self._depth(holder) + 1)
@@ -244,7 +249,7 @@ class GraphModel:
                                           self._open_cluster(node.id))
 
     def _group_node(self, group: Group) -> VisibleNode:
-        kind = "scope" if group.kind == SCOPE else group.primitive
+        kind = group.kind if group.kind in (SCOPE, FUNCTION) else group.primitive
         count = f"{group.equations} eqn" + ("s" if group.equations != 1 else "")
         lines = [f"▸ {group.label}", f"{kind} · {count}"]
         return VisibleNode(group.id, "group", lines, KIND_STYLES["group"],

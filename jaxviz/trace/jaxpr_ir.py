@@ -66,6 +66,7 @@ class _Builder:
         self.line_of_var = _first_var_lines(self.text)
         self.flat_lines = [" ".join(line.split()) for line in self.text.splitlines()]
         self.last_line = -1  # text line of the equation placed last, for the fallback search
+        self.ports: dict = {}
         self._fallback = 0
 
     def name(self, var) -> str:
@@ -77,6 +78,14 @@ class _Builder:
         return self.names[var]
 
     def port(self, var) -> Port:
+        """The variable's name and type (computed once per variable)."""
+        cached = self.ports.get(var)
+        if cached is not None:
+            return cached
+        self.ports[var] = port = self._new_port(var)
+        return port
+
+    def _new_port(self, var) -> Port:
         aval = var.aval
         shape = [d if isinstance(d, int) else str(d) for d in getattr(aval, "shape", ())]
         return Port(self.name(var), _type_text(aval), shape, str(getattr(aval, "dtype", "")))
@@ -107,9 +116,9 @@ class _Builder:
                     params_short=short_params(prim, params), params_full=full_params(params),
                     outputs=[self.port(v) for v in eqn.outvars], arity=len(eqn.invars),
                     name_stack=str(eqn.source_info.name_stack))
-        node.line, node.column, node.user_frames = self._location(eqn)
-        node.text = self._eqn_text(eqn)
+        node.line, node.column, node.user_frames, node.user_lines = self._location(eqn)
         node.text_line = self._text_line(node)
+        node.text = self._eqn_text(node.text_line)
         self._wire_operands(graph, node, eqn, producers)
         node.subgraphs = self._subgraphs(node_id, eqn)
         graph.nodes.append(node)
@@ -151,46 +160,59 @@ class _Builder:
                 subs.append(graph)
         return subs
 
-    def _location(self, eqn) -> tuple[int | None, int | None, list[str]]:
-        """Line and column of the innermost user frame, and the user's functions around it."""
+    def _location(self, eqn) -> tuple[int | None, int | None, list[str], list[int]]:
+        """Line and column of the innermost user frame, and the user's functions around it
+        (outermost first) with the line each is at."""
         tb = eqn.source_info.traceback
         if tb is None:
-            return None, None, []
+            return None, None, [], []
         try:
             codes, lastis = tb.raw_frames()
-            frames = [(c, i) for c, i in zip(codes, lastis) if c.co_filename == self.user_file]
+            frames = [(c, i) for c, i in zip(codes, lastis) if c.co_filename == self.user_file
+                      and c.co_name != "<module>"]
             if not frames:
-                return None, None, []
-            line, col, _, _ = type(tb).code_addr2location(*frames[0])
-            names = [c.co_name for c, _ in reversed(frames) if c.co_name != "<module>"]
-            return line, col, names
+                return None, None, [], []
+            where = [type(tb).code_addr2location(c, i) for c, i in frames]
+            line, col = where[0][0], where[0][1]
+            return (line, col, [c.co_name for c, _ in reversed(frames)],
+                    [w[0] for w in reversed(where)])
         except (AttributeError, TypeError):  # older jaxlib: whole-line locations only
             user = [f for f in tb.frames if f.file_name == self.user_file]
             if not user:
-                return None, None, []
-            return user[0].line_num, None, [f.function_name for f in reversed(user)]
-
-    def _eqn_text(self, eqn) -> str:
-        try:
-            from jax._src import core as _core
-            doc = _core.pp_eqn(eqn, self.context, _core.JaxprPpSettings())
-            text = " ".join(doc.format().split())
-        except Exception:  # printer internals moved: a plain rendering of our own
-            outs = " ".join(f"{self.name(v)}:{_type_text(v.aval)}" for v in eqn.outvars)
-            text = f"{outs} = {eqn.primitive.name} ..."
-        return text if len(text) <= MAX_EQN_TEXT else text[: MAX_EQN_TEXT - 1] + "…"
+                return None, None, [], []
+            return (user[0].line_num, None, [f.function_name for f in reversed(user)],
+                    [f.line_num for f in reversed(user)])
 
     def _text_line(self, node: Node) -> int | None:
+        """The text line where the equation is printed: found by its first named result, or
+        (every result dropped, "_") as the next line after the previous equation's that
+        applies the same primitive."""
         for port in node.outputs:
             if port.name != "_" and port.name in self.line_of_var:
                 self.last_line = self.line_of_var[port.name]
                 return self.last_line
-        # Every result dropped ("_"): the next line after the previous equation that reads the same.
+        needle = f"= {node.primitive}"
         for index in range(self.last_line + 1, len(self.flat_lines)):
-            if self.flat_lines[index] == node.text:
+            line = self.flat_lines[index]
+            if needle in line and (line[line.index(needle) + len(needle):][:1] in ("", " ", "[")):
                 self.last_line = index
                 return index
         return None
+
+    def _eqn_text(self, line: int | None) -> str:
+        """The equation's printed text, its parameter lines joined, from the stage's text."""
+        if line is None:
+            return ""
+        parts = [self.flat_lines[line]]
+        index = line
+        while parts[-1].endswith("[") and index + 1 < len(self.flat_lines) \
+                and sum(len(p) for p in parts) < MAX_EQN_TEXT:
+            index += 1
+            parts.append(self.flat_lines[index])
+            if self.flat_lines[index].startswith("]"):
+                break
+        text = " ".join(parts)
+        return text if len(text) <= MAX_EQN_TEXT else text[: MAX_EQN_TEXT - 1] + "…"
 
 
 _LHS = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*):\S")
