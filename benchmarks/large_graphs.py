@@ -1,0 +1,182 @@
+"""Large jaxprs: time every step from trace to painted graph, and the app end to end.
+
+    python benchmarks/large_graphs.py            # both tables, written to benchmarks/results.md
+    python benchmarks/large_graphs.py --quick    # the smaller half of the cases
+
+Steps (in this process, for the pipeline's last stage): trace (make_jaxpr), IR, layout (graph
+model and first view), transfer (the protocol's JSON both ways, and rebuilding the model as the
+window does), scene build, first paint (offscreen), and export to SVG of the fully opened graph.
+"ratio" is the sum of the steps to the painted graph over the trace alone.
+
+End to end (the real app, its real worker): from the request to the painted graph, the longest
+gap between event-loop ticks while it runs (a 2 ms timer: how long the window stops
+answering), and the window process's resident memory afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from models import CASES  # noqa: E402
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def steps(case) -> dict:
+    """Each step's seconds for one case, in this process."""
+    from PySide6.QtWidgets import QApplication
+
+    from jaxviz.core.export import export_bytes
+    from jaxviz.core.ir import stage_from_dict, to_dict
+    from jaxviz.core.layout import Layout, layout_model
+    from jaxviz.core.model import GraphModel
+    from jaxviz.trace.session import prepare, trace_stage
+    from jaxviz.ui.graph_view import GraphView
+    from jaxviz.ui.tooltips import search_texts, tooltips
+
+    app = QApplication.instance() or QApplication([])
+    name, source, function, args, pipeline, depth = case
+    prepared, error = prepare(source, "<bench>", function, args.format(d=depth), pipeline)
+    assert error is None, error
+    stage = trace_stage(prepared.plans[-1], prepared.static, "<bench>")
+    out = {"case": f"{name} ×{depth}", "equations": stage.equations,
+           "trace": stage.timings["trace"], "ir": stage.timings["ir"]}
+    start = time.perf_counter()
+    model = GraphModel(stage.graph)
+    layout = layout_model(model)
+    out["layout"] = time.perf_counter() - start
+    out["visible"], out["engine"] = len(layout.nodes), layout.engine
+    start = time.perf_counter()
+    message = json.dumps({"stage": to_dict(stage), "layout": layout.to_dict()})
+    data = json.loads(message)
+    model = GraphModel(stage_from_dict(data["stage"]).graph)
+    layout = Layout.from_dict(data["layout"])
+    out["transfer"] = time.perf_counter() - start
+    out["message_mb"] = len(message) / 2**20
+    view = GraphView()
+    view.resize(1200, 800)
+    view.show()
+    start = time.perf_counter()
+    visible = model.visible()
+    view.show_layout(layout, tooltips(model, visible), search_texts(model, visible))
+    out["scene"] = time.perf_counter() - start
+    start = time.perf_counter()
+    view.viewport().grab()
+    app.processEvents()
+    out["paint"] = time.perf_counter() - start
+    view.close()
+    total = sum(out[k] for k in ("trace", "ir", "layout", "transfer", "scene", "paint"))
+    out["total"], out["ratio"] = total, total / out["trace"]
+    out["after_trace"] = total - out["trace"] - out["ir"]
+    start = time.perf_counter()
+    full = GraphModel(stage.graph, expand_all=True)
+    export_bytes(layout_model(full), to_dict(stage), "svg")
+    out["export_svg_full"] = time.perf_counter() - start
+    return out
+
+
+def end_to_end(case, window, qtbot_wait) -> dict:
+    """The app: request to painted graph, longest event-loop gap, window process memory."""
+    from PySide6.QtCore import QTimer
+
+    from jaxviz.worker import protocol as p
+
+    name, source, function, args, pipeline, depth = case
+    ticks = []
+    timer = QTimer(interval=2)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    done = {}
+    window.graphShown.connect(lambda i: done.setdefault("t", time.perf_counter()))
+    window.tracer.failed.connect(lambda r, e: done.setdefault("error", e.summary()))
+    timer.start()
+    start = time.perf_counter()
+    ticks.append(start)
+    window.tracer.submit(p.TraceRequest(source=source, function=function,
+                                        args=args.format(d=depth), pipeline=pipeline,
+                                        filename="<bench>",
+                                        layout=window.layout_options().to_dict()))
+    qtbot_wait(lambda: "t" in done or "error" in done, 300)
+    timer.stop()
+    window.graphShown.disconnect()
+    if "error" in done:
+        raise RuntimeError(done["error"])
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    stages = window.set.stages
+    trace_all = sum(s.timings.get("trace", 0) for s in stages)
+    return {"case": f"{name} ×{depth}", "equations": stages[-1].equations,
+            "request_to_paint": done["t"] - start, "trace_all_stages": trace_all,
+            "ratio": (done["t"] - start) / trace_all, "max_gap_ms": max(gaps) * 1000,
+            "median_gap_ms": statistics.median(gaps) * 1000, "ui_rss_mib": rss_mib()}
+
+
+def run_app_cases(cases) -> list[dict]:
+    import argparse as ap
+
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    from jaxviz.ui.app import build_window
+
+    app = QApplication.instance() or QApplication([])
+    os.environ.setdefault("JAXVIZ_HOME", "/tmp/jaxviz-bench-home")
+    window = build_window(ap.Namespace(file=None, function=None, args=None, pipeline=None,
+                                       screenshot=None, host_devices=None, no_restore=True))
+    window.show()
+
+    def wait(cond, timeout):
+        end = time.perf_counter() + timeout
+        while not cond() and time.perf_counter() < end:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+            time.sleep(0.0005)
+
+    wait(lambda: bool(window.set.stages), 120)  # the built-in example, JAX imported
+    rows = [end_to_end(case, window, wait) for case in cases]
+    window.close()
+    app.processEvents()
+    return rows
+
+
+def table(rows: list[dict], keys: list[str]) -> str:
+    def fmt(v):
+        return f"{v:.3f}" if isinstance(v, float) else str(v)
+    head = "| " + " | ".join(keys) + " |\n|" + "---|" * len(keys) + "\n"
+    return head + "".join("| " + " | ".join(fmt(r[k]) for k in keys) + " |\n" for r in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results.md"))
+    cases = CASES[::2] if parser.parse_args().quick else CASES
+    args = parser.parse_args()
+    step_rows = [steps(c) for c in cases]
+    app_rows = run_app_cases(cases)
+    text = ("## Steps (seconds; pipeline's last stage)\n\n" + table(step_rows, [
+        "case", "equations", "visible", "engine", "trace", "ir", "layout", "transfer",
+        "message_mb", "scene", "paint", "after_trace", "total", "ratio", "export_svg_full"])
+        + "\n## The app end to end\n\n" + table(app_rows, [
+            "case", "equations", "request_to_paint", "trace_all_stages", "ratio", "max_gap_ms",
+            "median_gap_ms", "ui_rss_mib"]))
+    print(text)
+    Path(args.out).write_text(f"# Large-graph benchmark\n\n`python benchmarks/large_graphs.py`"
+                              f" on {os.cpu_count()} cores\n\n{text}")
+
+
+if __name__ == "__main__":
+    main()
