@@ -152,6 +152,14 @@ def run_app_cases(cases) -> list[dict]:
     return rows
 
 
+def app_in_subprocess(quick: bool) -> list[dict]:
+    import subprocess
+
+    cmd = [sys.executable, __file__, "--app-only"] + (["--quick"] if quick else [])
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def table(rows: list[dict], keys: list[str]) -> str:
     def fmt(v):
         return f"{v:.3f}" if isinstance(v, float) else str(v)
@@ -163,10 +171,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results.md"))
-    cases = CASES[::2] if parser.parse_args().quick else CASES
+    parser.add_argument("--app-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    cases = CASES[::2] if args.quick else CASES
+    if args.app_only:  # a process of its own, as the window's: no JAX imported here
+        print(json.dumps(run_app_cases(cases)))
+        return
     step_rows = [steps(c) for c in cases]
-    app_rows = run_app_cases(cases)
+    app_rows = app_in_subprocess(args.quick)
     text = ("## Steps (seconds; pipeline's last stage)\n\n" + table(step_rows, [
         "case", "equations", "visible", "engine", "trace", "ir", "layout", "transfer",
         "message_mb", "scene", "paint", "after_trace", "total", "ratio", "export_svg_full"])

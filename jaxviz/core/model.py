@@ -295,14 +295,16 @@ class GraphModel:
 
     # --- state, for the layout process ----------------------------------------------------
 
-    def state(self) -> dict:
+    def state(self, graph_dict: dict | None = None) -> dict:
+        """The graph and the open groups, as plain data (``graph_dict``: a copy at hand)."""
         from jaxviz.core.ir import to_dict
-        return {"graph": to_dict(self.graph), "open": sorted(self.open)}
+        return {"graph": graph_dict or to_dict(self.graph), "open": sorted(self.open)}
 
     @classmethod
     def from_state(cls, state: dict) -> GraphModel:
-        from jaxviz.core.ir import graph_from_dict
-        return cls(graph_from_dict(state["graph"]), set(state["open"]))
+        from jaxviz.core.ir import gc_paused, graph_from_dict
+        with gc_paused():
+            return cls(graph_from_dict(state["graph"]), set(state["open"]))
 
 
 def input_output_ids(graph: Graph) -> tuple[list[str], list[str]]:

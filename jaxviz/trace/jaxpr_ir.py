@@ -16,7 +16,19 @@ from typing import Any
 import numpy as np
 from jax.extend import core as jcore
 
-from jaxviz.core.ir import CONST, EQN, INPUT, OUTPUT, Edge, Graph, LiteralOperand, Node, Port, Stage
+from jaxviz.core.ir import (
+    CONST,
+    EQN,
+    INPUT,
+    OUTPUT,
+    Edge,
+    Graph,
+    LiteralOperand,
+    Node,
+    Port,
+    Stage,
+    gc_paused,
+)
 from jaxviz.core.labels import full_params, short_params
 
 MAX_PARAM_TEXT = 400  # characters kept of one param's text
@@ -287,8 +299,9 @@ def _name_arguments(graph: Graph, jaxpr) -> None:
 def stage_from_closed_jaxpr(closed, index: int, title: str, user_file: str,
                             transform: str = "") -> Stage:
     """The Stage (text, equation count, graph IR) of one traced jaxpr."""
-    builder = _Builder(closed, user_file)
-    graph = builder.graph(closed.jaxpr, "", "jaxpr", title)
+    with gc_paused():
+        builder = _Builder(closed, user_file)
+        graph = builder.graph(closed.jaxpr, "", "jaxpr", title)
     _name_arguments(graph, closed.jaxpr)
     return Stage(index=index, title=title, jaxpr=builder.text,
                  equations=graph.equation_count(), graph=graph, transform=transform)

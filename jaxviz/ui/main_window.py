@@ -8,7 +8,6 @@ state of the current trace lives in ``StageSet``; the window never runs user cod
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -34,9 +33,8 @@ from PySide6.QtWidgets import (
 from jaxviz.core.errors import ErrorInfo
 from jaxviz.core.examples import Example, read_examples
 from jaxviz.core.export import FORMATS
-from jaxviz.core.ir import EQN, Node, Stage, stage_from_dict, to_dict
+from jaxviz.core.ir import EQN, to_dict
 from jaxviz.core.layout import Layout, LayoutOptions
-from jaxviz.core.model import GraphModel
 from jaxviz.core.source import top_level_functions
 from jaxviz.core.styles import category, legend_entries
 from jaxviz.ui.editor import CodeEditor
@@ -44,31 +42,25 @@ from jaxviz.ui.graph_view import GraphView
 from jaxviz.ui.pipeline_editor import PipelineEditor
 from jaxviz.ui.services import WorkerService
 from jaxviz.ui.session_store import Session, SessionStore, add_recent
+from jaxviz.ui.stage_set import StageSet, build_stage_set
 from jaxviz.worker import protocol as p
 
 TRACE_PAUSE_MS = 700  # a trace starts this long after typing stops
 AUTOSAVE_MS = 300
 
 
-@dataclass
-class StageSet:
-    """The stages of the last successful trace, with their models and layouts."""
-
-    stages: list[Stage] = field(default_factory=list)
-    layouts: list[Layout] = field(default_factory=list)
-    models: list[GraphModel] = field(default_factory=list)
-    nodes: list[dict[str, Node]] = field(default_factory=list)
-    current: int = 0
-
-
 class MainWindow(QMainWindow):
     graphShown = Signal(int)  # the stage index whose graph was just drawn
+    exported = Signal(list)  # the paths an export wrote
+    diffShown = Signal(int)  # the later stage of the step the diff mode just drew
 
     def __init__(self, tracer: WorkerService, layouter: WorkerService, store: SessionStore,
                  session: Session):
         super().__init__()
         self.tracer, self.layouter, self.store, self.session = tracer, layouter, store, session
         self.set = StageSet()
+        self.tracer.prepare = build_stage_set
+        self._after_layout = None  # what to do once the layouts asked for arrive
         self.trace_started = 0.0
         self.last_error: ErrorInfo | None = None
         self.setWindowTitle("jaxviz")
@@ -365,7 +357,8 @@ class MainWindow(QMainWindow):
         self.tracer.submit(p.TraceRequest(
             source=self.editor.toPlainText(), function=self.function.currentText(),
             args=self.args.text(), pipeline=self.pipeline.pipeline(),
-            filename=self.session.file or "<editor>", layout=self.layout_options().to_dict()))
+            filename=self.session.file or "<editor>", layout=self.layout_options().to_dict(),
+            layout_last_only=True))
 
     def cancel(self) -> None:
         self.trace_timer.stop()
@@ -407,25 +400,18 @@ class MainWindow(QMainWindow):
 
     def show_extra_stage(self, stage_data: dict) -> None:
         """Add a stage that is not in the pipeline (the pmap run's) and show it."""
-        stage = stage_from_dict(stage_data)
         s = self.set
-        s.stages.append(stage)
-        s.models.append(GraphModel(stage.graph))
-        s.nodes.append({n.id: n for n in stage.graph.walk_nodes()})
-        s.layouts.append(Layout(0.0, 0.0, {}, [], []))
+        s.add(stage_data, None)
         self.stage_strip.set_stages(s.stages, len(s.stages) - 1)
         self.show_stage(len(s.stages) - 1)
-        self._request_layout()
 
     def _on_traced(self, request, response) -> None:
         received = time.perf_counter()
-        stages = [stage_from_dict(s) for s in response.stages]
+        built: StageSet = response.prepared
+        stages = built.stages
         same_pipeline = [s.title for s in stages] == [s.title for s in self.set.stages]
-        current = self.set.current if same_pipeline else len(stages) - 1  # new: the last stage
-        self.set = StageSet(stages, [Layout.from_dict(d) for d in response.layouts],
-                            [GraphModel(s.graph) for s in stages],
-                            [{n.id: n for n in s.graph.walk_nodes()} for s in stages],
-                            max(current, 0))
+        built.current = max(self.set.current if same_pipeline else len(stages) - 1, 0)
+        self.set = built
         self._show_error(ErrorInfo.from_dict(response.error) if response.error else None)
         if response.stdout:
             self.statusBar().showMessage(f"Your code printed: {response.stdout[:200]}", 8000)
@@ -467,8 +453,13 @@ class MainWindow(QMainWindow):
         self.set.current = index
         stage, layout = self.set.stages[index], self.set.layouts[index]
         self.jaxpr.setPlainText(stage.jaxpr)
-        self._draw(layout, keep_view=False)
         self.details.show_node(None)
+        if layout is None:  # laid out on demand: only the last stage comes laid out
+            self.graph.clear()
+            self._request_layouts([index], then=lambda: self.show_stage(index)
+                                  if self.set.current == index else None)
+            return
+        self._draw(layout, keep_view=False)
         if self.diff_mode():
             if index == 0:
                 self.diff_button.setChecked(False)
@@ -494,8 +485,14 @@ class MainWindow(QMainWindow):
 
     def _show_diff(self) -> None:
         s = self.set
-        if self.diff_mode() and s.current >= 1:
-            self.diff_panel.show_step(s.stages, s.layouts, s.models, s.current)
+        if not (self.diff_mode() and s.current >= 1):
+            return
+        missing = [i for i in (s.current - 1, s.current) if s.layouts[i] is None]
+        if missing:
+            self._request_layouts(missing, then=self._show_diff)
+            return
+        self.diff_panel.show_step(s.stages, s.layouts, s.models, s.current)
+        self.diffShown.emit(s.current)
 
     def step_diff(self, step: int) -> None:
         """Previous or next transformation (in diff mode, stage 0 is never the 'after')."""
@@ -541,26 +538,42 @@ class MainWindow(QMainWindow):
             self._request_layout()
 
     def relayout(self) -> None:
+        """Layout options changed: every stage is laid out again when next shown."""
         self.autosave()
         if self.set.models:
-            self._request_layout()
+            self.set.layouts = [None] * len(self.set.stages)
+            self.show_stage(self.set.current)
 
     def _request_layout(self) -> None:
-        model = self.set.models[self.set.current]
-        self.layouter.submit(p.LayoutRequest(model.state(), self.layout_options().to_dict()))
-        self._pending_layout_stage = self.set.current
+        """Lay out the current stage again (a group opened or closed, an option changed)."""
+        index = self.set.current
+
+        def redraw():
+            if self.set.current == index and self.set.layouts[index] is not None:
+                self._draw(self.set.layouts[index], keep_view=True)
+        self._request_layouts([index], then=redraw)
+
+    def _request_layouts(self, indices: list[int], then=None) -> None:
+        self._after_layout = then
+        self.layouter.submit(p.LayoutRequest([self.set.state(i) for i in indices],
+                                             self.layout_options().to_dict(), list(indices)))
 
     def _on_layout_done(self, request, response) -> None:
         if isinstance(response, p.Failure):
-            self._show_error(ErrorInfo.from_dict(response.error))
+            self._show_error(ErrorInfo.from_dict(response.error), stale=False)
         elif isinstance(response, p.LayoutResult):
-            index = getattr(self, "_pending_layout_stage", self.set.current)
-            if index < len(self.set.layouts):
-                self.set.layouts[index] = Layout.from_dict(response.layout)
-                if index == self.set.current:
-                    self._draw(self.set.layouts[index], keep_view=True)
+            stale = [id(self.set.graph_dicts[i]) for i in response.stages
+                     if i < len(self.set.graph_dicts)] != [id(m["graph"]) for m in request.models]
+            if stale:  # a new trace came in meanwhile
+                return
+            for index, data in zip(response.stages, response.layouts):
+                self.set.layouts[index] = Layout.from_dict(data)
+            then, self._after_layout = self._after_layout, None
+            if then is not None:
+                then()
         elif isinstance(response, p.ExportResult):
             self.statusBar().showMessage("Exported " + ", ".join(response.paths), 6000)
+            self.exported.emit(response.paths)
 
     # --- selection ------------------------------------------------------------------------
 
@@ -625,6 +638,10 @@ class MainWindow(QMainWindow):
     def export_to(self, path: str, all_stages: bool = False) -> None:
         """Export (same code as the CLI, run in the layout worker)."""
         indices = list(range(len(self.set.stages))) if all_stages else [self.set.current]
+        missing = [i for i in indices if self.set.layouts[i] is None]
+        if missing:
+            self._request_layouts(missing, then=lambda: self.export_to(path, all_stages))
+            return
         self.layouter.submit(p.ExportRequest(self._export_items(indices, Path(path)),
                                              edge_labels=self.labels_action.isChecked()))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -35,6 +36,9 @@ class WorkerService(QObject):
     def __init__(self, client: WorkerClient, parent: QObject | None = None):
         super().__init__(parent)
         self.client = client
+        # Work on an answer done on this service's thread before the window gets it (e.g.
+        # rebuilding a big graph): pure Python yields the GIL every few ms, the window stays live.
+        self.prepare: Callable[[Any, Any], Any] | None = None
         self._lock = threading.Lock()
         self._pending: dict[type, Any] = {}  # per kind of request, the newest not yet sent
         self._running: Any = None
@@ -79,6 +83,8 @@ class WorkerService(QObject):
         self.started.emit(_describe(request))
         try:
             response = self.client.call(request, on_progress=self._on_progress)
+            if self.prepare is not None:
+                response = self.prepare(request, response)
             outcome = (True, response)
         except WorkerError as exc:
             outcome = (False, exc.info)

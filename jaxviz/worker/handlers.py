@@ -22,18 +22,22 @@ def handle_trace(request: p.TraceRequest, progress: Progress) -> p.TraceResult |
                                  request.args, request.pipeline, progress)
     if error and not stages:
         return p.Failure(error.to_dict())
-    layouts = _layouts(stages, request.layout, request.expand_all, progress) \
-        if request.layout is not None else []
+    layouts = _layouts(stages, request.layout, request.expand_all, request.layout_last_only,
+                       progress) if request.layout is not None else []
     return p.TraceResult(stages=[to_dict(s) for s in stages], layouts=layouts,
                          error=error.to_dict() if error else None)
 
 
-def _layouts(stages, options: dict, expand_all: bool, progress: Progress) -> list[dict]:
+def _layouts(stages, options: dict, expand_all: bool, last_only: bool, progress: Progress
+             ) -> list[dict | None]:
     from jaxviz.core.layout import LayoutOptions, layout_model
     from jaxviz.core.model import GraphModel
 
-    layouts = []
+    layouts: list[dict | None] = []
     for stage in stages:
+        if last_only and stage is not stages[-1]:
+            layouts.append(None)
+            continue
         progress(f"laying out {stage.title}", stage.index / max(len(stages), 1))
         start = time.perf_counter()
         model = GraphModel(stage.graph, expand_all=expand_all)
@@ -46,8 +50,10 @@ def handle_layout(request: p.LayoutRequest, progress: Progress) -> p.LayoutResul
     from jaxviz.core.layout import LayoutOptions, layout_model
     from jaxviz.core.model import GraphModel
 
-    model = GraphModel.from_state(request.model)
-    return p.LayoutResult(layout_model(model, LayoutOptions.from_dict(request.options)).to_dict())
+    options = LayoutOptions.from_dict(request.options)
+    layouts = [layout_model(GraphModel.from_state(state), options).to_dict()
+               for state in request.models]
+    return p.LayoutResult(layouts, request.stages)
 
 
 def handle_export(request: p.ExportRequest, progress: Progress) -> p.ExportResult | p.Failure:

@@ -9,8 +9,10 @@ layouts travel as the dicts ``jaxviz.core`` reads back.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+from jaxviz.core.ir import gc_paused
 
 # --- requests -------------------------------------------------------------------------------
 
@@ -26,14 +28,16 @@ class TraceRequest:
     filename: str = "<editor>"
     layout: dict | None = None  # LayoutOptions as a dict; None: IR only
     expand_all: bool = False  # lay out with every group open
+    layout_last_only: bool = False  # lay out only the last stage (the app: the rest on demand)
 
 
 @dataclass
 class LayoutRequest:
-    """Lay out one graph model's visible graph (sent when a group opens or closes)."""
+    """Lay out graph models' visible graphs (a group opened or closed, a stage shown)."""
 
-    model: dict  # a GraphModel's state: the stage IR and the open groups
+    models: list[dict]  # GraphModel states: the stage IR and the open groups
     options: dict = field(default_factory=dict)
+    stages: list[int] = field(default_factory=list)  # which stages they are, echoed back
 
 
 @dataclass
@@ -107,14 +111,16 @@ class Progress:
 @dataclass
 class TraceResult:
     stages: list[dict]  # core.ir.Stage dicts, in pipeline order
-    layouts: list[dict] = field(default_factory=list)  # core.layout.Layout dicts, per stage
+    layouts: list[dict | None] = field(default_factory=list)  # Layout dicts per stage (None:
+    # not laid out yet, see layout_last_only)
     error: dict | None = None  # ErrorInfo of the first stage that failed; stages before it stay
     stdout: str = ""
 
 
 @dataclass
 class LayoutResult:
-    layout: dict
+    layouts: list[dict]
+    stages: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -156,14 +162,17 @@ MESSAGE_TYPES = {cls.__name__: cls for cls in (
 
 
 def encode(message: Any, request_id: int = 0) -> bytes:
-    """One line of JSON, newline-terminated."""
-    body = {"type": type(message).__name__, "id": request_id, "body": asdict(message)}
-    return json.dumps(body, separators=(",", ":"), allow_nan=True).encode() + b"\n"
+    """One line of JSON, newline-terminated. Bodies are plain data already: no deep copy."""
+    fields_ = {f.name: getattr(message, f.name) for f in fields(message)}
+    body = {"type": type(message).__name__, "id": request_id, "body": fields_}
+    with gc_paused():
+        return json.dumps(body, separators=(",", ":"), allow_nan=True).encode() + b"\n"
 
 
 def decode(line: bytes) -> tuple[Any, int]:
     """The message and its request id; unknown body keys are ignored for forward compatibility."""
-    data = json.loads(line)
+    with gc_paused():
+        data = json.loads(line)
     cls = MESSAGE_TYPES[data["type"]]
     known = {f.name for f in fields(cls)}
     return cls(**{k: v for k, v in data["body"].items() if k in known}), data.get("id", 0)

@@ -71,11 +71,11 @@ def test_search_steps_through_matches(window, qtbot):
 
 def test_export_from_the_app(window, qtbot, tmp_path):
     target = tmp_path / "grad.svg"
-    with qtbot.waitSignal(window.layouter.finished, timeout=WAIT):
+    with qtbot.waitSignal(window.exported, timeout=WAIT):
         window.export_to(str(target))
     root = ET.parse(target).getroot()
     assert root.tag.endswith("svg")
-    with qtbot.waitSignal(window.layouter.finished, timeout=WAIT):
+    with qtbot.waitSignal(window.exported, timeout=WAIT):
         window.export_to(str(tmp_path / "all.png"), all_stages=True)
     assert sorted(p.name for p in tmp_path.glob("all_*.png")) == ["all_0.png", "all_1.png"]
 
@@ -140,8 +140,9 @@ def test_examples_menu_loads_and_traces(window, qtbot):
 
 def test_diff_mode_side_by_side_in_sync_and_stepping(window, qtbot):
     trace_code(window, qtbot, s.POLYNOMIAL.source, "f", "2.0", "grad | jit")
-    window.stage_strip.setCurrentIndex(1)
-    qtbot.keyClick(window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    with qtbot.waitSignal(window.diffShown, timeout=WAIT):
+        window.stage_strip.setCurrentIndex(1)
+        qtbot.keyClick(window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     panel = window.diff_panel
     assert window.diff_mode() and panel.title.text() == "f  →  grad(f)"
     assert "+10" in panel.summary.text() and "=8" in panel.summary.text()
@@ -153,9 +154,11 @@ def test_diff_mode_side_by_side_in_sync_and_stepping(window, qtbot):
     panel.before.items_by_id[pair.before].setSelected(True)
     assert panel.after.selected_ids() == [pair.after]
     # next transformation: grad → jit is a wrap, body unchanged
-    qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    with qtbot.waitSignal(window.diffShown, timeout=WAIT):
+        qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
     assert panel.title.text() == "grad(f)  →  jit(grad(f))"
     assert "body is unchanged" in panel.summary.text()
     assert not panel.next_btn.isEnabled()
-    panel.prev_btn.click()
+    with qtbot.waitSignal(window.diffShown, timeout=WAIT):
+        panel.prev_btn.click()
     assert panel.title.text() == "f  →  grad(f)"

@@ -1,0 +1,51 @@
+"""The stages of the last trace as the window holds them: IR, models, layouts, node indexes.
+
+``build_stage_set`` runs on the tracing service's thread (see ``WorkerService.prepare``):
+rebuilding a large IR is pure Python, which yields the GIL every few milliseconds, so the
+window keeps answering while it happens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jaxviz.core.ir import Node, Stage, gc_paused, stage_from_dict
+from jaxviz.core.layout import Layout
+from jaxviz.core.model import GraphModel
+from jaxviz.worker import protocol as p
+
+
+@dataclass
+class StageSet:
+    """The stages of the last successful trace, with their models and layouts."""
+
+    stages: list[Stage] = field(default_factory=list)
+    layouts: list[Layout | None] = field(default_factory=list)  # None: not laid out yet
+    models: list[GraphModel] = field(default_factory=list)
+    nodes: list[dict[str, Node]] = field(default_factory=list)
+    graph_dicts: list[dict] = field(default_factory=list)  # the IR as received, for requests
+    current: int = 0
+
+    def add(self, data: dict, layout: dict | None) -> None:
+        with gc_paused():
+            stage = stage_from_dict(data)
+            self.stages.append(stage)
+            self.models.append(GraphModel(stage.graph))
+            self.nodes.append({n.id: n for n in stage.graph.walk_nodes()})
+            self.graph_dicts.append(data["graph"])
+            self.layouts.append(Layout.from_dict(layout) if layout else None)
+
+    def state(self, index: int) -> dict:
+        """What the layout worker needs to lay out stage ``index`` as it is open now."""
+        return self.models[index].state(self.graph_dicts[index])
+
+
+def build_stage_set(request, response):
+    """Attach a ready StageSet to a TraceResult (on the service's thread)."""
+    if isinstance(response, p.TraceResult):
+        built = StageSet()
+        layouts = response.layouts or [None] * len(response.stages)
+        for data, layout in zip(response.stages, layouts):
+            built.add(data, layout)
+        response.prepared = built
+    return response
