@@ -34,7 +34,8 @@ class LayoutOptions:
     edge_labels: bool = True  # draw shape and dtype on edges
     engine: str = "auto"  # "auto", "dot" or "layered"
     cut_span: int = 8  # edges spanning more ranks than this become stubs
-    dot_limit: int = 800  # "auto" uses dot up to this many visible nodes (see README)
+    dot_limit: int = 800  # "auto" uses dot up to this many visible nodes (see README)...
+    dot_cluster_limit: int = 30  # ...and this many open groups (dot slows down with each)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -153,7 +154,9 @@ def layout_visible(view: VisibleGraph, options: LayoutOptions) -> Layout:
     start = time.perf_counter()
     engine = options.engine
     if engine == "auto":
-        engine = "dot" if len(view.nodes) <= options.dot_limit else "layered"
+        small = len(view.nodes) <= options.dot_limit and \
+            len(view.clusters) <= options.dot_cluster_limit
+        engine = "dot" if small else "layered"
     if engine == "dot":
         from jaxviz.core.layout_dot import run_dot
         result = run_dot(view, options, ranks(view))

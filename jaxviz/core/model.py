@@ -20,6 +20,7 @@ from jaxviz.core.styles import KIND_STYLES, NodeStyle, eqn_style
 OPEN_MAX_EQUATIONS = 60  # a group bigger than this starts closed...
 OPEN_MAX_DEPTH = 3  # ...and so does one nested deeper than this...
 VISIBLE_BUDGET = 400  # ...and opening stops once this many equations are visible
+MAX_OPEN_GROUPS = 16  # ...or this many groups are open (80 open layers read worse than 80 boxes)
 CALL, SUBGRAPH, SCOPE, FUNCTION = "call", "subgraph", "scope", "function"
 
 _TRANSFORM_WRAPPER = re.compile(r"\w+\(([^()]*)\)")
@@ -186,6 +187,8 @@ class GraphModel:
                 continue
             if group.depth > OPEN_MAX_DEPTH or group.equations > min(OPEN_MAX_EQUATIONS, budget):
                 continue
+            if sum(1 for g in opened if self.groups[g].kind != SUBGRAPH) >= MAX_OPEN_GROUPS:
+                break
             opened.add(group.id)
             budget -= group.equations
         return opened

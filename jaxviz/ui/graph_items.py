@@ -77,9 +77,12 @@ class NodeItem(QGraphicsItem):
             pen = QPen(SELECT_COLOR, 3.2 if self.isSelected() else 2.4)
         painter.setPen(pen)
         painter.setBrush(QBrush(QColor(b.fill)))
+        lod = _lod(painter, option)
+        if lod < TEXT_LOD:  # far out: a plain box is all that can be seen, and is cheap
+            painter.drawRect(self.rect)
+            return
         self._paint_shape(painter)
-        if _lod(painter, option) >= TEXT_LOD:
-            self._paint_text(painter)
+        self._paint_text(painter)
 
     def _paint_shape(self, painter: QPainter) -> None:
         shape = self.box.shape
@@ -152,6 +155,13 @@ class EdgeItem(QGraphicsItem):
             color = SELECT_COLOR
         painter.setPen(QPen(color, 1.1, Qt.PenStyle.DashLine if e.cut else Qt.PenStyle.SolidLine))
         pts = [QPointF(x, y) for x, y in e.points]
+        if _lod(painter, option) < TEXT_LOD and not self.expanded:  # far out: lines only
+            if e.cut:
+                painter.drawLine(pts[0], pts[1])
+                painter.drawLine(pts[2], pts[3])
+            else:
+                painter.drawPolyline(pts)
+            return
         if e.cut and not self.expanded:
             painter.drawLine(pts[0], pts[1])
             painter.drawLine(pts[2], pts[3])

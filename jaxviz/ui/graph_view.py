@@ -6,7 +6,7 @@ nothing of jaxprs: the main window maps node ids to source lines and jaxpr text 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
 
@@ -16,6 +16,9 @@ from jaxviz.ui.graph_items import ClusterItem, EdgeItem, NodeItem, draw_legend, 
 ZOOM_STEP = 1.25
 MIN_SCALE, MAX_SCALE = 0.02, 6.0
 FIT_MAX_SCALE = 1.4
+BATCH = 1500  # items added per turn of the event loop
+LARGE_GRAPH = 1500  # nodes beyond which the first view is the top at LARGE_START_SCALE
+LARGE_START_SCALE = 0.6
 
 
 class GraphView(QGraphicsView):
@@ -49,32 +52,60 @@ class GraphView(QGraphicsView):
     # --- content --------------------------------------------------------------------------
 
     def show_layout(self, layout: Layout, tooltips: dict[str, str], search_text: dict[str, str],
-                    edge_labels: bool = True, keep_view: bool = False) -> None:
-        """Replace the scene with a new layout (keeping the zoom and centre if asked)."""
+                    edge_labels: bool = True, keep_view: bool = False, on_done=None) -> None:
+        """Replace the scene with a new layout (keeping the zoom and centre if asked).
+
+        Items are added in batches, one per turn of the event loop, so a graph of thousands
+        of nodes never holds the window for long; ``on_done`` runs once all are in.
+        """
         center = self.mapToScene(self.viewport().rect().center())
-        scene = self.scene()
         self._programmatic = True
-        scene.clear()
+        self.scene().clear()
         self._programmatic = False
         self.items_by_id, self.search_text, self.layout_data = {}, search_text, layout
         self.matches, self.match_index = [], -1
+        self._generation = getattr(self, "_generation", 0) + 1
         for box in layout.clusters:
-            scene.addItem(ClusterItem(box, self.font))
-        for nid, box in layout.nodes.items():
-            item = NodeItem(box, tooltips.get(nid, ""), self.font)
-            scene.addItem(item)
-            self.items_by_id[nid] = item
-        for edge in layout.edges:
-            item = EdgeItem(edge, self.font, edge_labels)
-            item.ends = [self.items_by_id[edge.src], self.items_by_id[edge.dst]]
-            for end in item.ends:
-                end.edges.append(item)
-            scene.addItem(item)
-        scene.setSceneRect(QRectF(-40, -40, layout.width + 80, layout.height + 80))
+            self.scene().addItem(ClusterItem(box, self.font))
+        self.scene().setSceneRect(QRectF(-40, -40, layout.width + 80, layout.height + 80))
+        self._place_view(layout, keep_view, center)
+        work = [("node", nid, box) for nid, box in layout.nodes.items()]
+        work += [("edge", None, edge) for edge in layout.edges]
+        self._add_batch(work, 0, tooltips, edge_labels, self._generation, on_done)
+
+    def _place_view(self, layout: Layout, keep_view: bool, center) -> None:
         if keep_view:
             self.centerOn(center)
+        elif len(layout.nodes) > LARGE_GRAPH:
+            # a huge graph: start readable at its top (painting all of it at once, zoomed
+            # out, costs seconds); F fits it all on demand
+            self.resetTransform()
+            self.scale(LARGE_START_SCALE, LARGE_START_SCALE)
+            top = min((b.y for b in layout.nodes.values()), default=0)
+            xs = [b.x for b in layout.nodes.values() if b.y <= top + 1]
+            self.centerOn(sum(xs) / max(len(xs), 1), top + self.viewport().height() / 3)
         else:
             self.fit()
+
+    def _add_batch(self, work, start, tooltips, edge_labels, generation, on_done) -> None:
+        if generation != self._generation:
+            return  # a newer layout replaced this one meanwhile
+        scene = self.scene()
+        for kind, nid, data in work[start:start + BATCH]:
+            if kind == "node":
+                item = NodeItem(data, tooltips.get(nid, ""), self.font)
+                self.items_by_id[nid] = item
+            else:
+                item = EdgeItem(data, self.font, edge_labels)
+                item.ends = [self.items_by_id[data.src], self.items_by_id[data.dst]]
+                for end in item.ends:
+                    end.edges.append(item)
+            scene.addItem(item)
+        if start + BATCH < len(work):
+            QTimer.singleShot(0, lambda: self._add_batch(work, start + BATCH, tooltips,
+                                                         edge_labels, generation, on_done))
+        elif on_done is not None:
+            on_done()
 
     def clear(self) -> None:
         self.scene().clear()

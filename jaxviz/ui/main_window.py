@@ -506,16 +506,19 @@ class MainWindow(QMainWindow):
     def _draw(self, layout: Layout, keep_view: bool) -> None:
         from jaxviz.ui.tooltips import search_texts, tooltips
 
-        model = self.set.models[self.set.current]
+        index = self.set.current
+        model = self.set.models[index]
         view = model.visible()
+
+        def done():
+            if self.search.text():
+                self._on_search(self.search.text())
+            self.graphShown.emit(index)
+
         self.graph.show_layout(layout, tooltips(model, view), search_texts(model, view),
-                               self.labels_action.isChecked(), keep_view)
-        shown = {category(n.primitive) for n in self.set.nodes[self.set.current].values()
-                 if n.kind == EQN}
+                               self.labels_action.isChecked(), keep_view, on_done=done)
+        shown = {category(n.primitive) for n in self.set.nodes[index].values() if n.kind == EQN}
         self.graph.set_legend(legend_entries(shown) if self.legend_action.isChecked() else [])
-        if self.search.text():
-            self._on_search(self.search.text())
-        self.graphShown.emit(self.set.current)
 
     def redraw(self) -> None:
         if self.set.stages:
