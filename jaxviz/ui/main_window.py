@@ -42,7 +42,7 @@ from jaxviz.ui.graph_view import GraphView
 from jaxviz.ui.pipeline_editor import PipelineEditor
 from jaxviz.ui.services import WorkerService
 from jaxviz.ui.session_store import Session, SessionStore, add_recent
-from jaxviz.ui.stage_set import StageSet, build_stage_set
+from jaxviz.ui.stage_set import StageSet, build_stage_set, prepare_views
 from jaxviz.worker import protocol as p
 
 TRACE_PAUSE_MS = 700  # a trace starts this long after typing stops
@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self.tracer, self.layouter, self.store, self.session = tracer, layouter, store, session
         self.set = StageSet()
         self.tracer.prepare = build_stage_set
+        self.layouter.prepare = prepare_views(lambda: self.set)
         self._after_layout = None  # what to do once the layouts asked for arrive
         self.trace_started = 0.0
         self.last_error: ErrorInfo | None = None
@@ -504,19 +505,17 @@ class MainWindow(QMainWindow):
             self.stage_strip.setCurrentIndex(target)
 
     def _draw(self, layout: Layout, keep_view: bool) -> None:
-        from jaxviz.ui.tooltips import search_texts, tooltips
 
         index = self.set.current
-        model = self.set.models[index]
-        view = model.visible()
+        _, tips, search = self.set.view_of(index)
 
         def done():
             if self.search.text():
                 self._on_search(self.search.text())
             self.graphShown.emit(index)
 
-        self.graph.show_layout(layout, tooltips(model, view), search_texts(model, view),
-                               self.labels_action.isChecked(), keep_view, on_done=done)
+        self.graph.show_layout(layout, tips, search, self.labels_action.isChecked(), keep_view,
+                               on_done=done)
         shown = {category(n.primitive) for n in self.set.nodes[index].values() if n.kind == EQN}
         self.graph.set_legend(legend_entries(shown) if self.legend_action.isChecked() else [])
 

@@ -25,6 +25,21 @@ class StageSet:
     nodes: list[dict[str, Node]] = field(default_factory=list)
     graph_dicts: list[dict] = field(default_factory=list)  # the IR as received, for requests
     current: int = 0
+    views: dict[int, tuple] = field(default_factory=dict)  # see view_of
+
+    def view_of(self, index: int) -> tuple:
+        """(visible graph, tooltips, search texts) of a stage as its groups are open now;
+        computed once per open state, preferably on a service thread (see ``prepare_views``)."""
+        from jaxviz.ui.tooltips import search_texts, tooltips
+
+        model = self.models[index]
+        key = frozenset(model.open)
+        cached = self.views.get(index)
+        if cached is None or cached[0] != key:
+            view = model.visible()
+            cached = (key, view, tooltips(model, view), search_texts(model, view))
+            self.views[index] = cached
+        return cached[1:]
 
     def add(self, data: dict, layout: dict | None) -> None:
         with gc_paused():
@@ -47,5 +62,19 @@ def build_stage_set(request, response):
         layouts = response.layouts or [None] * len(response.stages)
         for data, layout in zip(response.stages, layouts):
             built.add(data, layout)
+        if built.stages:
+            built.view_of(len(built.stages) - 1)  # the stage the window shows first
         response.prepared = built
     return response
+
+
+def prepare_views(stage_set_of):
+    """A ``prepare`` hook for the layout service: the views of the stages just laid out."""
+    def prepare(request, response):
+        if isinstance(response, p.LayoutResult):
+            stage_set = stage_set_of()
+            for index in response.stages:
+                if index < len(stage_set.models):
+                    stage_set.view_of(index)
+        return response
+    return prepare

@@ -161,18 +161,86 @@ MESSAGE_TYPES = {cls.__name__: cls for cls in (
     PmapResult, BenchResult, Failure)}
 
 
+CHUNK = 1000  # items of a big list per line
+
+
+def _big_lists(body: dict) -> list[tuple[list, list]]:
+    """(path, list) of the lists worth sending in chunks: each stage's nodes and edges."""
+    out = []
+    for i, stage in enumerate(body.get("stages") or []):
+        if not isinstance(stage, dict):  # LayoutRequest's stages are indices
+            continue
+        graph = stage.get("graph", {})
+        for key in ("nodes", "edges"):
+            if len(graph.get(key, [])) > CHUNK:
+                out.append((["stages", i, "graph", key], graph[key]))
+    return out
+
+
 def encode(message: Any, request_id: int = 0) -> bytes:
-    """One line of JSON, newline-terminated. Bodies are plain data already: no deep copy."""
+    """JSON lines: one for the message, then one per chunk of its big lists.
+
+    A 26,000-equation stage is ~24 MB of JSON; parsed as one line it would hold the window
+    process's GIL for a quarter of a second. In chunks, the reading thread lets go between
+    lines. Bodies are plain data already, so nothing is deep-copied.
+    """
     fields_ = {f.name: getattr(message, f.name) for f in fields(message)}
-    body = {"type": type(message).__name__, "id": request_id, "body": fields_}
     with gc_paused():
-        return json.dumps(body, separators=(",", ":"), allow_nan=True).encode() + b"\n"
+        big = _big_lists(fields_)
+        if big:
+            fields_ = _with_empty(fields_, [path for path, _ in big])
+        head = {"type": type(message).__name__, "id": request_id, "body": fields_,
+                "parts": sum((len(items) + CHUNK - 1) // CHUNK for _, items in big)}
+        lines = [json.dumps(head, separators=(",", ":"), allow_nan=True)]
+        for path, items in big:
+            for k in range(0, len(items), CHUNK):
+                part = {"part": path, "items": items[k:k + CHUNK]}
+                lines.append(json.dumps(part, separators=(",", ":"), allow_nan=True))
+    return ("\n".join(lines) + "\n").encode()
 
 
-def decode(line: bytes) -> tuple[Any, int]:
-    """The message and its request id; unknown body keys are ignored for forward compatibility."""
+def _with_empty(body: dict, paths: list[list]) -> dict:
+    """A copy of ``body`` with each path's list replaced by [] (copying only along the path)."""
+    body = dict(body)
+    for path in paths:
+        node = body
+        for key in path[:-1]:
+            child = node[key]
+            child = list(child) if isinstance(child, list) else dict(child)
+            node[key] = child
+            node = child
+        node[path[-1]] = []
+    return body
+
+
+def decode_head(line: bytes) -> tuple[dict, int]:
+    """The first line of a message, and how many chunk lines follow it."""
     with gc_paused():
         data = json.loads(line)
+    return data, data.get("parts", 0)
+
+
+def add_part(data: dict, line: bytes) -> None:
+    """Put one chunk line's items back where they came from."""
+    with gc_paused():
+        part = json.loads(line)
+    target = data["body"]
+    for key in part["part"]:
+        target = target[key]
+    target.extend(part["items"])
+
+
+def build(data: dict) -> tuple[Any, int]:
+    """The message and its request id; unknown body keys are ignored for forward compatibility."""
     cls = MESSAGE_TYPES[data["type"]]
     known = {f.name for f in fields(cls)}
     return cls(**{k: v for k, v in data["body"].items() if k in known}), data.get("id", 0)
+
+
+def decode(lines: bytes) -> tuple[Any, int]:
+    """A whole message from its lines (the head and its chunks)."""
+    head, *parts = lines.rstrip(b"\n").split(b"\n")
+    data, _ = decode_head(head)
+    for part in parts:
+        add_part(data, part)
+    return build(data)

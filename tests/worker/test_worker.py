@@ -100,3 +100,15 @@ def test_start_does_not_block():
     c.start()
     assert time.monotonic() - start < 0.5
     c.close()
+
+
+def test_big_messages_travel_in_chunks_and_come_back_whole():
+    nodes = [{"id": f"e{i}", "kind": "eqn"} for i in range(2500)]
+    edges = [{"src": f"e{i}", "dst": f"e{i + 1}"} for i in range(2499)]
+    stage = {"title": "f", "graph": {"nodes": nodes, "edges": edges}}
+    message = p.TraceResult(stages=[stage], layouts=[None])
+    wire = p.encode(message, 7)
+    assert wire.count(b"\n") == 1 + 3 + 3  # head, then chunks of 1000 nodes and edges
+    assert stage["graph"]["nodes"] is nodes and len(nodes) == 2500  # the original untouched
+    back, request_id = p.decode(wire)
+    assert request_id == 7 and back == message
