@@ -453,7 +453,7 @@ class MainWindow(QMainWindow):
             return
         self.set.current = index
         stage, layout = self.set.stages[index], self.set.layouts[index]
-        self.jaxpr.setPlainText(stage.jaxpr)
+        self.jaxpr.set_text(stage.jaxpr)
         self.details.show_node(None)
         if layout is None:  # laid out on demand: only the last stage comes laid out
             self.graph.clear()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTabBar, QTextBrowser, QTextEdit
 
 from jaxviz.core.errors import ErrorInfo
 from jaxviz.core.ir import Node, Stage
 from jaxviz.ui.editor import code_font
+
+TEXT_PIECE = 3000  # lines of jaxpr text added per turn of the event loop
 
 
 class StageStrip(QTabBar):
@@ -43,6 +45,25 @@ class JaxprView(QPlainTextEdit):
         self.setReadOnly(True)
         self.setFont(code_font())
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+
+    def set_text(self, text: str) -> None:
+        """Show a jaxpr; a long one goes in by pieces, one per turn of the event loop (30,000
+        lines at once held the window for 80 ms)."""
+        self._generation = getattr(self, "_generation", 0) + 1
+        lines = text.split("\n")
+        if len(lines) <= TEXT_PIECE:
+            self.setPlainText(text)
+            return
+        self.setPlainText("\n".join(lines[:TEXT_PIECE]))
+        self._append(lines, TEXT_PIECE, self._generation)
+
+    def _append(self, lines: list[str], start: int, generation: int) -> None:
+        if generation != self._generation or start >= len(lines):
+            return
+        QTimer.singleShot(0, lambda: (
+            self.appendPlainText("\n".join(lines[start:start + TEXT_PIECE]))
+            if generation == self._generation else None,
+            self._append(lines, start + TEXT_PIECE, generation)))
 
     def show_lines(self, lines: list[int]) -> None:
         marks = []

@@ -7,6 +7,7 @@ window keeps answering while it happens.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 
 from jaxviz.core.ir import Node, Stage, gc_paused, stage_from_dict
@@ -64,6 +65,10 @@ def build_stage_set(request, response):
             built.add(data, layout)
         if built.stages:
             built.view_of(len(built.stages) - 1)  # the stage the window shows first
+        # Millions of small objects now live as long as this trace is shown: exempt them from
+        # the cyclic collector, whose full passes over them cost 0.2 s pauses at 26,000
+        # equations. They hold no cycles, so reference counting still frees them.
+        gc.freeze()
         response.prepared = built
     return response
 
