@@ -120,6 +120,20 @@ def node_size(node: VisibleNode) -> tuple[float, float]:
     return round(w, 1), round(h, 1)
 
 
+def sources_beside_consumers(view: VisibleGraph, rank: dict[str, int]) -> dict[str, int]:
+    """Inputs and constants one rank above their first consumer, not all on the top row:
+    a model's thousands of parameters then sit beside the layer that uses them."""
+    first_use: dict[str, int] = {}
+    has_preds = {e.dst for e in view.edges}
+    for e in view.edges:
+        if e.src not in has_preds:
+            first_use[e.src] = min(first_use.get(e.src, rank[e.dst]), rank[e.dst])
+    moved = dict(rank)
+    for nid, use in first_use.items():
+        moved[nid] = max(use - 1, 0)
+    return moved
+
+
 def ranks(view: VisibleGraph) -> dict[str, int]:
     """Longest-path rank of each node, in program order; cycles (from grouping) are broken."""
     preds: dict[str, list[str]] = {n: [] for n in view.nodes}
@@ -162,7 +176,7 @@ def layout_visible(view: VisibleGraph, options: LayoutOptions) -> Layout:
         result = run_dot(view, options, ranks(view))
     else:
         from jaxviz.core.layout_layered import run_layered
-        result = run_layered(view, options, ranks(view))
+        result = run_layered(view, options, sources_beside_consumers(view, ranks(view)))
     result.clusters = cluster_boxes(view, result.nodes)
     for edge in result.edges:
         clip_edge(edge, result.nodes[edge.src], result.nodes[edge.dst])

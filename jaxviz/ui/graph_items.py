@@ -238,11 +238,12 @@ class ClusterItem(QGraphicsItem):
                              f"▾ {self.box.label}")
 
 
-def draw_legend(painter: QPainter, entries: list, font: QFont) -> None:
-    """The legend box in the view's top-left corner, in screen pixels."""
+def draw_legend(painter: QPainter, entries: list, font: QFont, height: float) -> None:
+    """The legend box in the view's bottom-left corner, in screen pixels."""
     row, pad = 16, 6
     width = 12 + 18 + max(len(text) for text, _ in entries) * 6.2 + 2 * pad
-    box = QRectF(8, 8, width, len(entries) * row + 2 * pad)
+    box_h = len(entries) * row + 2 * pad
+    box = QRectF(8, max(height - box_h - 8, 8), width, box_h)
     painter.setPen(QPen(QColor("#d0d0d0")))
     painter.setBrush(QBrush(QColor(255, 255, 255, 225)))
     painter.drawRoundedRect(box, 5, 5)

@@ -81,9 +81,10 @@ class GraphView(QGraphicsView):
             # out, costs seconds); F fits it all on demand
             self.resetTransform()
             self.scale(LARGE_START_SCALE, LARGE_START_SCALE)
-            top = min((b.y for b in layout.nodes.values()), default=0)
-            xs = [b.x for b in layout.nodes.values() if b.y <= top + 1]
-            self.centerOn(sum(xs) / max(len(xs), 1), top + self.viewport().height() / 3)
+            inner = [b for b in layout.nodes.values() if b.kind not in ("input", "const")] or \
+                list(layout.nodes.values())
+            first = min(inner, key=lambda b: (b.y, b.x))
+            self.centerOn(first.x, first.y + self.viewport().height() / 3)
         else:
             self.fit()
 
@@ -223,7 +224,7 @@ class GraphView(QGraphicsView):
             return
         painter.save()
         painter.resetTransform()
-        draw_legend(painter, entries, self.font)
+        draw_legend(painter, entries, self.font, self.viewport().height())
         painter.restore()
 
     # --- images ---------------------------------------------------------------------------
