@@ -97,11 +97,18 @@ def _coordinates(layers: list[list[str]], links: list[tuple[str, str]],
         thickness = max((size[n][along] for n in layer), default=0.0)
         wanted = [(_mean([pos[m][0] for m in ups.get(n, ()) if m in pos], -1.0), n)
                   for n in layer]
-        cursor = 0.0
+        cursor = -1e18
+        placed = []
         for target, n in wanted:
             half = size[n][across] / 2
-            x = max(target, cursor + half) if target >= 0 else cursor + half
-            pos[n] = (x, depth + thickness / 2)
+            x = max(target, cursor + half) if target >= 0 else max(cursor + half, 0.0)
+            placed.append((n, x, target))
             cursor = x + half + NODE_SEP
+        # pushing overlaps to the right drifts every layer further right (a wide triangle):
+        # move the layer back so it sits, on average, under what it hangs from
+        aimed = [(x, t) for _, x, t in placed if t >= 0]
+        shift = sum(t - x for x, t in aimed) / len(aimed) if aimed else 0.0
+        for n, x, _ in placed:
+            pos[n] = (x + shift, depth + thickness / 2)
         depth += thickness + RANK_SEP
     return pos

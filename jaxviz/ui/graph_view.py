@@ -19,6 +19,7 @@ FIT_MAX_SCALE = 1.4
 BATCH = 1500  # items added per turn of the event loop
 LARGE_GRAPH = 1500  # nodes beyond which the first view is the top at LARGE_START_SCALE
 LARGE_START_SCALE = 0.6
+MIN_FIT_SCALE = 0.2  # a graph that fits only smaller than this opens at its top instead
 
 
 class GraphView(QGraphicsView):
@@ -74,11 +75,13 @@ class GraphView(QGraphicsView):
         self._add_batch(work, 0, tooltips, edge_labels, self._generation, on_done)
 
     def _place_view(self, layout: Layout, keep_view: bool, center) -> None:
+        rect = self.viewport().rect()
+        fit_scale = min(rect.width() / max(layout.width, 1), rect.height() / max(layout.height, 1))
         if keep_view:
             self.centerOn(center)
-        elif len(layout.nodes) > LARGE_GRAPH:
-            # a huge graph: start readable at its top (painting all of it at once, zoomed
-            # out, costs seconds); F fits it all on demand
+        elif len(layout.nodes) > LARGE_GRAPH or fit_scale < MIN_FIT_SCALE:
+            # a huge (or very tall) graph: start readable at its top (painting all of it at
+            # once, zoomed out, costs seconds and shows nothing legible); F fits it on demand
             self.resetTransform()
             self.scale(LARGE_START_SCALE, LARGE_START_SCALE)
             inner = [b for b in layout.nodes.values() if b.kind not in ("input", "const")] or \
