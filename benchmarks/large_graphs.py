@@ -96,6 +96,28 @@ def steps(case) -> dict:
     return out
 
 
+def engines(case) -> dict:
+    """dot and our layered layout on the same visible graph: time, and two plain measures of
+    how readable the drawing is (its area, and how long its edges are on average)."""
+    from jaxviz.core.layout import LayoutOptions, layout_visible
+    from jaxviz.core.model import GraphModel
+    from jaxviz.trace.session import prepare, trace_stage
+
+    name, source, function, args, pipeline, depth = case
+    prepared, _ = prepare(source, "<bench>", function, args.format(d=depth), pipeline)
+    stage = trace_stage(prepared.plans[-1], prepared.static, "<bench>")
+    view = GraphModel(stage.graph).visible()
+    row = {"case": f"{name} ×{depth}", "visible": len(view.nodes)}
+    for engine in ("dot", "layered"):
+        layout = layout_visible(view, LayoutOptions(engine=engine))
+        lengths = [abs(e.points[-1][1] - e.points[0][1]) + abs(e.points[-1][0] - e.points[0][0])
+                   for e in layout.edges if not e.cut]
+        row[f"{engine}_s"] = layout.seconds
+        row[f"{engine}_area_Mpt2"] = layout.width * layout.height / 1e6
+        row[f"{engine}_edge_pt"] = sum(lengths) / max(len(lengths), 1)
+    return row
+
+
 def end_to_end(case, window, qtbot_wait) -> dict:
     """The app: request to painted graph, longest event-loop gap, window process memory."""
     from PySide6.QtCore import QTimer
@@ -186,13 +208,17 @@ def main() -> None:
         print(json.dumps(run_app_cases(cases)))
         return
     step_rows = [steps(c) for c in cases]
+    engine_rows = [engines(c) for c in cases if c[-1] <= 80]
     app_rows = app_in_subprocess(args.quick)
     text = ("## Steps (seconds; pipeline's last stage)\n\n" + table(step_rows, [
         "case", "equations", "visible", "engine", "trace", "ir", "layout", "transfer",
         "message_mb", "scene", "paint", "after_trace", "total", "ratio", "export_svg_full"])
         + "\n## The app end to end\n\n" + table(app_rows, [
             "case", "equations", "request_to_paint", "trace_all_stages", "ratio", "max_gap_ms",
-            "median_gap_ms", "ui_rss_mib"]))
+            "median_gap_ms", "ui_rss_mib"])
+        + "\n## dot and the layered layout on the same first view\n\n" + table(engine_rows, [
+            "case", "visible", "dot_s", "layered_s", "dot_area_Mpt2", "layered_area_Mpt2",
+            "dot_edge_pt", "layered_edge_pt"]))
     print(text)
     Path(args.out).write_text(f"# Large-graph benchmark\n\n`python benchmarks/large_graphs.py`"
                               f" on {os.cpu_count()} cores\n\n{text}")

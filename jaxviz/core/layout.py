@@ -34,7 +34,7 @@ class LayoutOptions:
     edge_labels: bool = True  # draw shape and dtype on edges
     engine: str = "auto"  # "auto", "dot" or "layered"
     cut_span: int = 8  # edges spanning more ranks than this become stubs
-    dot_limit: int = 800  # "auto" uses dot up to this many visible nodes (see README)...
+    dot_limit: int = 500  # "auto" uses dot up to this many visible nodes (see README)...
     dot_cluster_limit: int = 30  # ...and this many open groups (dot slows down with each)
 
     def to_dict(self) -> dict:
