@@ -4,8 +4,8 @@ A flat jaxpr of 20,000 equations is unreadable as one picture; the user wrote it
 ``block(p, x)`` calls. Each equation knows the user functions it was traced under and the line
 each was at (``Node.user_frames``/``user_lines``). Contiguous runs of equations under the same
 call (function name and the caller's line) form one group per call; a run whose line inside
-the function goes back (forward pass) or forward (backward, transposed, pass), or that meets an
-equation from the very same place again, starts a new call — the next iteration of the loop
+the function goes back (forward pass) or forward (backward, transposed, pass), or that meets
+again the equation it began with, starts a new call — the next iteration of the loop
 that made the calls. In the traced function itself, such restarts mark loop iterations. Groups
 of one equation, or holding nothing but one other group, are not worth a box and are dropped.
 """
@@ -30,7 +30,9 @@ class Run:
     children: list[str] = field(default_factory=list)
     first: int = 0
     last: int = 0
-    seen: set = field(default_factory=set)  # equation signatures met in this run
+    anchor: int = 0  # its line in the traced function
+    first_signature: tuple = ()  # of the equation that opened this run
+    moved_on: bool = False  # an equation unlike the opening one has joined since
 
 
 def _direction(node: Node) -> int:
@@ -48,15 +50,18 @@ def _path(node: Node) -> list[tuple]:
 
 def _signature(node: Node, level: int) -> tuple:
     """What identifies an equation's place in the code from ``level`` inwards."""
-    return (tuple(node.user_lines[level:]), node.column, node.primitive, node.params_short,
+    return (tuple(node.user_lines[level:]), node.column, node.end_column, node.primitive,
+            node.params_short, tuple(lit.text for lit in node.literals),
             tuple(p.type for p in node.outputs))
 
 
 def _restarts(run: Run, line: int, direction: int, signature: tuple) -> bool:
-    """The same code runs again: the line went against the direction of execution, or an
-    equation from the very same place (and with the same params and types) comes again."""
+    """The same code runs again: the line went against the direction of execution, or the
+    equation that opened this run comes again (same place, params and types) after others.
+    Only the opening one counts, and only once the run has moved on: library code (softmax,
+    the transpose of tanh) may emit twin equations from one line."""
     backwards = line < run.last if direction > 0 else line > run.last
-    return backwards or signature in run.seen
+    return backwards or (run.moved_on and signature == run.first_signature)
 
 
 class FunctionGrouper:
@@ -67,10 +72,12 @@ class FunctionGrouper:
         self.runs: dict[str, Run] = {}
         self.stack: list[Run] = []
         self.counts: dict[tuple, int] = {}
+        self.lines: dict[str, int] = {}  # each equation's line in the traced function
+        self.moved_out: dict[str, str | None] = {}  # equations taken out of an iteration
         self.next_id = 0
 
     def _open(self, key: tuple, level: int) -> Run:
-        count_key = key[:2] if level else (key[0], "iteration", key[1])
+        count_key = (key[0], key[-1]) if level else (key[0], "iteration", key[1])
         self.counts[count_key] = self.counts.get(count_key, 0) + 1
         n = self.counts[count_key]
         backward = " (backward)" if key[-1] < 0 else ""
@@ -95,25 +102,66 @@ class FunctionGrouper:
         for level in range(depth, len(path)):
             run = self._open(path[level], level)
             run.first = run.last = lines[level]
+            run.anchor = lines[0]
+            run.first_signature = _signature(node, level)
             self.stack.append(run)
         for level, run in enumerate(self.stack):
             run.last = lines[level]
-            run.seen.add(_signature(node, level))
+            run.moved_on = run.moved_on or _signature(node, level) != run.first_signature
         if not self.stack:
             return self.base
         self.stack[-1].members.append(node.id)
+        self.lines[node.id] = lines[0]
         return self.stack[-1].gid
+
+    def trim_iterations(self) -> None:
+        """Code before or after a loop lands in its first or last iteration (nothing restarts
+        there): keep in an iteration only the lines that more than one iteration runs."""
+        by_key: dict[tuple, list[Run]] = {}
+        for run in self.runs.values():
+            if run.level == 0:
+                by_key.setdefault(run.key, []).append(run)
+        for runs in by_key.values():
+            seen: dict[int, int] = {}
+            for run in runs:
+                for line in {self.lines[m] for m in run.members} | {
+                        self.runs[c].anchor for c in run.children}:
+                    seen[line] = seen.get(line, 0) + 1
+            body = {line for line, n in seen.items() if n > 1}
+            for run in runs:
+                outside = [m for m in run.members if self.lines[m] not in body]
+                run.members = [m for m in run.members if self.lines[m] in body]
+                self.moved_out.update({m: run.parent for m in outside})
+                for child in run.children:
+                    if self.runs[child].anchor not in body:
+                        self.runs[child].parent = run.parent
+
+    def number_backward_calls(self) -> None:
+        """The backward pass runs the calls in reverse: its first is the forward's last, so
+        number them from the end ("layer #3 (backward)" undoes "layer #3")."""
+        by_kind: dict[tuple, list[Run]] = {}
+        for run in self.runs.values():
+            if run.key[-1] < 0:
+                by_kind.setdefault((run.key[0], run.level), []).append(run)
+        for runs in by_kind.values():
+            for n, run in enumerate(reversed(runs), start=1):
+                word = run.label.split(" #")[0] if run.level else "iteration"
+                run.label = f"{word} {n} (backward)" if not run.level else \
+                    f"{word} #{n} (backward)"
 
     def kept(self) -> dict[str, Run]:
         """Groups worth showing: at least two equations, and iterations only of real loops."""
+        self.trim_iterations()
+        self.number_backward_calls()
         keep = {}
-        iterations: dict[tuple, int] = {}
+        sizes: dict[tuple, list[int]] = {}
         for run in self.runs.values():
             if run.level == 0:
-                iterations[run.key] = iterations.get(run.key, 0) + 1
+                sizes.setdefault(run.key, []).append(self._size(run))
+        loops = {key for key, found in sizes.items() if _looks_like_a_loop(found)}
         for gid, run in self.runs.items():
             size = self._size(run)
-            if size < 2 or (run.level == 0 and iterations[run.key] < 2):
+            if size < 2 or (run.level == 0 and run.key not in loops):
                 continue
             if not run.members and len(run.children) == 1:
                 continue  # a box holding just one box: the inner one says it all
@@ -124,12 +172,22 @@ class FunctionGrouper:
         return len(run.members) + sum(self._size(self.runs[c]) for c in run.children)
 
 
+def _looks_like_a_loop(sizes: list[int]) -> bool:
+    """Iterations of one loop: several, of similar sizes (not code that happens to repeat)."""
+    if len(sizes) < 2:
+        return False
+    ordered = sorted(sizes)
+    median = ordered[len(ordered) // 2]
+    return ordered[0] * 3 >= median and ordered[-1] <= 3 * median
+
+
 def group_by_functions(nodes: list[Node], prefix: str, base: str | None
                        ) -> tuple[dict[str, Run], dict[str, str | None]]:
     """Kept groups, and for each equation the innermost kept group holding it."""
     grouper = FunctionGrouper(prefix, base)
     placed = {n.id: grouper.place(n) for n in nodes if n.kind == EQN}
     kept = grouper.kept()
+    placed.update(grouper.moved_out)
 
     def nearest(gid: str | None) -> str | None:
         while gid is not None and gid not in kept and gid in grouper.runs:

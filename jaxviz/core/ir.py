@@ -57,6 +57,7 @@ class Node:
     arity: int = 0  # number of operands, literal ones included
     line: int | None = None  # 1-based line in the user's source
     column: int | None = None  # 0-based column in the user's source
+    end_column: int | None = None  # where the expression ends (a + b + c: each + its own end)
     name_stack: str = ""  # e.g. "transpose(jvp(layer1))"
     user_frames: list[str] = field(default_factory=list)  # user functions, outermost first
     user_lines: list[int] = field(default_factory=list)  # the line each of them is at

@@ -128,7 +128,8 @@ class _Builder:
                     params_short=short_params(prim, params), params_full=full_params(params),
                     outputs=[self.port(v) for v in eqn.outvars], arity=len(eqn.invars),
                     name_stack=str(eqn.source_info.name_stack))
-        node.line, node.column, node.user_frames, node.user_lines = self._location(eqn)
+        (node.line, node.column, node.end_column, node.user_frames,
+         node.user_lines) = self._location(eqn)
         node.text_line = self._text_line(node)
         node.text = self._eqn_text(node.text_line)
         self._wire_operands(graph, node, eqn, producers)
@@ -172,27 +173,27 @@ class _Builder:
                 subs.append(graph)
         return subs
 
-    def _location(self, eqn) -> tuple[int | None, int | None, list[str], list[int]]:
-        """Line and column of the innermost user frame, and the user's functions around it
-        (outermost first) with the line each is at."""
+    def _location(self, eqn) -> tuple:
+        """Line, column and end column of the innermost user frame, and the user's functions
+        around it (outermost first) with the line each is at."""
         tb = eqn.source_info.traceback
         if tb is None:
-            return None, None, [], []
+            return None, None, None, [], []
         try:
             codes, lastis = tb.raw_frames()
             frames = [(c, i) for c, i in zip(codes, lastis) if c.co_filename == self.user_file
                       and c.co_name != "<module>"]
             if not frames:
-                return None, None, [], []
+                return None, None, None, [], []
             where = [type(tb).code_addr2location(c, i) for c, i in frames]
-            line, col = where[0][0], where[0][1]
-            return (line, col, [c.co_name for c, _ in reversed(frames)],
+            line, col, end = where[0][0], where[0][1], where[0][3]
+            return (line, col, end, [c.co_name for c, _ in reversed(frames)],
                     [w[0] for w in reversed(where)])
         except (AttributeError, TypeError):  # older jaxlib: whole-line locations only
             user = [f for f in tb.frames if f.file_name == self.user_file]
             if not user:
-                return None, None, [], []
-            return (user[0].line_num, None, [f.function_name for f in reversed(user)],
+                return None, None, None, [], []
+            return (user[0].line_num, None, None, [f.function_name for f in reversed(user)],
                     [f.line_num for f in reversed(user)])
 
     def _text_line(self, node: Node) -> int | None:
