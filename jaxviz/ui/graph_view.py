@@ -16,7 +16,7 @@ from jaxviz.ui.graph_items import ClusterItem, EdgeItem, NodeItem, draw_legend, 
 ZOOM_STEP = 1.25
 MIN_SCALE, MAX_SCALE = 0.02, 6.0
 FIT_MAX_SCALE = 1.4
-BATCH = 1500  # items added per turn of the event loop
+BATCH = 800  # items added per turn of the event loop (about 15 ms)
 LARGE_GRAPH = 1500  # nodes beyond which the first view is the top at LARGE_START_SCALE
 LARGE_START_SCALE = 0.6
 MIN_FIT_SCALE = 0.2  # a graph that fits only smaller than this opens at its top instead

@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from jaxviz.core.errors import ErrorInfo
+from jaxviz.core.ir import gc_paused
 from jaxviz.worker import protocol as p
 from jaxviz.worker.client import WorkerClient, WorkerError
 
@@ -82,9 +83,12 @@ class WorkerService(QObject):
     def _run(self, request: Any) -> None:
         self.started.emit(_describe(request))
         try:
-            response = self.client.call(request, on_progress=self._on_progress)
-            if self.prepare is not None:
-                response = self.prepare(request, response)
+            # No cyclic collection while a big answer is read and rebuilt: a full pass over
+            # the millions of objects being made holds the GIL, and so the window, for 0.1 s.
+            with gc_paused():
+                response = self.client.call(request, on_progress=self._on_progress)
+                if self.prepare is not None:
+                    response = self.prepare(request, response)
             outcome = (True, response)
         except WorkerError as exc:
             outcome = (False, exc.info)
