@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from jaxviz.core.ir import EQN, INPUT, Graph, Node, Stage
-from jaxviz.core.model import scope_path
+from .ir import EQN, INPUT, Graph, Node, Stage
+from .model import scope_path
 
 UNCHANGED, CHANGED, ADDED, REMOVED = "unchanged", "changed", "added", "removed"
 CLASSES = (UNCHANGED, CHANGED, ADDED, REMOVED)
@@ -174,7 +174,7 @@ def diff_stages(before: Stage, after: Stage) -> StageDiff:
     result.counts = dict(Counter(p.cls for p in pairs))
     for c in CLASSES:
         result.counts.setdefault(c, 0)
-    from jaxviz.core.diff_summary import summarise
+    from .diff_summary import summarise
     result.summary = summarise(result, after)
     return result
 

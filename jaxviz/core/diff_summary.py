@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from jaxviz.core.ir import Stage
+from .ir import Stage
 
 INSERTED_BY_BATCHING = ("broadcast_in_dim", "transpose", "reshape", "squeeze", "expand_dims",
                         "iota")
@@ -57,7 +57,7 @@ def _batching(d, after: Stage) -> str:
 
 
 def _wrapping(d, after: Stage) -> str:
-    from jaxviz.core.diff import is_wrapped
+    from .diff import is_wrapped
 
     nodes = _nodes(after)
     chain = " → ".join(nodes[w].primitive for w in d.wrappers) or "nothing"

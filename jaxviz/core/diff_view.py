@@ -10,7 +10,7 @@ import dataclasses
 import difflib
 import html
 
-from jaxviz.core.layout import CHAR_W, Layout
+from .layout import CHAR_W, Layout
 
 DIFF_STYLES: dict[str, tuple[str, str, str, str]] = {  # fill, border, dash, sign
     "added": ("#c8f0d8", "#047857", "solid", "+"),

@@ -11,11 +11,11 @@ import dataclasses
 import json
 from pathlib import Path
 
-from jaxviz.core.files import FileError as ExportError
-from jaxviz.core.files import write_atomic
-from jaxviz.core.layout import FONT_PT, Layout
-from jaxviz.core.model import one_line
-from jaxviz.core.styles import CUT_EDGE_COLOR, EDGE_COLOR, TEXT_COLOR, legend_entries
+from .files import FileError as ExportError
+from .files import write_atomic
+from .layout import FONT_PT, Layout
+from .model import one_line
+from .styles import CUT_EDGE_COLOR, EDGE_COLOR, TEXT_COLOR, legend_entries
 
 FORMATS = ("png", "svg", "pdf", "dot", "json")
 SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".dot": "dot", ".gv": "dot",
@@ -200,7 +200,7 @@ def export_bytes(layout: Layout, stage: dict, fmt: str, dpi: float | None = None
 
 
 def _categories(stage: dict) -> set[str]:
-    from jaxviz.core.styles import category
+    from .styles import category
 
     found = set()
     stack = [stage.get("graph", {})]

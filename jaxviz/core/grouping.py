@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jaxviz.core.ir import EQN, Node
+from .ir import EQN, Node
 
 
 @dataclass

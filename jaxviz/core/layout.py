@@ -17,7 +17,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, field
 
-from jaxviz.core.model import GraphModel, VisibleGraph, VisibleNode
+from .model import GraphModel, VisibleGraph, VisibleNode
 
 FONT_PT = 10.0  # the monospace font the app and the exporters draw labels with
 CHAR_W = 0.602 * FONT_PT  # DejaVu Sans Mono's advance width, in points
@@ -172,10 +172,10 @@ def layout_visible(view: VisibleGraph, options: LayoutOptions) -> Layout:
             len(view.clusters) <= options.dot_cluster_limit
         engine = "dot" if small else "layered"
     if engine == "dot":
-        from jaxviz.core.layout_dot import run_dot
+        from .layout_dot import run_dot
         result = run_dot(view, options, ranks(view))
     else:
-        from jaxviz.core.layout_layered import run_layered
+        from .layout_layered import run_layered
         result = run_layered(view, options, sources_beside_consumers(view, ranks(view)))
     result.clusters = cluster_boxes(view, result.nodes)
     for edge in result.edges:

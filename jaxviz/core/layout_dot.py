@@ -12,7 +12,7 @@ import shlex
 
 import pygraphviz
 
-from jaxviz.core.layout import (
+from .layout import (
     STUB_H,
     STUB_W,
     EdgePath,
@@ -22,7 +22,7 @@ from jaxviz.core.layout import (
     node_size,
     split_long_edges,
 )
-from jaxviz.core.model import VisibleGraph
+from .model import VisibleGraph
 
 GRAPH_ATTRS = ("nslimit=1 nslimit1=1 mclimit=0.6 splines=false nodesep=0.25 ranksep=0.42 "
                "searchsize=30 newrank=true")

@@ -8,7 +8,7 @@ kept apart here: their boxes are drawn around their members afterwards.
 
 from __future__ import annotations
 
-from jaxviz.core.layout import (
+from .layout import (
     NODE_SEP,
     RANK_SEP,
     STUB_H,
@@ -20,7 +20,7 @@ from jaxviz.core.layout import (
     node_size,
     split_long_edges,
 )
-from jaxviz.core.model import VisibleGraph
+from .model import VisibleGraph
 
 
 def run_layered(view: VisibleGraph, options: LayoutOptions, rank: dict[str, int]) -> Layout:

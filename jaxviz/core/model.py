@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from jaxviz.core.grouping import group_by_functions
-from jaxviz.core.ir import EQN, INPUT, OUTPUT, Graph, Node
-from jaxviz.core.styles import KIND_STYLES, NodeStyle, eqn_style
+from .grouping import group_by_functions
+from .ir import EQN, INPUT, OUTPUT, Graph, Node
+from .styles import KIND_STYLES, NodeStyle, eqn_style
 
 OPEN_MAX_EQUATIONS = 60  # a group bigger than this starts closed...
 OPEN_MAX_DEPTH = 3  # ...and so does one nested deeper than this...
@@ -280,19 +280,17 @@ class GraphModel:
 
     def _sources(self, node_id: str, port: int) -> list[str]:
         """Visible nodes a result comes from: inside an open call, its jaxprs' outputs."""
-        node = self.nodes[node_id]
-        if node.subgraphs and self._is_open_call(node_id):
-            found = [f"{sub.id}/out{i}" for sub in node.subgraphs
-                     for i, p in enumerate(sub.output_ports) if p == port]
-            return [self.representative(f) for f in found if f in self.nodes]
-        return [self.representative(node_id)]
+        return self._ends(node_id, port, "out", "output_ports")
 
     def _targets(self, node_id: str, port: int) -> list[str]:
         """Visible nodes an operand goes to: inside an open call, its jaxprs' inputs."""
+        return self._ends(node_id, port, "in", "input_ports")
+
+    def _ends(self, node_id: str, port: int, prefix: str, ports: str) -> list[str]:
         node = self.nodes[node_id]
         if node.subgraphs and self._is_open_call(node_id):
-            found = [f"{sub.id}/in{i}" for sub in node.subgraphs
-                     for i, p in enumerate(sub.input_ports) if p == port]
+            found = [f"{sub.id}/{prefix}{i}" for sub in node.subgraphs
+                     for i, p in enumerate(getattr(sub, ports)) if p == port]
             return [self.representative(f) for f in found if f in self.nodes]
         return [self.representative(node_id)]
 
@@ -300,12 +298,12 @@ class GraphModel:
 
     def state(self, graph_dict: dict | None = None) -> dict:
         """The graph and the open groups, as plain data (``graph_dict``: a copy at hand)."""
-        from jaxviz.core.ir import to_dict
+        from .ir import to_dict
         return {"graph": graph_dict or to_dict(self.graph), "open": sorted(self.open)}
 
     @classmethod
     def from_state(cls, state: dict) -> GraphModel:
-        from jaxviz.core.ir import gc_paused, graph_from_dict
+        from .ir import gc_paused, graph_from_dict
         with gc_paused():
             return cls(graph_from_dict(state["graph"]), set(state["open"]))
 

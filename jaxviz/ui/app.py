@@ -15,9 +15,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-from jaxviz.core.examples import default_example
-from jaxviz.ui.session_store import Session, SessionStore
-from jaxviz.worker import protocol as p
+from ..core.examples import default_example
+from ..worker import protocol as p
+from .session_store import Session, SessionStore
 
 SCREENSHOT_TIMEOUT_MS = 120_000
 
@@ -59,8 +59,8 @@ def _dark_palette() -> QPalette:
 
 def build_window(args: argparse.Namespace, store: SessionStore | None = None):
     """The window, its services started, the first trace queued."""
-    from jaxviz.ui.main_window import MainWindow
-    from jaxviz.ui.services import make_services
+    from .main_window import MainWindow
+    from .services import make_services
 
     store = store or SessionStore()
     session = initial_session(store, args)

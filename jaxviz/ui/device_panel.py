@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jaxviz.worker import protocol as p
-from jaxviz.worker.bench_stats import spread
+from ..worker import protocol as p
+from ..worker.bench_stats import spread
 
 
 class TimingChart(QWidget):

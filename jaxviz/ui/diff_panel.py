@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jaxviz.core.diff import StageDiff, diff_stages
-from jaxviz.core.diff_view import DIFF_NAMES, DIFF_STYLES, decorate, text_diff
-from jaxviz.core.styles import NodeStyle
-from jaxviz.ui.graph_view import GraphView
-from jaxviz.ui.tooltips import search_texts, tooltips
+from ..core.diff import StageDiff, diff_stages
+from ..core.diff_view import DIFF_NAMES, DIFF_STYLES, decorate, text_diff
+from ..core.styles import NodeStyle
+from .graph_view import GraphView
+from .tooltips import search_texts, tooltips
 
 
 def diff_legend() -> list[tuple[str, NodeStyle]]:

@@ -10,8 +10,8 @@ from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
 
-from jaxviz.core.layout import Layout
-from jaxviz.ui.graph_items import ClusterItem, EdgeItem, NodeItem, draw_legend, label_font
+from ..core.layout import Layout
+from .graph_items import ClusterItem, EdgeItem, NodeItem, draw_legend, label_font
 
 ZOOM_STEP = 1.25
 MIN_SCALE, MAX_SCALE = 0.02, 6.0

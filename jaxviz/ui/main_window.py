@@ -8,18 +8,15 @@ state of the current trace lives in ``StageSet``; the window never runs user cod
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -30,26 +27,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jaxviz.core.errors import ErrorInfo
-from jaxviz.core.examples import Example, read_examples
-from jaxviz.core.export import FORMATS
-from jaxviz.core.ir import EQN, to_dict
-from jaxviz.core.layout import Layout, LayoutOptions
-from jaxviz.core.source import top_level_functions
-from jaxviz.core.styles import category, legend_entries
-from jaxviz.ui.editor import CodeEditor
-from jaxviz.ui.graph_view import GraphView
-from jaxviz.ui.pipeline_editor import PipelineEditor
-from jaxviz.ui.services import WorkerService
-from jaxviz.ui.session_store import Session, SessionStore, add_recent
-from jaxviz.ui.stage_set import StageSet, build_stage_set, prepare_views
-from jaxviz.worker import protocol as p
+from ..core.errors import ErrorInfo
+from ..core.examples import read_examples
+from ..core.ir import EQN
+from ..core.layout import Layout, LayoutOptions
+from ..core.source import top_level_functions
+from ..core.styles import category, legend_entries
+from ..worker import protocol as p
+from .editor import CodeEditor
+from .graph_view import GraphView
+from .pipeline_editor import PipelineEditor
+from .services import WorkerService
+from .session_store import Session, SessionStore
+from .stage_set import StageSet, build_stage_set, prepare_views
+from .window_files import FilesAndExport
+from .window_selection import Selection
 
 TRACE_PAUSE_MS = 700  # a trace starts this long after typing stops
 AUTOSAVE_MS = 300
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FilesAndExport, Selection, QMainWindow):
     graphShown = Signal(int)  # the stage index whose graph was just drawn
     exported = Signal(list)  # the paths an export wrote
     diffShown = Signal(int)  # the later stage of the step the diff mode just drew
@@ -73,9 +71,9 @@ class MainWindow(QMainWindow):
     # --- building -------------------------------------------------------------------------
 
     def _build_views(self) -> None:
-        from jaxviz.ui.device_panel import DevicePanel
-        from jaxviz.ui.diff_panel import DiffPanel
-        from jaxviz.ui.panels import DetailsPanel, ErrorPanel, JaxprView, StageStrip
+        from .device_panel import DevicePanel
+        from .diff_panel import DiffPanel
+        from .panels import DetailsPanel, ErrorPanel, JaxprView, StageStrip
 
         self.editor = CodeEditor()
         self.function = QComboBox(minimumWidth=120, toolTip="The function to trace")
@@ -235,90 +233,6 @@ class MainWindow(QMainWindow):
         self.devices.hostDevicesChanged.connect(self.set_host_devices)
         self.devices.showStage.connect(self.show_extra_stage)
         self.layouter.finished.connect(self._on_layout_done)
-
-    # --- session and files ----------------------------------------------------------------
-
-    def _load_session(self, s: Session) -> None:
-        self.editor.setPlainText(s.source)
-        self._refresh_functions(s.function)
-        self.args.setText(s.args)
-        self.pipeline.set_text(s.pipeline)
-        self.lr_action.setChecked(s.rankdir == "LR")
-        self.labels_action.setChecked(s.edge_labels)
-        self._set_title()
-
-    def current_session(self) -> Session:
-        s = self.session
-        s.source, s.function = self.editor.toPlainText(), self.function.currentText()
-        s.args, s.pipeline = self.args.text(), self.pipeline.pipeline()
-        s.rankdir = "LR" if self.lr_action.isChecked() else "TB"
-        s.edge_labels = self.labels_action.isChecked()
-        return s
-
-    def autosave(self) -> None:
-        self.store.save(self.current_session())
-
-    def load_example(self, example: Example) -> None:
-        self.session.file = ""
-        self.editor.setPlainText(example.source)
-        self._refresh_functions(example.function)
-        self.args.setText(example.args)
-        self.pipeline.set_text(example.pipeline)
-        self._set_title(example.title)
-        self.trace()
-
-    def open_file(self, path: str, function: str | None = None, args: str | None = None,
-                  pipeline: str | None = None) -> None:
-        try:
-            source = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            QMessageBox.warning(self, "jaxviz", f"Cannot open {path}: {exc.strerror}")
-            return
-        self.session.file = str(Path(path).resolve())
-        add_recent(self.session, self.session.file)
-        self.editor.setPlainText(source)
-        self._refresh_functions(function)
-        if args is not None:
-            self.args.setText(args)
-        if pipeline is not None:
-            self.pipeline.set_text(pipeline)
-        self._update_recent()
-        self._set_title()
-        self.trace()
-
-    def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a Python file", "", "Python (*.py)")
-        if path:
-            self.open_file(path)
-
-    def save(self) -> None:
-        if not self.session.file:
-            return self.save_as()
-        try:
-            Path(self.session.file).write_text(self.editor.toPlainText(), encoding="utf-8")
-            self.statusBar().showMessage(f"Saved {self.session.file}", 3000)
-        except OSError as exc:
-            QMessageBox.warning(self, "jaxviz", f"Cannot save {self.session.file}: "
-                                                f"{exc.strerror}")
-
-    def save_as(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save as", "", "Python (*.py)")
-        if path:
-            self.session.file = path
-            add_recent(self.session, path)
-            self._update_recent()
-            self._set_title()
-            self.save()
-
-    def _update_recent(self) -> None:
-        self.recent_menu.clear()
-        for path in self.session.recent:
-            self.recent_menu.addAction(path, lambda p=path: self.open_file(p))
-        self.recent_menu.setEnabled(bool(self.session.recent))
-
-    def _set_title(self, what: str = "") -> None:
-        name = Path(self.session.file).name if self.session.file else (what or "untitled")
-        self.setWindowTitle(f"{name} — jaxviz")
 
     # --- editing and tracing --------------------------------------------------------------
 
@@ -576,96 +490,6 @@ class MainWindow(QMainWindow):
         elif isinstance(response, p.ExportResult):
             self.statusBar().showMessage("Exported " + ", ".join(response.paths), 6000)
             self.exported.emit(response.paths)
-
-    # --- selection ------------------------------------------------------------------------
-
-    def _on_nodes_selected(self, ids: list[str]) -> None:
-        if not ids or not self.set.stages:
-            self.details.show_node(None)
-            self.editor.show_line(None)
-            return
-        nodes = self.set.nodes[self.set.current]
-        node = nodes.get(ids[0])
-        if node is None:  # a closed group
-            group = self.set.models[self.set.current].groups.get(ids[0])
-            self.details.show_node(None, f"{group.label}: {group.equations} equations — "
-                                         f"double-click to open" if group else "")
-            return
-        self.details.show_node(node)
-        self.editor.show_line(node.line, node.column)
-        lines = [nodes[i].text_line for i in ids if i in nodes and nodes[i].text_line is not None]
-        self.jaxpr.show_lines(lines)
-
-    def _select_ir_nodes(self, ids: list[str]) -> None:
-        model = self.set.models[self.set.current]
-        visible = list(dict.fromkeys(model.representative(i) for i in ids))
-        self.graph.select_nodes(visible)
-        nodes = self.set.nodes[self.set.current]
-        if ids:
-            self.details.show_node(nodes[ids[0]])
-
-    def _on_editor_line(self, line: int) -> None:
-        if not self.set.stages:
-            return
-        nodes = self.set.nodes[self.set.current]
-        hits = [n.id for n in nodes.values() if n.kind == EQN and n.line == line]
-        self._select_ir_nodes(hits)
-        self.jaxpr.show_lines([nodes[i].text_line for i in hits
-                               if nodes[i].text_line is not None])
-
-    def _on_jaxpr_line(self, line: int) -> None:
-        if not self.set.stages:
-            return
-        nodes = self.set.nodes[self.set.current]
-        hits = [n.id for n in nodes.values() if n.text_line == line]
-        self._select_ir_nodes(hits)
-        if hits and nodes[hits[0]].line:
-            self.editor.show_line(nodes[hits[0]].line)
-
-    def _on_search(self, text: str) -> None:
-        count = self.graph.search(text)
-        self.search_count.setText(f"{count} match{'es' if count != 1 else ''}" if text else "")
-
-    # --- export ---------------------------------------------------------------------------
-
-    def _export_items(self, indices: list[int], path: Path) -> list[dict]:
-        items = []
-        for i in indices:
-            target = path if len(indices) == 1 else path.with_name(
-                f"{path.stem}_{i}{path.suffix}")
-            items.append({"layout": self.set.layouts[i].to_dict(),
-                          "stage": to_dict(self.set.stages[i]), "path": str(target)})
-        return items
-
-    def export_to(self, path: str, all_stages: bool = False) -> None:
-        """Export (same code as the CLI, run in the layout worker)."""
-        indices = list(range(len(self.set.stages))) if all_stages else [self.set.current]
-        missing = [i for i in indices if self.set.layouts[i] is None]
-        if missing:
-            self._request_layouts(missing, then=lambda: self.export_to(path, all_stages))
-            return
-        self.layouter.submit(p.ExportRequest(self._export_items(indices, Path(path)),
-                                             edge_labels=self.labels_action.isChecked()))
-
-    def _ask_export_path(self, title: str) -> str:
-        filters = ";;".join(f"{f.upper()} (*.{f})" for f in FORMATS)
-        stem = self.set.stages[self.set.current].title if self.set.stages else "graph"
-        safe = "".join(c if c.isalnum() else "_" for c in stem).strip("_")
-        path, _ = QFileDialog.getSaveFileName(self, title, f"{safe}.png", filters)
-        return path
-
-    def export_current(self) -> None:
-        if self.set.stages and (path := self._ask_export_path("Export this stage")):
-            self.export_to(path)
-
-    def export_all(self) -> None:
-        if self.set.stages and (path := self._ask_export_path("Export all stages (_N is "
-                                                                "added to each name)")):
-            self.export_to(path, all_stages=True)
-
-    def copy_image(self) -> None:
-        QGuiApplication.clipboard().setImage(self.graph.render_image())
-        self.statusBar().showMessage("Graph image copied to the clipboard", 3000)
 
     # --- closing --------------------------------------------------------------------------
 

@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTabBar, QTextBrowser, QTextEdit
 
-from jaxviz.core.errors import ErrorInfo
-from jaxviz.core.ir import Node, Stage
-from jaxviz.ui.editor import code_font
+from ..core.errors import ErrorInfo
+from ..core.ir import Node, Stage
+from .editor import code_font
 
 TEXT_PIECE = 3000  # lines of jaxpr text added per turn of the event loop
 

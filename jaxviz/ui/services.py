@@ -17,10 +17,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from jaxviz.core.errors import ErrorInfo
-from jaxviz.core.ir import gc_paused
-from jaxviz.worker import protocol as p
-from jaxviz.worker.client import WorkerClient, WorkerError
+from ..core.errors import ErrorInfo
+from ..core.ir import gc_paused
+from ..worker import protocol as p
+from ..worker.client import WorkerClient, WorkerError
 
 CANCEL_AFTER = 1.0  # seconds an outdated request may keep running before it is killed
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass, field
 
-from jaxviz.core.ir import Node, Stage, gc_paused, stage_from_dict
-from jaxviz.core.layout import Layout
-from jaxviz.core.model import GraphModel
-from jaxviz.worker import protocol as p
+from ..core.ir import Node, Stage, gc_paused, stage_from_dict
+from ..core.layout import Layout
+from ..core.model import GraphModel
+from ..worker import protocol as p
 
 
 @dataclass
@@ -31,7 +31,7 @@ class StageSet:
     def view_of(self, index: int) -> tuple:
         """(visible graph, tooltips, search texts) of a stage as its groups are open now;
         computed once per open state, preferably on a service thread (see ``prepare_views``)."""
-        from jaxviz.ui.tooltips import search_texts, tooltips
+        from .tooltips import search_texts, tooltips
 
         model = self.models[index]
         key = frozenset(model.open)

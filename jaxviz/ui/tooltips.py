@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jaxviz.core.model import GraphModel, VisibleGraph
+from ..core.model import GraphModel, VisibleGraph
 
 
 def tooltips(model: GraphModel, view: VisibleGraph) -> dict[str, str]:

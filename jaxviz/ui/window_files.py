@@ -1,0 +1,145 @@
+"""The main window's file side: the session (autosave, examples), .py files and recent files,
+and export of graphs, as a mixin of ``MainWindow`` (it uses the window's views and services)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from ..core.examples import Example
+from ..core.export import FORMATS
+from ..core.ir import to_dict
+from ..worker import protocol as p
+from .session_store import Session, add_recent
+
+
+class FilesAndExport:
+    """Session, files and export; mixed into MainWindow."""
+
+    # --- session and files ----------------------------------------------------------------
+
+    def _load_session(self, s: Session) -> None:
+        self.editor.setPlainText(s.source)
+        self._refresh_functions(s.function)
+        self.args.setText(s.args)
+        self.pipeline.set_text(s.pipeline)
+        self.lr_action.setChecked(s.rankdir == "LR")
+        self.labels_action.setChecked(s.edge_labels)
+        self._set_title()
+
+    def current_session(self) -> Session:
+        s = self.session
+        s.source, s.function = self.editor.toPlainText(), self.function.currentText()
+        s.args, s.pipeline = self.args.text(), self.pipeline.pipeline()
+        s.rankdir = "LR" if self.lr_action.isChecked() else "TB"
+        s.edge_labels = self.labels_action.isChecked()
+        return s
+
+    def autosave(self) -> None:
+        self.store.save(self.current_session())
+
+    def load_example(self, example: Example) -> None:
+        self.session.file = ""
+        self.editor.setPlainText(example.source)
+        self._refresh_functions(example.function)
+        self.args.setText(example.args)
+        self.pipeline.set_text(example.pipeline)
+        self._set_title(example.title)
+        self.trace()
+
+    def open_file(self, path: str, function: str | None = None, args: str | None = None,
+                  pipeline: str | None = None) -> None:
+        try:
+            source = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            QMessageBox.warning(self, "jaxviz", f"Cannot open {path}: {exc.strerror}")
+            return
+        self.session.file = str(Path(path).resolve())
+        add_recent(self.session, self.session.file)
+        self.editor.setPlainText(source)
+        self._refresh_functions(function)
+        if args is not None:
+            self.args.setText(args)
+        if pipeline is not None:
+            self.pipeline.set_text(pipeline)
+        self._update_recent()
+        self._set_title()
+        self.trace()
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a Python file", "", "Python (*.py)")
+        if path:
+            self.open_file(path)
+
+    def save(self) -> None:
+        if not self.session.file:
+            return self.save_as()
+        try:
+            Path(self.session.file).write_text(self.editor.toPlainText(), encoding="utf-8")
+            self.statusBar().showMessage(f"Saved {self.session.file}", 3000)
+        except OSError as exc:
+            QMessageBox.warning(self, "jaxviz", f"Cannot save {self.session.file}: "
+                                                f"{exc.strerror}")
+
+    def save_as(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save as", "", "Python (*.py)")
+        if path:
+            self.session.file = path
+            add_recent(self.session, path)
+            self._update_recent()
+            self._set_title()
+            self.save()
+
+    def _update_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.session.recent:
+            self.recent_menu.addAction(path, lambda p=path: self.open_file(p))
+        self.recent_menu.setEnabled(bool(self.session.recent))
+
+    def _set_title(self, what: str = "") -> None:
+        name = Path(self.session.file).name if self.session.file else (what or "untitled")
+        self.setWindowTitle(f"{name} — jaxviz")
+
+    # --- export ---------------------------------------------------------------------------
+
+    def _export_items(self, indices: list[int], path: Path) -> list[dict]:
+        items = []
+        for i in indices:
+            target = path if len(indices) == 1 else path.with_name(
+                f"{path.stem}_{i}{path.suffix}")
+            items.append({"layout": self.set.layouts[i].to_dict(),
+                          "stage": to_dict(self.set.stages[i]), "path": str(target)})
+        return items
+
+    def export_to(self, path: str, all_stages: bool = False) -> None:
+        """Export (same code as the CLI, run in the layout worker)."""
+        indices = list(range(len(self.set.stages))) if all_stages else [self.set.current]
+        missing = [i for i in indices if self.set.layouts[i] is None]
+        if missing:
+            self._request_layouts(missing, then=lambda: self.export_to(path, all_stages))
+            return
+        self.layouter.submit(p.ExportRequest(self._export_items(indices, Path(path)),
+                                             edge_labels=self.labels_action.isChecked()))
+
+    def _ask_export_path(self, title: str) -> str:
+        filters = ";;".join(f"{f.upper()} (*.{f})" for f in FORMATS)
+        stem = self.set.stages[self.set.current].title if self.set.stages else "graph"
+        safe = "".join(c if c.isalnum() else "_" for c in stem).strip("_")
+        path, _ = QFileDialog.getSaveFileName(self, title, f"{safe}.png", filters)
+        return path
+
+    def export_current(self) -> None:
+        if self.set.stages and (path := self._ask_export_path("Export this stage")):
+            self.export_to(path)
+
+    def export_all(self) -> None:
+        if self.set.stages and (path := self._ask_export_path("Export all stages (_N is "
+                                                                "added to each name)")):
+            self.export_to(path, all_stages=True)
+
+    def copy_image(self) -> None:
+        QGuiApplication.clipboard().setImage(self.graph.render_image())
+        self.statusBar().showMessage("Graph image copied to the clipboard", 3000)
+

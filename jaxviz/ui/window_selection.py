@@ -1,0 +1,61 @@
+"""The main window's selection: a node picked in the graph, the editor or the jaxpr text is
+shown in the other two and in the details panel. A mixin of ``MainWindow``."""
+
+from __future__ import annotations
+
+from ..core.ir import EQN
+
+
+class Selection:
+    """Selection kept in step across graph, editor, jaxpr text and details; mixed into
+    MainWindow."""
+
+    # --- selection ------------------------------------------------------------------------
+
+    def _on_nodes_selected(self, ids: list[str]) -> None:
+        if not ids or not self.set.stages:
+            self.details.show_node(None)
+            self.editor.show_line(None)
+            return
+        nodes = self.set.nodes[self.set.current]
+        node = nodes.get(ids[0])
+        if node is None:  # a closed group
+            group = self.set.models[self.set.current].groups.get(ids[0])
+            self.details.show_node(None, f"{group.label}: {group.equations} equations — "
+                                         f"double-click to open" if group else "")
+            return
+        self.details.show_node(node)
+        self.editor.show_line(node.line, node.column)
+        lines = [nodes[i].text_line for i in ids if i in nodes and nodes[i].text_line is not None]
+        self.jaxpr.show_lines(lines)
+
+    def _select_ir_nodes(self, ids: list[str]) -> None:
+        model = self.set.models[self.set.current]
+        visible = list(dict.fromkeys(model.representative(i) for i in ids))
+        self.graph.select_nodes(visible)
+        nodes = self.set.nodes[self.set.current]
+        if ids:
+            self.details.show_node(nodes[ids[0]])
+
+    def _on_editor_line(self, line: int) -> None:
+        if not self.set.stages:
+            return
+        nodes = self.set.nodes[self.set.current]
+        hits = [n.id for n in nodes.values() if n.kind == EQN and n.line == line]
+        self._select_ir_nodes(hits)
+        self.jaxpr.show_lines([nodes[i].text_line for i in hits
+                               if nodes[i].text_line is not None])
+
+    def _on_jaxpr_line(self, line: int) -> None:
+        if not self.set.stages:
+            return
+        nodes = self.set.nodes[self.set.current]
+        hits = [n.id for n in nodes.values() if n.text_line == line]
+        self._select_ir_nodes(hits)
+        if hits and nodes[hits[0]].line:
+            self.editor.show_line(nodes[hits[0]].line)
+
+    def _on_search(self, text: str) -> None:
+        count = self.graph.search(text)
+        self.search_count.setText(f"{count} match{'es' if count != 1 else ''}" if text else "")
+
