@@ -33,7 +33,6 @@ class FlatEqn:
     """An equation of a stage, wherever it is nested, with what identifies it."""
 
     node: Node
-    depth: int  # how many call equations hold it
     parents: list[str]  # ids of the call equations around it, outermost first
     operands: tuple  # ("lit", text) / ("in", index) / ("eqn", producer primitive) per operand
 
@@ -109,7 +108,7 @@ def _flatten(graph: Graph, parents: list[str], out: list[FlatEqn]) -> None:
             else:
                 producer = kinds.get(src)
                 operands.append(("eqn", producer.primitive if producer else "?"))
-        out.append(FlatEqn(node, len(parents), list(parents), tuple(operands)))
+        out.append(FlatEqn(node, list(parents), tuple(operands)))
         for sub in node.subgraphs:
             _flatten(sub, parents + [node.id], out)
 

@@ -46,14 +46,6 @@ class ErrorInfo:
         return cls(**data)
 
 
-class JaxvizError(Exception):
-    """Raised by front ends (CLI, app) around an ErrorInfo."""
-
-    def __init__(self, info: ErrorInfo):
-        super().__init__(info.summary())
-        self.info = info
-
-
 def exit_code(info: ErrorInfo) -> int:
     """2 for an error in the user's input or code, 3 for a timeout or a crashed worker."""
     return 3 if info.kind in WORKER_KINDS else 2

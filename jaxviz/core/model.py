@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from .grouping import group_by_functions
-from .ir import EQN, INPUT, OUTPUT, Graph, Node
+from .ir import EQN, Graph, Node
 from .styles import KIND_STYLES, NodeStyle, eqn_style
 
 OPEN_MAX_EQUATIONS = 60  # a group bigger than this starts closed...
@@ -306,9 +306,3 @@ class GraphModel:
         from .ir import gc_paused, graph_from_dict
         with gc_paused():
             return cls(graph_from_dict(state["graph"]), set(state["open"]))
-
-
-def input_output_ids(graph: Graph) -> tuple[list[str], list[str]]:
-    """The stage's own inputs and outputs, in order."""
-    return ([n.id for n in graph.nodes if n.kind == INPUT],
-            [n.id for n in graph.nodes if n.kind == OUTPUT])
