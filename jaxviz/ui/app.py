@@ -64,7 +64,8 @@ def build_window(args: argparse.Namespace, store: SessionStore | None = None):
 
     store = store or SessionStore()
     session = initial_session(store, args)
-    tracer, layouter = make_services(host_devices=session.host_devices)
+    tracer, layouter = make_services(host_devices=session.host_devices,
+                                     timeout=session.timeout)
     tracer.start()  # JAX imports in the worker while the window opens
     layouter.start()
     window = MainWindow(tracer, layouter, store, session)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -182,6 +183,8 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         r = self.menuBar().addMenu("&Run")
         self._action(r, "&Trace", self.trace, "Ctrl+Return", "Trace every stage now")
         self._action(r, "&Cancel", self.cancel, "Escape")
+        self._action(r, "Time &limit…", self.ask_timeout,
+                     tip="How long a trace may run before its worker is stopped")
         v = self.menuBar().addMenu("&View")
         self._action(v, "Zoom &in", self.graph.zoom_in, QKeySequence.StandardKey.ZoomIn)
         self._action(v, "Zoom &out", self.graph.zoom_out, QKeySequence.StandardKey.ZoomOut)
@@ -274,6 +277,14 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
             args=self.args.text(), pipeline=self.pipeline.pipeline(),
             filename=self.session.file or "<editor>", layout=self.layout_options().to_dict(),
             layout_last_only=True))
+
+    def ask_timeout(self) -> None:
+        """Set the time limit of a request to the tracing worker (kept in the session)."""
+        value, ok = QInputDialog.getDouble(self, "Time limit", "Seconds a trace may run:",
+                                           self.tracer.client.timeout, 1.0, 3600.0, 0)
+        if ok:
+            self.tracer.client.timeout = self.session.timeout = value
+            self.autosave()
 
     def cancel(self) -> None:
         self.trace_timer.stop()

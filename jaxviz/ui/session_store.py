@@ -29,6 +29,7 @@ class Session:
     file: str = ""  # the .py file the text came from, "" when unsaved
     recent: list[str] = field(default_factory=list)
     host_devices: int = 4  # simulated CPU devices of the worker
+    timeout: float = 30.0  # seconds a trace may run
     rankdir: str = "TB"
     edge_labels: bool = True
 
