@@ -261,3 +261,13 @@ def draw_legend(painter: QPainter, entries: list, font: QFont, height: float) ->
         painter.setPen(QColor(TEXT_COLOR))
         painter.drawText(QRectF(box.left() + pad + 24, y, width, row),
                          Qt.AlignmentFlag.AlignVCenter, text)
+
+
+def draw_banner(painter: QPainter, text: str, width: float) -> None:
+    """A note across the top of the view, in screen pixels."""
+    box = QRectF(8, 8, width - 16, 24)
+    painter.setPen(QPen(QColor("#f87171")))
+    painter.setBrush(QBrush(QColor(254, 226, 226, 235)))
+    painter.drawRoundedRect(box, 4, 4)
+    painter.setPen(QColor("#7f1d1d"))
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
 
 from ..core.layout import Layout
-from .graph_items import ClusterItem, EdgeItem, NodeItem, draw_legend, label_font
+from .graph_items import ClusterItem, EdgeItem, NodeItem, draw_banner, draw_legend, label_font
 
 ZOOM_STEP = 1.25
 MIN_SCALE, MAX_SCALE = 0.02, 6.0
@@ -221,13 +221,23 @@ class GraphView(QGraphicsView):
         self.legend = entries
         self.viewport().update()
 
+    def set_stale(self, stale: bool) -> None:
+        """Mark the drawing as the last good one while the current code has an error."""
+        self.stale = stale
+        self.setBackgroundBrush(QColor("#eceef1") if stale else QColor("#ffffff"))
+        self.viewport().update()
+
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
         entries = getattr(self, "legend", [])
-        if not entries or self.layout_data is None:
+        if self.layout_data is None:
             return
         painter.save()
         painter.resetTransform()
-        draw_legend(painter, entries, self.font, self.viewport().height())
+        if entries:
+            draw_legend(painter, entries, self.font, self.viewport().height())
+        if getattr(self, "stale", False):
+            draw_banner(painter, "Last successful trace — the code has an error (see below "
+                                 "the editor)", self.viewport().width())
         painter.restore()
 
     # --- images ---------------------------------------------------------------------------

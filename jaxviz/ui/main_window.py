@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -365,10 +365,8 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
     def _show_error(self, info: ErrorInfo | None, stale: bool = True) -> None:
         self.last_error = info
         # a failed trace leaves the last good graph up, greyed so it is not taken for current
-        stale = stale and info is not None and info.kind != "cancelled"
-        self.graph.setBackgroundBrush(QColor("#eceef1") if stale else QColor("#ffffff"))
-        self.graph.setToolTip("The last successful trace: the current code has an error"
-                              if stale else "")
+        if stale or info is None:
+            self.graph.set_stale(info is not None and info.kind != "cancelled")
         self.errors.show_error(info)
         self.editor.set_error(info.line if info else None, info.message if info else "")
 
