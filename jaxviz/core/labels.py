@@ -7,6 +7,7 @@ keyed by primitive name with a default, as JAX keeps its own per-primitive rules
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable
 
 MAX_SHORT = 32  # characters of params text beside the primitive name
@@ -32,10 +33,15 @@ def _keys(*names: str) -> Callable[[dict[str, str]], str]:
 
 def _dot_general(params: dict[str, str]) -> str:
     """``((1),(0))`` for contracting dims, plus ``batch ((0),(0))`` when there are batch dims."""
+    return _dimension_numbers(params.get("dimension_numbers", ""))
+
+
+@functools.lru_cache(maxsize=1024)
+def _dimension_numbers(text: str) -> str:
     try:
-        (lc, rc), (lb, rb) = ast.literal_eval(params.get("dimension_numbers", ""))
+        (lc, rc), (lb, rb) = ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError):
-        return params.get("dimension_numbers", "")
+        return text
 
     def dims(d) -> str:
         return "(" + ",".join(str(i) for i in d) + ")"

@@ -17,6 +17,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, field
 
+from .ir import gc_paused
 from .model import GraphModel, VisibleGraph, VisibleNode
 
 FONT_PT = 10.0  # the monospace font the app and the exporters draw labels with
@@ -98,10 +99,20 @@ class Layout:
     options: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Plain data, written out by hand (``asdict`` deep-copies: 0.7 s at 4,600 nodes)."""
+        return {"width": self.width, "height": self.height,
+                "nodes": {k: dict(b.__dict__) for k, b in self.nodes.items()},
+                "edges": [dict(e.__dict__) for e in self.edges],
+                "clusters": [dict(c.__dict__) for c in self.clusters],
+                "engine": self.engine, "seconds": self.seconds, "options": dict(self.options)}
 
     @classmethod
     def from_dict(cls, data: dict) -> Layout:
+        with gc_paused():
+            return cls._from_dict(data)
+
+    @classmethod
+    def _from_dict(cls, data: dict) -> Layout:
         return cls(width=data["width"], height=data["height"],
                    nodes={k: NodeBox(**v) for k, v in data["nodes"].items()},
                    edges=[EdgePath(**e) for e in data["edges"]],

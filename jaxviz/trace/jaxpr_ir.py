@@ -8,6 +8,7 @@ uses the same names as the jaxpr text), and one equation's printed line.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Callable
@@ -79,6 +80,7 @@ class _Builder:
         self.flat_lines = [" ".join(line.split()) for line in self.text.splitlines()]
         self.last_line = -1  # text line of the equation placed last, for the fallback search
         self.ports: dict = {}
+        self.avals: dict = {}
         self._fallback = 0
 
     def name(self, var) -> str:
@@ -98,9 +100,21 @@ class _Builder:
         return port
 
     def _new_port(self, var) -> Port:
-        aval = var.aval
-        shape = [d if isinstance(d, int) else str(d) for d in getattr(aval, "shape", ())]
-        return Port(self.name(var), _type_text(aval), shape, str(getattr(aval, "dtype", "")))
+        type_text, shape, dtype = self._aval_text(var.aval)
+        return Port(self.name(var), type_text, list(shape), dtype)
+
+    def _aval_text(self, aval) -> tuple[str, tuple, str]:
+        """Type text, shape and dtype of an abstract value (many variables share one)."""
+        try:
+            cached = self.avals.get(aval)
+        except TypeError:  # an unhashable aval
+            cached = None
+        if cached is None:
+            shape = tuple(d if isinstance(d, int) else str(d) for d in getattr(aval, "shape", ()))
+            cached = (_type_text(aval), shape, str(getattr(aval, "dtype", "")))
+            with contextlib.suppress(TypeError):
+                self.avals[aval] = cached
+        return cached
 
     def graph(self, jaxpr, gid: str, kind: str, name: str) -> Graph:
         graph = Graph(id=gid, kind=kind, name=name)
