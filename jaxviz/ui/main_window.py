@@ -491,8 +491,10 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
                      if i < len(self.set.graph_dicts)] != [id(m["graph"]) for m in request.models]
             if stale:  # a new trace came in meanwhile
                 return
-            for index, data in zip(response.stages, response.layouts):
-                self.set.layouts[index] = Layout.from_dict(data)
+            ready = getattr(response, "prepared", None) or [Layout.from_dict(d)
+                                                              for d in response.layouts]
+            for index, layout in zip(response.stages, ready):
+                self.set.layouts[index] = layout
             then, self._after_layout = self._after_layout, None
             if then is not None:
                 then()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from ..core.ir import Node, Stage, gc_paused, stage_from_dict
 from ..core.layout import Layout
@@ -28,16 +29,18 @@ class StageSet:
     current: int = 0
     views: dict[int, tuple] = field(default_factory=dict)  # see view_of
 
-    def view_of(self, index: int) -> tuple:
-        """(visible graph, tooltips, search texts) of a stage as its groups are open now;
-        computed once per open state, preferably on a service thread (see ``prepare_views``)."""
+    def view_of(self, index: int, layout: Layout | None = None,
+                open_groups: frozenset | None = None) -> tuple:
+        """(visible nodes, tooltips, search texts) of a stage as its groups are open now;
+        computed once per open state, preferably on a service thread (see ``prepare_views``).
+        A layout of that state already lists the visible nodes: no need to work them out."""
         from .tooltips import search_texts, tooltips
 
         model = self.models[index]
-        key = frozenset(model.open)
+        key = frozenset(model.open) if open_groups is None else open_groups
         cached = self.views.get(index)
         if cached is None or cached[0] != key:
-            view = model.visible()
+            view = SimpleNamespace(nodes=layout.nodes) if layout is not None else model.visible()
             cached = (key, view, tooltips(model, view), search_texts(model, view))
             self.views[index] = cached
         return cached[1:]
@@ -63,8 +66,8 @@ def build_stage_set(request, response):
         layouts = response.layouts or [None] * len(response.stages)
         for data, layout in zip(response.stages, layouts):
             built.add(data, layout)
-        if built.stages:
-            built.view_of(len(built.stages) - 1)  # the stage the window shows first
+        if built.stages:  # the stage the window shows first
+            built.view_of(len(built.stages) - 1, built.layouts[-1])
         # Millions of small objects now live as long as this trace is shown: exempt them from
         # the cyclic collector, whose full passes over them cost 0.2 s pauses at 26,000
         # equations. They hold no cycles, so reference counting still frees them.
@@ -74,12 +77,14 @@ def build_stage_set(request, response):
 
 
 def prepare_views(stage_set_of):
-    """A ``prepare`` hook for the layout service: the views of the stages just laid out."""
+    """A ``prepare`` hook for the layout service: the layouts just made, rebuilt, and the
+    views of their stages, all on the service's thread."""
     def prepare(request, response):
         if isinstance(response, p.LayoutResult):
             stage_set = stage_set_of()
-            for index in response.stages:
-                if index < len(stage_set.models):
-                    stage_set.view_of(index)
+            response.prepared = [Layout.from_dict(data) for data in response.layouts]
+            for index, layout, state in zip(response.stages, response.prepared, request.models):
+                if index < len(stage_set.models):  # keyed by the open groups laid out
+                    stage_set.view_of(index, layout, frozenset(state["open"]))
         return response
     return prepare
