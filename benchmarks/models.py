@@ -71,5 +71,6 @@ CASES = [
     ("transformer grad", TRANSFORMER_NESTED, "transformer", "make({d}), f32[16,32]", "grad", 12),
     ("transformer grad", TRANSFORMER_NESTED, "transformer", "make({d}), f32[16,32]", "grad", 60),
     ("transformer flat", TRANSFORMER_FLAT, "transformer", "make({d}), f32[16,32]", "", 120),
+    ("transformer flat", TRANSFORMER_FLAT, "transformer", "make({d}), f32[16,32]", "", 450),
     ("transformer flat", TRANSFORMER_FLAT, "transformer", "make({d}), f32[16,32]", "", 600),
 ]
