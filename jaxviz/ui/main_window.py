@@ -467,6 +467,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         self.autosave()
         if self.set.models:
             self.set.layouts = [None] * len(self.set.stages)
+            self.set.layout_cache.clear()
             self.show_stage(self.set.current)
 
     def _request_layout(self) -> None:
@@ -479,6 +480,15 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         self._request_layouts([index], then=redraw)
 
     def _request_layouts(self, indices: list[int], then=None) -> None:
+        """Lay out stages as their groups are open now: from the cache when this state was
+        laid out before (closing a group just opened costs nothing), else in the worker."""
+        cached = [self.set.cached_layout(i) for i in indices]
+        if all(layout is not None for layout in cached):
+            for i, layout in zip(indices, cached):
+                self.set.layouts[i] = layout
+            if then is not None:
+                then()
+            return
         self._after_layout = then
         self.layouter.submit(p.LayoutRequest([self.set.state(i) for i in indices],
                                              self.layout_options().to_dict(), list(indices)))
@@ -493,8 +503,9 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
                 return
             ready = getattr(response, "prepared", None) or [Layout.from_dict(d)
                                                               for d in response.layouts]
-            for index, layout in zip(response.stages, ready):
+            for index, layout, state in zip(response.stages, ready, request.models):
                 self.set.layouts[index] = layout
+                self.set.remember_layout(index, frozenset(state["open"]), layout)
             then, self._after_layout = self._after_layout, None
             if then is not None:
                 then()

@@ -28,6 +28,15 @@ class StageSet:
     graph_dicts: list[dict] = field(default_factory=list)  # the IR as received, for requests
     current: int = 0
     views: dict[int, tuple] = field(default_factory=dict)  # see view_of
+    layout_cache: dict[tuple, Layout] = field(default_factory=dict)  # (stage, open groups)
+
+    def remember_layout(self, index: int, open_groups: frozenset, layout: Layout) -> None:
+        if len(self.layout_cache) > 64:  # a bounded memory of recent states
+            self.layout_cache.pop(next(iter(self.layout_cache)))
+        self.layout_cache[(index, open_groups)] = layout
+
+    def cached_layout(self, index: int) -> Layout | None:
+        return self.layout_cache.get((index, frozenset(self.models[index].open)))
 
     def view_of(self, index: int, layout: Layout | None = None,
                 open_groups: frozenset | None = None) -> tuple:
@@ -53,6 +62,9 @@ class StageSet:
             self.nodes.append({n.id: n for n in stage.graph.walk_nodes()})
             self.graph_dicts.append(data["graph"])
             self.layouts.append(Layout.from_dict(layout) if layout else None)
+            if layout:
+                self.remember_layout(len(self.stages) - 1, frozenset(self.models[-1].open),
+                                     self.layouts[-1])
 
     def state(self, index: int) -> dict:
         """What the layout worker needs to lay out stage ``index`` as it is open now."""

@@ -162,3 +162,14 @@ def test_diff_mode_side_by_side_in_sync_and_stepping(window, qtbot):
     with qtbot.waitSignal(window.diffShown, timeout=WAIT):
         panel.prev_btn.click()
     assert panel.title.text() == "f  →  grad(f)"
+
+
+def test_a_state_laid_out_before_comes_from_the_cache(window, qtbot, monkeypatch):
+    trace_code(window, qtbot, s.MATMUL.source, "matrix_mul", s.MATMUL.args, "jit")
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        window.toggle_group("e0")  # closed: a new state, laid out in the worker
+    sent = []
+    monkeypatch.setattr(window.layouter, "submit", sent.append)
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        window.toggle_group("e0")  # open again: the state the trace came with
+    assert sent == [] and "e0/g0/e0" in window.graph.items_by_id
