@@ -188,6 +188,26 @@ class CodeEditor(QPlainTextEdit):
             marks.append(self._line_selection(self.focus_line, "#fef3c7"))
         self.setExtraSelections(marks)
 
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if self.error_line and self.error_message:
+            self._paint_error_message()
+
+    def _paint_error_message(self) -> None:
+        """The error's message after the end of its line, as code editors show diagnostics."""
+        block = self.document().findBlockByNumber(self.error_line - 1)
+        if not block.isValid() or not block.isVisible():
+            return
+        geometry = self.blockBoundingGeometry(block).translated(self.contentOffset())
+        x = self.fontMetrics().horizontalAdvance(block.text() + "    ") + 4
+        x -= self.horizontalScrollBar().value()
+        painter = QPainter(self.viewport())
+        painter.setPen(QColor("#b91c1c"))
+        painter.drawText(int(x), int(geometry.top()), max(self.viewport().width() - int(x), 0),
+                         int(geometry.height()), Qt.AlignmentFlag.AlignVCenter,
+                         "◀ " + self.error_message.splitlines()[0])
+        painter.end()
+
     def current_line(self) -> int:
         return self.textCursor().blockNumber() + 1
 
