@@ -90,8 +90,8 @@ def take_screenshot(window, path: str, app: QApplication) -> None:
                                         app.quit()))
     window.graphShown.connect(shoot)
     window.tracer.failed.connect(shoot)
-    window.tracer.finished.connect(lambda req, resp: shoot() if not getattr(
-        resp, "stages", True) else None)
+    window.tracer.finished.connect(lambda req, resp: shoot() if isinstance(resp, p.Failure)
+                                   else None)  # an error in the code: show it, as it is
     QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, shoot)
 
 

@@ -32,3 +32,10 @@ def test_launch_on_a_file(tmp_path, qapp):
     assert out.exists()
     session = (tmp_path / "home" / "session.json").read_text()
     assert "jnp.sin(x)" in session and str(path) in session
+
+
+def test_screenshot_of_code_with_an_error_does_not_hang(tmp_path, qapp):
+    path = tmp_path / "broken.py"
+    path.write_text("def g(x):\n    return x +\n")
+    result, out = launch(tmp_path, str(path), "-a", "1.0")
+    assert result.returncode == 0 and out.exists()
