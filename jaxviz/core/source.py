@@ -12,3 +12,12 @@ def top_level_functions(source: str) -> list[str]:
     except (SyntaxError, ValueError):
         return []
     return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+def parses(source: str) -> bool:
+    """Whether the text is valid Python (the worker names the error when it is not)."""
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    return True

@@ -90,8 +90,9 @@ def take_screenshot(window, path: str, app: QApplication) -> None:
                                         app.quit()))
     window.graphShown.connect(shoot)
     window.tracer.failed.connect(shoot)
-    window.tracer.finished.connect(lambda req, resp: shoot() if isinstance(resp, p.Failure)
-                                   else None)  # an error in the code: show it, as it is
+    window.errorShown.connect(shoot)  # an error in the code: the picture shows it
+    if window.last_error is not None:  # it came before we listened
+        shoot()
     QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, shoot)
 
 

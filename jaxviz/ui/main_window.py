@@ -32,7 +32,7 @@ from ..core.errors import ErrorInfo
 from ..core.examples import read_examples
 from ..core.ir import EQN
 from ..core.layout import Layout, LayoutOptions
-from ..core.source import top_level_functions
+from ..core.source import parses, top_level_functions
 from ..core.styles import category, legend_entries
 from ..worker import protocol as p
 from .editor import CodeEditor
@@ -52,6 +52,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
     graphShown = Signal(int)  # the stage index whose graph was just drawn
     exported = Signal(list)  # the paths an export wrote
     diffShown = Signal(int)  # the later stage of the step the diff mode just drew
+    errorShown = Signal(object)  # the ErrorInfo the error panel now shows
 
     def __init__(self, tracer: WorkerService, layouter: WorkerService, store: SessionStore,
                  session: Session):
@@ -239,10 +240,12 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
 
     # --- editing and tracing --------------------------------------------------------------
 
-    def _refresh_functions(self, wanted: str | None = None) -> None:
+    def _refresh_functions(self, wanted: str | None = None, new_text: bool = False) -> None:
+        """Fill the function picker from the code (``new_text``: a file or example just
+        loaded, whose functions replace the old ones even when it does not parse)."""
         current = wanted or self.function.currentText()
         names = top_level_functions(self.editor.toPlainText())
-        if not names and self.function.count():
+        if not names and self.function.count() and not new_text:
             return  # mid-edit syntax error: keep the list until the code parses again
         self.function.blockSignals(True)
         self.function.clear()
@@ -267,10 +270,10 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         """Trace every stage (Ctrl+Enter); a newer trace replaces one in flight."""
         self.trace_timer.stop()
         self.autosave()
-        if not self.function.currentText():
+        if not self.function.currentText() and parses(self.editor.toPlainText()):
             self._show_error(ErrorInfo(kind="function", message="The code defines no "
                                        "function to trace yet."))
-            return
+            return  # (code that does not parse goes to the worker, which names the error)
         self.trace_started = time.perf_counter()
         self.tracer.submit(p.TraceRequest(
             source=self.editor.toPlainText(), function=self.function.currentText(),
@@ -364,6 +367,8 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
 
     def _show_error(self, info: ErrorInfo | None, stale: bool = True) -> None:
         self.last_error = info
+        if info is not None:
+            self.errorShown.emit(info)
         # a failed trace leaves the last good graph up, greyed so it is not taken for current
         if stale or info is None:
             self.graph.set_stale(info is not None and info.kind != "cancelled")

@@ -143,7 +143,8 @@ class ErrorPanel(QLabel):
             self.hide()
             return
         e = html.escape
-        where = f"<a href='{info.line}'>line {info.line}</a>: " if info.line else ""
+        column = f", column {info.column + 1}" if info.line and info.column is not None else ""
+        where = f"<a href='{info.line}'>line {info.line}{column}</a>: " if info.line else ""
         stage = f" <i>(while tracing {e(info.stage)})</i>" if info.stage else ""
         fix = f"<br><b>Fix:</b> {e(info.hint)}" if info.hint else ""
         self.setText(f"<b>{where}</b>{e(info.message)}{stage}{fix}")

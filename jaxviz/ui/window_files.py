@@ -43,7 +43,7 @@ class FilesAndExport:
     def load_example(self, example: Example) -> None:
         self.session.file = ""
         self.editor.setPlainText(example.source)
-        self._refresh_functions(example.function)
+        self._refresh_functions(example.function, new_text=True)
         self.args.setText(example.args)
         self.pipeline.set_text(example.pipeline)
         self._set_title(example.title)
@@ -59,7 +59,7 @@ class FilesAndExport:
         self.session.file = str(Path(path).resolve())
         add_recent(self.session, self.session.file)
         self.editor.setPlainText(source)
-        self._refresh_functions(function)
+        self._refresh_functions(function, new_text=True)
         if args is not None:
             self.args.setText(args)
         if pipeline is not None:
