@@ -85,3 +85,12 @@ def test_scope_path_strips_transforms():
     assert scope_path("transpose(jvp(a/b))") == ["a", "b"]
     assert scope_path("jvp()") == []
     assert scope_path("") == []
+
+
+def test_visible_graph_as_networkx_matches_the_jaxpr():
+    stages, _ = trace(s.POLYNOMIAL)
+    view = GraphModel(stages[1].graph).visible()
+    g = view.to_networkx()
+    assert g.number_of_nodes() == 20 and g.number_of_edges() == len(view.edges)
+    assert g.nodes["e0"]["label"] == "integer_pow y=3"
+    assert g.in_degree("out0") == 1
