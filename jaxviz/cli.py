@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from jaxviz.core.errors import ErrorInfo, exit_code
@@ -47,11 +50,36 @@ def _add_source_args(parser: argparse.ArgumentParser, pipeline: bool = True) -> 
     _add_worker_args(parser)
 
 
+MAX_TIMEOUT = 24 * 3600.0  # seconds
+MAX_HOST_DEVICES = 512
+
+
+def ranged(cast: type, low: float, high: float, what: str) -> Callable[[str], float]:
+    """An argparse type: a number from ``low`` (excluded for floats) to ``high``; nan, inf
+    and anything outside are refused with what is allowed."""
+    def parse(text: str):
+        try:
+            value = cast(text)
+        except ValueError:
+            value = math.nan
+        inside = (low < value <= high) if cast is float else (low <= value <= high)
+        if not inside:  # also true for nan
+            bound = "above" if cast is float else "from"
+            raise argparse.ArgumentTypeError(f"{text!r}: give {what} {bound} {low:g} to "
+                                             f"{high:g}")
+        return value
+    return parse
+
+
+positive_seconds = ranged(float, 0, MAX_TIMEOUT, "a number of seconds")
+device_count = ranged(int, 1, MAX_HOST_DEVICES, "a whole number of devices")
+
+
 def _add_worker_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+    parser.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT,
                         help=f"seconds per request before the worker is stopped "
                              f"(default {DEFAULT_TIMEOUT:g})")
-    parser.add_argument("--host-devices", type=int, default=None, metavar="N",
+    parser.add_argument("--host-devices", type=device_count, default=None, metavar="N",
                         help="simulate N CPU devices (XLA_FLAGS) in the worker")
 
 
@@ -79,18 +107,19 @@ def build_app_parser() -> argparse.ArgumentParser:
     parser.add_argument("-p", "--pipeline", help="transforms, e.g. 'grad | vmap | jit'")
     parser.add_argument("--screenshot", metavar="OUT.png", help="open, trace, draw, save a PNG "
                         "of the window, and exit")
-    parser.add_argument("--host-devices", type=int, default=None, metavar="N")
+    parser.add_argument("--host-devices", type=device_count, default=None, metavar="N")
     parser.add_argument("--no-restore", action="store_true",
                         help="start without restoring the last session")
     return parser
 
 
 def read_source(path: str) -> str:
+    from jaxviz.core.source import SourceError, read_python
+
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliError(ErrorInfo(kind="input", message=f"cannot read {path}: "
-                                 f"{exc.strerror or exc}")) from None
+        return read_python(path)
+    except SourceError as exc:
+        raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
 
 
 def default_function(source: str, given: str | None) -> str:
@@ -168,10 +197,37 @@ def run_subcommand(argv: list[str]) -> int:
         return exit_code(exc.info)
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind (so the worker's group is killed) and exit."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame) -> None:
+    raise Stopped(signum)
+
+
+def run_stoppable(argv: list[str]) -> int:
+    """A subcommand that ends cleanly on Ctrl-C, SIGTERM and SIGHUP: no traceback, no worker
+    left behind (the ``finally`` in ``call_worker`` kills its process group)."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _stop)
+    try:
+        return run_subcommand(argv)
+    except KeyboardInterrupt:
+        print("jaxviz: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
+    except Stopped as exc:
+        print(f"jaxviz: stopped by {signal.Signals(exc.signum).name}", file=sys.stderr)
+        return 128 + exc.signum
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in SUBCOMMANDS:
-        return run_subcommand(argv)
+        return run_stoppable(argv)
     args = build_app_parser().parse_args(argv)
     import importlib.util
     if importlib.util.find_spec("jaxviz.ui.app") is None:  # the app is not built yet

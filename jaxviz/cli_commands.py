@@ -14,6 +14,8 @@ from jaxviz.worker import protocol as p
 
 
 def add_more_commands(sub, add_source_args: Callable, add_worker_args: Callable) -> None:
+    from jaxviz.cli import MAX_HOST_DEVICES, ranged
+
     pmap = sub.add_parser("pmap", help="run the function under pmap across local devices")
     add_source_args(pmap, pipeline=False)
     pmap.add_argument("--axis-name", default="i", help="the pmap axis name collectives use "
@@ -21,11 +23,12 @@ def add_more_commands(sub, add_source_args: Callable, add_worker_args: Callable)
     pmap.add_argument("--mode", choices=("split", "replicate", "as-is"), default="as-is",
                       help="as-is: the arguments already carry the device axis (default); "
                            "split their leading axis across devices; or replicate them")
-    pmap.add_argument("--devices", type=int, help="how many devices to split or replicate onto")
+    pmap.add_argument("--devices", type=ranged(int, 1, MAX_HOST_DEVICES, "a device count"),
+                      help="how many devices to split or replicate onto")
     pmap.add_argument("--json", action="store_true")
     bench = sub.add_parser("bench", help="time the function eagerly and under jit")
     add_source_args(bench, pipeline=False)
-    bench.add_argument("--repeats", type=int, default=7)
+    bench.add_argument("--repeats", type=ranged(int, 1, 10_000, "a number of runs"), default=7)
     bench.add_argument("--json", action="store_true")
     diff = sub.add_parser("diff", help="what each transformation did: a structural diff")
     add_source_args(diff)
@@ -35,6 +38,8 @@ def add_more_commands(sub, add_source_args: Callable, add_worker_args: Callable)
     out = diff.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="counts per class and the pairing")
     out.add_argument("--html", metavar="OUT", help="a self-contained page: graphs and text diff")
+    diff.add_argument("--force", action="store_true", help="replace OUT even when it is not an "
+                      "earlier jaxviz export")
     export = sub.add_parser("export", help="write stage graphs as PNG, SVG, PDF, DOT or JSON")
     add_source_args(export)
     export.add_argument("-o", "--output", required=True, metavar="OUT",
@@ -46,8 +51,11 @@ def add_more_commands(sub, add_source_args: Callable, add_worker_args: Callable)
                         help="default: from OUT's suffix")
     export.add_argument("--expand-all", action="store_true", help="open every group")
     export.add_argument("--rankdir", choices=("TB", "LR"), default="TB")
-    export.add_argument("--dpi", type=float, default=144.0, help="PNG resolution (default 144)")
+    export.add_argument("--dpi", type=ranged(float, 0, 2400, "a resolution"), default=144.0,
+                        help="PNG resolution (default 144)")
     export.add_argument("--no-edge-labels", action="store_true", help="hide shapes on edges")
+    export.add_argument("--force", action="store_true", help="replace OUT even when it is not "
+                        "an earlier jaxviz export (never a device or other non-regular file)")
     devices = sub.add_parser("devices", help="list the worker's local devices")
     add_worker_args(devices)
     devices.add_argument("--json", action="store_true")
@@ -94,7 +102,7 @@ def _numbered(path: Path, index: int) -> Path:
 def cmd_export(args: argparse.Namespace) -> int:
     from jaxviz.cli import CliError, call_worker, partial_error, trace_request
     from jaxviz.core.errors import ErrorInfo
-    from jaxviz.core.export import ExportError, export_file, format_for
+    from jaxviz.core.export import ExportError, check_export_target, export_file, format_for
     from jaxviz.core.layout import Layout, LayoutOptions
 
     out = Path(args.output)
@@ -102,6 +110,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         fmt = format_for(out, args.format)
         if not (out.parent if str(out.parent) else Path(".")).is_dir():
             raise ExportError(f"cannot write {out}: the folder {out.parent} does not exist")
+        targets = [out] if args.stage != "all" else []  # numbered ones are checked as written
+        for target in targets:
+            check_export_target(target, fmt, [Path(args.file)], args.force)
     except ExportError as exc:
         raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
     options = LayoutOptions(rankdir=args.rankdir, edge_labels=not args.no_edge_labels)
@@ -114,7 +125,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         path = _numbered(out, index) if args.stage == "all" else out
         try:
             export_file(Layout.from_dict(result.layouts[index]), result.stages[index], path, fmt,
-                        args.dpi, not args.no_edge_labels)
+                        args.dpi, not args.no_edge_labels, [Path(args.file)], args.force)
         except ExportError as exc:
             raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
         print(f"wrote {path}  ({result.stages[index]['title']})")
@@ -141,6 +152,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from jaxviz.core.errors import ErrorInfo
     from jaxviz.core.ir import stage_from_dict
 
+    if args.html:
+        _check_html_target(args)
     request = trace_request(args, layout={} if args.html else None)
     request.expand_all = True
     result = call_worker(args, request)
@@ -164,6 +177,19 @@ def cmd_diff(args: argparse.Namespace) -> int:
                   + (f" · wrapped in {len(d.wrappers)}" if d.wrappers else ""))
             print(f"   {d.summary}")
     return 0
+
+
+def _check_html_target(args: argparse.Namespace) -> None:
+    from jaxviz.cli import CliError
+    from jaxviz.core.errors import ErrorInfo
+    from jaxviz.core.files import FileError, check_target
+    from jaxviz.core.provenance import is_previous_export
+
+    try:
+        check_target(Path(args.html), lambda p: is_previous_export(p, "html"), [Path(args.file)],
+                     args.force)
+    except FileError as exc:
+        raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
 
 
 def _write_diff_html(path: str, diff, pair: tuple[int, int], result) -> None:

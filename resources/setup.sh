@@ -17,8 +17,11 @@ libxcb-xinerama.so.0:libxcb-xinerama0 libxcb-xkb.so.1:libxcb-xkb1"
 
 missing=()
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+# read the cache once: `ldconfig -p | grep -q` under pipefail fails when grep exits early
+# and ldconfig dies of SIGPIPE, which made the script think a present library was missing
+known=$(ldconfig -p 2>/dev/null || true)
 for pair in $LIBS; do
-  ldconfig -p 2>/dev/null | grep -q "${pair%%:*}" || missing+=("${pair##*:}")
+  [[ "$known" == *"${pair%%:*}"* ]] || missing+=("${pair##*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO=sudo; else

@@ -11,6 +11,7 @@ import difflib
 import html
 
 from .layout import CHAR_W, Layout
+from .provenance import HTML_MARK
 
 DIFF_STYLES: dict[str, tuple[str, str, str, str]] = {  # fill, border, dash, sign
     "added": ("#c8f0d8", "#047857", "solid", "+"),
@@ -63,7 +64,7 @@ def diff_html(diff, before_svg: bytes, after_svg: bytes, before_text: str, after
     before_svg, after_svg = (svg[svg.find(b"<svg"):] for svg in (before_svg, after_svg))
     css = "".join(f".{c}{{background:{f};border:2px {'dashed' if d == 'dashed' else 'solid'} "
                   f"{b}}}" for c, (f, b, d, _) in DIFF_STYLES.items())
-    return f"""<!doctype html><html><head><meta charset="utf-8">
+    return f"""<!doctype html>{HTML_MARK}<html><head><meta charset="utf-8">
 <title>jaxviz diff: {e(diff.before)} → {e(diff.after)}</title><style>
 body{{font-family:system-ui,sans-serif;margin:1.5em;color:#1f2328}}
 .sides{{display:flex;gap:1em;align-items:flex-start}} .side{{flex:1;overflow:auto;

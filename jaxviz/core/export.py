@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
+from .. import __version__
 from .files import FileError as ExportError
-from .files import write_atomic
+from .files import check_target, write_atomic
 from .layout import FONT_PT, Layout
 from .model import one_line
+from .provenance import DOT_MARK, is_previous_export, mark_pdf, mark_png, mark_svg
 from .styles import CUT_EDGE_COLOR, EDGE_COLOR, TEXT_COLOR, legend_entries
 
 FORMATS = ("png", "svg", "pdf", "dot", "json")
@@ -193,10 +196,14 @@ def export_bytes(layout: Layout, stage: dict, fmt: str, dpi: float | None = None
                  edge_labels: bool = True, legend: bool = True) -> bytes:
     """The file's content in any of FORMATS."""
     if fmt == "json":
-        return json.dumps({"stage": stage, "layout": layout.to_dict()}, indent=1).encode()
+        return json.dumps({"generator": f"jaxviz {__version__}", "stage": stage,
+                           "layout": layout.to_dict()}, indent=1).encode()
     categories = _categories(stage)
     dot = display_dot(layout, stage.get("title", ""), edge_labels, legend, categories)
-    return dot.encode() if fmt == "dot" else render(dot, fmt, dpi)
+    if fmt == "dot":
+        return f"{DOT_MARK}\n{dot}".encode()
+    data = render(dot, fmt, dpi)
+    return {"png": mark_png, "pdf": mark_pdf, "svg": mark_svg}.get(fmt, bytes)(data)
 
 
 def _categories(stage: dict) -> set[str]:
@@ -213,10 +220,19 @@ def _categories(stage: dict) -> set[str]:
     return found
 
 
+def check_export_target(path: Path, fmt: str, inputs: Iterable[Path] = (),
+                        force: bool = False) -> None:
+    """Refuse (ExportError) a path whose file is not an earlier export in ``fmt``."""
+    check_target(path, lambda p: is_previous_export(p, fmt), inputs, force)
+
+
 def export_file(layout: Layout, stage: dict, path: Path, fmt: str | None = None,
-                dpi: float | None = None, edge_labels: bool = True) -> Path:
-    """Render and write one stage's graph; the format follows the suffix unless given."""
+                dpi: float | None = None, edge_labels: bool = True,
+                inputs: Iterable[Path] = (), force: bool = False) -> Path:
+    """Render and write one stage's graph; the format follows the suffix unless given. A file
+    already at ``path`` is replaced only when it is an earlier export, or with ``force``."""
     path = Path(path)
     fmt = format_for(path, fmt)
+    check_export_target(path, fmt, inputs, force)
     data = export_bytes(layout, stage, fmt, dpi, edge_labels)
     return write_atomic(path, data)

@@ -38,6 +38,45 @@ class PipelineError(ValueError):
     """A pipeline text that cannot be read; the message says where and why."""
 
 
+def _ints(v: Any) -> bool:
+    return _is_int(v) or isinstance(v, (tuple, list)) and all(_is_int(x) for x in v)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _names(v: Any) -> bool:
+    return isinstance(v, str) or isinstance(v, (tuple, list)) and all(
+        isinstance(x, str) for x in v)
+
+
+def _axes(v: Any) -> bool:
+    if v is None or _is_int(v):
+        return True
+    items = v.values() if isinstance(v, dict) else v if isinstance(v, (tuple, list)) else None
+    return items is not None and all(_axes(x) for x in items)
+
+
+# option → (check, what is allowed): JAX's own errors for a bad option are internal ones
+_INTS = (_ints, "an int or a tuple of ints, e.g. 0 or (0, 2)")
+_BOOL = (lambda v: isinstance(v, bool), "True or False")
+OPTION_CHECKS: dict[str, tuple[Any, str]] = {
+    "argnums": _INTS, "static_argnums": _INTS, "donate_argnums": _INTS,
+    "static_broadcasted_argnums": _INTS,
+    "static_argnames": (_names, "a name or a tuple of names, e.g. 'n' or ('n', 'mode')"),
+    "in_axes": (_axes, "an int, None, or a tuple/list/dict of them, e.g. (0, None)"),
+    "out_axes": (_axes, "an int, None, or a tuple/list/dict of them, e.g. 0"),
+    "axis_name": (lambda v: isinstance(v, str) and bool(v), "a name, e.g. 'i'"),
+    "spmd_axis_name": (lambda v: isinstance(v, str) and bool(v), "a name, e.g. 'i'"),
+    "axis_size": (lambda v: _is_int(v) and v > 0, "a positive int"),
+    "policy": (lambda v: isinstance(v, str), "the name of a jax.checkpoint_policies entry, "
+                                             "e.g. 'dots_saveable'"),
+    "has_aux": _BOOL, "holomorphic": _BOOL, "allow_int": _BOOL, "inline": _BOOL,
+    "prevent_cse": _BOOL,
+}
+
+
 @dataclass(frozen=True)
 class TransformSpec:
     """One transform of a pipeline, with its options."""
@@ -109,6 +148,10 @@ def _make_spec(name: str, options: dict[str, Any]) -> TransformSpec:
     if unknown:
         raise PipelineError(f"{name} has no option {unknown[0]!r}; its options: "
                             f"{', '.join(TRANSFORMS[name])}")
+    for key, value in options.items():
+        check, allowed = OPTION_CHECKS[key]
+        if not check(value):
+            raise PipelineError(f"{name}({key}={value!r}): {key} must be {allowed}")
     return TransformSpec(name, options)
 
 

@@ -1,8 +1,36 @@
-"""Facts about the user's source read without running it: its top-level functions."""
+"""The user's source read without running it: the file's text as Python reads it (a BOM, a
+coding cookie), and its top-level functions."""
 
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
+from pathlib import Path
+
+
+class SourceError(Exception):
+    """A file that cannot be read as Python source; the message says which and why."""
+
+
+def read_python(path: str | Path) -> str:
+    """The text of a .py file decoded as Python decodes it: UTF-8 by default, a UTF-8 BOM or a
+    ``# -*- coding: ... -*-`` cookie honoured; a binary file is refused with a message."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if b"\0" in data:
+        raise SourceError(f"{path} is a binary file, not Python source")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, LookupError) as exc:  # an unknown or malformed coding cookie
+        raise SourceError(f"cannot read {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"cannot read {path}: byte {exc.start} is not valid {exc.encoding}; "
+                          f"save the file as UTF-8 or declare its encoding in a "
+                          f"'# -*- coding: ... -*-' line") from None
 
 
 def top_level_functions(source: str) -> list[str]:

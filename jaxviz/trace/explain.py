@@ -42,6 +42,9 @@ _TRACER_HINTS: list[tuple[type, str, str]] = [
 
 # (pattern in the message, plain words, fix) for errors JAX raises as plain TypeError/ValueError.
 _MESSAGE_HINTS: list[tuple[str, str, str]] = [
+    (r"Gradient only defined for scalar-output functions\. Output was None",
+     "grad needs a function that returns one scalar, but this one returns None.",
+     "add the missing `return` (a function without one returns None)"),
     (r"Gradient only defined for scalar-output functions",
      "grad needs a function that returns one scalar, but this one returns an array.",
      "use jacrev (or jacfwd) for the full Jacobian, or reduce the output, e.g. "
@@ -78,6 +81,12 @@ def explain(exc: BaseException, user_file: str, stage: str = "", kind: str = "tr
         if isinstance(exc, cls):
             info.message, info.hint = f"{name}: {words}", fix
             return info
+    if not isinstance(exc, Exception):  # KeyboardInterrupt, GeneratorExit, a BaseException
+        info.message = f"Your code raised {name} ({original}): it was stopped and reported, " \
+                       f"as any error is."
+        info.hint = "raise an Exception subclass for errors; BaseExceptions such as " \
+                    "KeyboardInterrupt are meant to stop a whole program"
+        return info
     if isinstance(exc, RecursionError):
         info.message = "RecursionError: the function calls itself without end."
         info.hint = "check the recursion's base case; under jit use lax.while_loop instead"
@@ -134,6 +143,6 @@ def guarded(kind: str, user_file: str, stage: str = "") -> Callable:
                                    hint="remove the sys.exit call: jaxviz runs your module to "
                                         "find the function",
                                    line=user_location(exc, user_file)[0])
-        except Exception as exc:
+        except BaseException as exc:  # KeyboardInterrupt too: user code must not end the worker
             return None, explain(exc, user_file, stage, kind)
     return run

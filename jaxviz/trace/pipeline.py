@@ -1,14 +1,16 @@
 """Stages of a pipeline: the function each stage computes and the arguments it is traced with.
 
 The user gives the arguments of the final, fully transformed function. A stage before a
-``vmap`` or ``pmap`` sees them with the mapped axes removed (following ``in_axes``), so every
-stage can be traced.
+``vmap`` or ``pmap`` sees them with the mapped axes removed (following ``in_axes`` for the
+positional ones; keyword arguments are always mapped over axis 0, as JAX maps them), and with
+the mapping's ``axis_name`` bound (``make_jaxpr(axis_env=...)``), so collectives such as
+``lax.psum(x, 'i')`` trace in every stage.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jax
@@ -32,12 +34,27 @@ class StagePlan:
     args: list
     kwargs: dict
     transform: str  # the transform that made this stage ("" for the function itself)
+    # axis names that mapping transforms later in the pipeline bind, with their sizes
+    axis_env: list[tuple[str, int]] = field(default_factory=list)
 
 
 def apply_transform(spec: TransformSpec, fn: Callable) -> Callable:
     """``jax.<name>(fn, **options)``."""
+    options = dict(spec.options)
+    if spec.name == "checkpoint" and "policy" in options:
+        options["policy"] = _policy(options["policy"])
     transform = jax.checkpoint if spec.name == "checkpoint" else getattr(jax, spec.name)
-    return transform(fn, **spec.options)
+    return transform(fn, **options)
+
+
+def _policy(name: str) -> Callable:
+    """``checkpoint(policy='dots_saveable')``: a ``jax.checkpoint_policies`` entry by name."""
+    policy = getattr(jax.checkpoint_policies, name, None)
+    if policy is None or name.startswith("_"):
+        known = ", ".join(n for n in dir(jax.checkpoint_policies) if not n.startswith("_"))
+        raise ArgumentShapeError(f"checkpoint(policy={name!r}): jax.checkpoint_policies has "
+                                 f"no {name!r}; known: {known}")
+    return policy
 
 
 def plan_stages(fn: Callable, name: str, specs: list[TransformSpec], args: list,
@@ -46,32 +63,90 @@ def plan_stages(fn: Callable, name: str, specs: list[TransformSpec], args: list,
     fns = [fn]
     for spec in specs:
         fns.append(apply_transform(spec, fns[-1]))
-    stage_args = _args_per_stage(specs, args)
+    per_stage = _args_per_stage(specs, args, kwargs)
     titles = stage_titles(name, specs)
     transforms = [""] + [str(s) for s in specs]
-    return [StagePlan(i, titles[i], fns[i], stage_args[i], kwargs, transforms[i])
-            for i in range(len(fns))]
+    return [StagePlan(i, titles[i], fns[i], *per_stage[i], transforms[i], per_stage_env)
+            for i, per_stage_env in enumerate(_axis_envs(specs, per_stage))]
+
+
+# options naming arguments that a transform treats as static: every stage traces them so
+STATIC_NUMS = {"jit": "static_argnums", "pmap": "static_broadcasted_argnums",
+               "checkpoint": "static_argnums"}
 
 
 def static_argnums(specs: list[TransformSpec]) -> tuple[int, ...]:
-    """Arguments any ``jit`` of the pipeline treats as static: every stage traces them so."""
+    """Positions that a ``jit``, ``pmap`` or ``checkpoint`` of the pipeline treats as static."""
     nums: set[int] = set()
     for spec in specs:
-        if spec.name == "jit":
-            value = spec.options.get("static_argnums", ())
-            nums.update((value,) if isinstance(value, int) else value)
+        value = spec.options.get(STATIC_NUMS.get(spec.name, ""), ())
+        nums.update((value,) if isinstance(value, int) else value)
     return tuple(sorted(nums))
 
 
-def _args_per_stage(specs: list[TransformSpec], args: list) -> list[list]:
+def static_argnames(specs: list[TransformSpec]) -> tuple[str, ...]:
+    """Keyword arguments that a ``jit`` of the pipeline treats as static."""
+    names: list[str] = []
+    for spec in specs:
+        value = spec.options.get("static_argnames", ()) if spec.name == "jit" else ()
+        names += [value] if isinstance(value, str) else list(value)
+    return tuple(names)
+
+
+def _args_per_stage(specs: list[TransformSpec], args: list, kwargs: dict
+                    ) -> list[tuple[list, dict]]:
     """Walk the pipeline backwards, removing each mapped axis from the arguments."""
-    per_stage = [list(args)]
-    current = list(args)
+    current = (list(args), dict(kwargs))
+    per_stage = [current]
     for spec in reversed(specs):
         if spec.name in MAPPING_TRANSFORMS:
-            current = unmap_arguments(current, spec.options.get("in_axes", 0), spec.name)
+            a, k = current
+            current = (unmap_arguments(a, _in_axes(spec, len(a)), spec.name),
+                       {n: _unmap_tree(v, 0, f"keyword argument {n!r}", spec.name)
+                        for n, v in k.items()})
         per_stage.append(current)
     return per_stage[::-1]
+
+
+def _in_axes(spec: TransformSpec, count: int) -> Any:
+    """``in_axes``, with None for the arguments a pmap broadcasts as static (not mapped)."""
+    in_axes = spec.options.get("in_axes", 0)
+    static = spec.options.get("static_broadcasted_argnums", ())
+    static = {static} if isinstance(static, int) else set(static)
+    if not static:
+        return in_axes
+    axes = list(in_axes) if isinstance(in_axes, (tuple, list)) else [in_axes] * count
+    return tuple(None if i in static else ax for i, ax in enumerate(axes))
+
+
+def _axis_envs(specs: list[TransformSpec], per_stage: list[tuple[list, dict]]
+               ) -> list[list[tuple[str, int]]]:
+    """For each stage, the axis names bound by the mapping transforms applied after it."""
+    envs: list[list[tuple[str, int]]] = [[]]
+    for i in range(len(specs) - 1, -1, -1):
+        spec, env = specs[i], list(envs[0])
+        name = spec.options.get("axis_name")
+        if spec.name in MAPPING_TRANSFORMS and name:
+            size = spec.options.get("axis_size") or _mapped_size(spec, per_stage[i + 1])
+            env.append((name, size))
+        envs.insert(0, env)
+    return envs
+
+
+def _mapped_size(spec: TransformSpec, outer: tuple[list, dict]) -> int:
+    """The size of the axis ``spec`` maps over, read off the first mapped argument."""
+    args, kwargs = outer
+    in_axes = spec.options.get("in_axes", 0)
+    axes = in_axes if isinstance(in_axes, (tuple, list)) else [in_axes] * len(args)
+    pairs = [(a, ax) for a, ax in zip(args, axes) if isinstance(ax, int)]
+    pairs += [(v, 0) for v in kwargs.values()]
+    for arg, axis in pairs:
+        for leaf in jax.tree_util.tree_leaves(arg):
+            shape = getattr(leaf, "shape", ())
+            if len(shape) > axis:
+                return int(shape[axis])
+    raise ArgumentShapeError(f"{spec.name}: cannot tell the size of the mapped axis from the "
+                             f"arguments; give it as {spec.name}(axis_size=N)")
 
 
 def unmap_arguments(args: list, in_axes: Any, transform: str = "vmap") -> list:

@@ -6,6 +6,7 @@ instead of raising: the caller (the worker) sends it back as the answer.
 
 from __future__ import annotations
 
+import functools
 import linecache
 import time
 from collections.abc import Callable
@@ -23,7 +24,13 @@ from jaxviz.core.pipeline_spec import PipelineError, parse_pipeline
 from jaxviz.trace.args import evaluate_arguments
 from jaxviz.trace.explain import explain, guarded
 from jaxviz.trace.jaxpr_ir import stage_from_closed_jaxpr
-from jaxviz.trace.pipeline import ArgumentShapeError, StagePlan, plan_stages, static_argnums
+from jaxviz.trace.pipeline import (
+    ArgumentShapeError,
+    StagePlan,
+    plan_stages,
+    static_argnames,
+    static_argnums,
+)
 
 Progress = Callable[[str, float], None]
 
@@ -38,6 +45,7 @@ class Prepared:
     kwargs: dict
     plans: list[StagePlan] = field(default_factory=list)
     static: tuple[int, ...] = ()
+    static_names: tuple[str, ...] = ()
 
 
 def run_module(source: str, filename: str) -> tuple[dict | None, ErrorInfo | None]:
@@ -92,13 +100,22 @@ def prepare(source: str, filename: str, function: str, args_text: str, pipeline:
     except (PipelineError, ArgumentShapeError) as exc:
         kind = "pipeline" if isinstance(exc, PipelineError) else "arguments"
         return None, ErrorInfo(kind=kind, message=str(exc))
-    return Prepared(namespace, fn, args, kwargs, plans, static_argnums(specs)), None
+    return Prepared(namespace, fn, args, kwargs, plans, static_argnums(specs),
+                    static_argnames(specs)), None
 
 
-def trace_stage(plan: StagePlan, static: tuple[int, ...], filename: str) -> Stage:
-    """make_jaxpr of one stage, as a Stage with its graph IR and timings."""
+def trace_stage(plan: StagePlan, static: tuple[int, ...], filename: str,
+                static_names: tuple[str, ...] = ()) -> Stage:
+    """make_jaxpr of one stage, as a Stage with its graph IR and timings. Static keyword
+    arguments are bound first (make_jaxpr has no ``static_argnames``); a jit stage still sees
+    them as keywords, so its own ``static_argnames`` applies."""
+    fn, kwargs = plan.fn, dict(plan.kwargs)
+    fixed = {name: kwargs.pop(name) for name in static_names if name in kwargs}
+    if fixed:
+        fn = functools.partial(fn, **fixed)
     start = time.perf_counter()
-    closed = jax.make_jaxpr(plan.fn, static_argnums=static)(*plan.args, **plan.kwargs)
+    closed = jax.make_jaxpr(fn, static_argnums=static, axis_env=plan.axis_env or None)(
+        *plan.args, **kwargs)
     traced = time.perf_counter()
     stage = stage_from_closed_jaxpr(closed, plan.index, plan.title, filename, plan.transform)
     stage.timings = {"trace": traced - start, "ir": time.perf_counter() - traced}
@@ -116,10 +133,10 @@ def trace_source(source: str, filename: str, function: str, args_text: str, pipe
         if progress:
             progress(f"tracing {plan.title}", plan.index / len(prepared.plans))
         try:
-            stages.append(trace_stage(plan, prepared.static, filename))
+            stages.append(trace_stage(plan, prepared.static, filename, prepared.static_names))
         except SystemExit as exc:
             return stages, ErrorInfo(kind="exit", message=f"The code called sys.exit({exc.code!r})"
                                      , stage=plan.title)
-        except Exception as exc:
+        except BaseException as exc:  # KeyboardInterrupt too: user code must not end the worker
             return stages, explain(exc, filename, plan.title)
     return stages, None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 
@@ -79,7 +80,10 @@ def build_window(args: argparse.Namespace, store: SessionStore | None = None):
             if value is not None:
                 setattr(session, name, value)
         window._load_session(session)
-        window.trace()
+        if session.trace_in_flight:
+            window.show_not_retraced()
+        else:
+            window.trace()
     return window
 
 
@@ -96,11 +100,24 @@ def take_screenshot(window, path: str, app: QApplication) -> None:
     QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, shoot)
 
 
+def quit_on_signals(app: QApplication) -> QTimer:
+    """SIGTERM, SIGHUP and Ctrl-C close the window as its Quit would: the session is saved and
+    the workers' process groups are killed. Python runs signal handlers only between bytecodes,
+    so a timer wakes the interpreter while Qt's loop waits in C."""
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, lambda *_: app.quit())
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
+    return timer
+
+
 def run_app(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("jaxviz")
     apply_system_palette(app)
+    quit_on_signals(app)
     window = build_window(args)
     window.show()
     if os.environ.get("JAXVIZ_TIMING"):  # benchmarks/startup.py reads this line

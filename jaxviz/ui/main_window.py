@@ -269,6 +269,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
     def trace(self) -> None:
         """Trace every stage (Ctrl+Enter); a newer trace replaces one in flight."""
         self.trace_timer.stop()
+        self.session.trace_in_flight = True
         self.autosave()
         if not self.function.currentText() and parses(self.editor.toPlainText()):
             self._show_error(ErrorInfo(kind="function", message="The code defines no "
@@ -305,6 +306,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
 
     def _on_worker_answer(self, request, response) -> None:
         """Answers of the tracing worker, by kind."""
+        self._trace_answered(request)
         if isinstance(response, p.Failure):
             info = ErrorInfo.from_dict(response.error)
             self.devices.show_failure(request, info.summary())
@@ -360,7 +362,13 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
             f"draw {(time.perf_counter() - received) * 1000:.0f} ms  —  request to screen "
             f"{total * 1000:.0f} ms")
 
+    def _trace_answered(self, request) -> None:
+        if isinstance(request, p.TraceRequest) and self.session.trace_in_flight:
+            self.session.trace_in_flight = False
+            self.autosave()
+
     def _on_failed(self, request, info: ErrorInfo) -> None:
+        self._trace_answered(request)
         if info.kind != "cancelled":
             self.devices.show_failure(request, info.summary())
             self._show_error(info, stale=isinstance(request, p.TraceRequest))

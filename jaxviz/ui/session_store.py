@@ -32,6 +32,9 @@ class Session:
     timeout: float = 30.0  # seconds a trace may run
     rankdir: str = "TB"
     edge_labels: bool = True
+    # True from a trace's start to its answer: still True at the next launch means jaxviz
+    # stopped during that trace, so the restored code is not traced again until asked
+    trace_in_flight: bool = False
 
 
 def home() -> Path:

@@ -8,9 +8,11 @@ from pathlib import Path
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ..core.errors import ErrorInfo
 from ..core.examples import Example
 from ..core.export import FORMATS
 from ..core.ir import to_dict
+from ..core.source import SourceError, read_python
 from ..worker import protocol as p
 from .session_store import Session, add_recent
 
@@ -28,6 +30,12 @@ class FilesAndExport:
         self.lr_action.setChecked(s.rankdir == "LR")
         self.labels_action.setChecked(s.edge_labels)
         self._set_title()
+
+    def show_not_retraced(self) -> None:
+        """The restored code was being traced when jaxviz last stopped: say so, trace later."""
+        self._show_error(ErrorInfo(
+            kind="crash", message="jaxviz stopped while it was tracing this code last time, "
+            "so it was not traced again on launch.", hint="press Ctrl+Enter to trace it"))
 
     def current_session(self) -> Session:
         s = self.session
@@ -52,9 +60,9 @@ class FilesAndExport:
     def open_file(self, path: str, function: str | None = None, args: str | None = None,
                   pipeline: str | None = None) -> None:
         try:
-            source = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            QMessageBox.warning(self, "jaxviz", f"Cannot open {path}: {exc.strerror}")
+            source = read_python(path)
+        except SourceError as exc:
+            QMessageBox.warning(self, "jaxviz", str(exc))
             return
         self.session.file = str(Path(path).resolve())
         add_recent(self.session, self.session.file)
@@ -121,7 +129,8 @@ class FilesAndExport:
             self._request_layouts(missing, then=lambda: self.export_to(path, all_stages))
             return
         self.layouter.submit(p.ExportRequest(self._export_items(indices, Path(path)),
-                                             edge_labels=self.labels_action.isChecked()))
+                                             edge_labels=self.labels_action.isChecked(),
+                                             confirmed=[] if all_stages else [path]))
 
     def _ask_export_path(self, title: str) -> str:
         filters = ";;".join(f"{f.upper()} (*.{f})" for f in FORMATS)

@@ -68,7 +68,8 @@ class WorkerClient:
         self.host_devices = host_devices
         self.timeout = timeout
         self.preload_jax = preload_jax
-        self._proc: subprocess.Popen | None = None
+        self._proc: subprocess.Popen | None = None  # the supervisor (see supervisor.py)
+        self._lifeline: int | None = None  # write end of the supervisor's lifeline pipe
         self._log = None
         self._buffer = b""
         self._ready = False
@@ -85,11 +86,7 @@ class WorkerClient:
                 return
             # the worker's stderr, read back after a crash
             self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
-            cmd = [sys.executable, "-m", "jaxviz.worker.server"]
-            if self.preload_jax:
-                cmd.append("--preload-jax")
-            self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                          stderr=self._log, env=host_device_env(self.host_devices))
+            self._proc, self._lifeline = _spawn(self.preload_jax, self._log, self.host_devices)
             self._buffer, self._ready, self._cancelled = b"", False, False
 
     def restart(self, host_devices: int | None = None) -> None:
@@ -207,13 +204,42 @@ class WorkerClient:
             proc, self._proc = self._proc, None
             if proc is None:
                 return
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
+            _kill_group(proc)
+            if self._lifeline is not None:
+                os.close(self._lifeline)
+                self._lifeline = None
             for stream in (proc.stdin, proc.stdout):
                 with contextlib.suppress(OSError, AttributeError):
                     stream.close()
             self._ready = False
+
+
+def _spawn(preload_jax: bool, log, host_devices: int | None) -> tuple[subprocess.Popen, int]:
+    """Start the supervisor and, under it, the worker, in a session of their own."""
+    worker = [sys.executable, "-m", "jaxviz.worker.server"] + (["--preload-jax"] if preload_jax
+                                                                 else [])
+    lifeline_read, lifeline_write = os.pipe()  # both ends are closed at exec but where passed
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "jaxviz.worker.supervisor", str(lifeline_read), *worker],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+            env=host_device_env(host_devices), pass_fds=(lifeline_read,),
+            start_new_session=True)  # its own process group: one killpg stops everything
+    except BaseException:
+        os.close(lifeline_write)
+        raise
+    finally:
+        os.close(lifeline_read)
+    return proc, lifeline_write
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill the supervisor's whole process group: the worker and whatever user code forked."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # members that outlived the leader
 
 
 def _death(code: int | None) -> str:

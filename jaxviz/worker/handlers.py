@@ -67,7 +67,8 @@ def handle_export(request: p.ExportRequest, progress: Progress) -> p.ExportResul
         try:
             paths.append(str(export_file(Layout.from_dict(item["layout"]), item["stage"],
                                          item["path"], request.format, request.dpi,
-                                         request.edge_labels)))
+                                         request.edge_labels,
+                                         force=item["path"] in request.confirmed)))
         except ExportError as exc:
             return p.Failure(ErrorInfo(kind="input", message=str(exc)).to_dict())
     return p.ExportResult(paths)

@@ -48,6 +48,9 @@ class ExportRequest:
     format: str | None = None
     dpi: float | None = None
     edge_labels: bool = True
+    # paths the user agreed to replace (the save dialog asked); any other existing file that
+    # is not an earlier export is refused
+    confirmed: list[str] = field(default_factory=list)
 
 
 @dataclass

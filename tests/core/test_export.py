@@ -93,7 +93,8 @@ def test_missing_folder_is_a_clear_error(tmp_path):
 def test_failed_render_leaves_no_partial_file(tmp_path, monkeypatch):
     layout, stage = laid_out()
     target = tmp_path / "g.svg"
-    target.write_text("the previous export")
+    previous = export_bytes(layout, stage, "svg")
+    target.write_bytes(previous)
 
     def broken(*args, **kwargs):
         raise RuntimeError("graphviz failed")
@@ -101,7 +102,7 @@ def test_failed_render_leaves_no_partial_file(tmp_path, monkeypatch):
     monkeypatch.setattr(export, "render", broken)
     with pytest.raises(RuntimeError):
         export_file(layout, stage, target)
-    assert target.read_text() == "the previous export"
+    assert target.read_bytes() == previous
     assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]
 
 
