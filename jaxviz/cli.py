@@ -126,9 +126,11 @@ def default_function(source: str, given: str | None) -> str:
     """The function asked for, or the first one the file defines."""
     if given:
         return given
-    from jaxviz.core.source import top_level_functions
+    from jaxviz.core.source import parses, top_level_functions
 
     names = top_level_functions(source)
+    if not names and not parses(source):
+        return "<none>"  # the worker compiles the file first, and names the syntax error
     if not names:
         raise CliError(ErrorInfo(kind="function", message="the file defines no function; "
                                                           "name one with -f"))

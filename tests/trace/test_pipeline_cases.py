@@ -1,0 +1,92 @@
+"""Pipelines JAX traces must trace here too, every stage compared with jax.make_jaxpr itself:
+keyword arguments under vmap, collectives under a named mapping, static names and positions."""
+
+import functools
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from tests.trace.helpers import trace
+
+SOURCE = """
+def scaled(x, w):
+    return jnp.sin(x) * w
+
+def normalise(x):
+    return x / lax.psum(x, 'i')
+
+def repeat(x, n):
+    for _ in range(n):
+        x = jnp.sin(x)
+    return x
+
+def mlp(w1, w2, x):
+    return jnp.tanh(jnp.tanh(x @ w1) @ w2).sum()
+"""
+
+
+def scaled(x, w):
+    return jnp.sin(x) * w
+
+
+def normalise(x):
+    return x / lax.psum(x, "i")
+
+
+def repeat(x, n):
+    for _ in range(n):
+        x = jnp.sin(x)
+    return x
+
+
+def mlp(w1, w2, x):
+    return jnp.tanh(jnp.tanh(x @ w1) @ w2).sum()
+
+
+def texts(function, args, pipeline):
+    stages, error = trace(source=SOURCE, function=function, args=args, pipeline=pipeline)
+    assert error is None, error
+    return [s.jaxpr for s in stages]
+
+
+def test_keyword_arguments_are_mapped_over_axis_0_as_jax_maps_them():
+    xs, ws = jnp.ones((3, 4)), jnp.ones((3, 4))
+    got = texts("scaled", "jnp.ones((3, 4)), w=jnp.ones((3, 4))", "vmap | jit")
+    assert got == [str(jax.make_jaxpr(scaled)(xs[0], w=ws[0])),
+                   str(jax.make_jaxpr(jax.vmap(scaled))(xs, w=ws)),
+                   str(jax.make_jaxpr(jax.jit(jax.vmap(scaled)))(xs, w=ws))]
+
+
+def test_collectives_trace_with_the_mapped_axis_bound():
+    xs = jnp.ones((4, 3))
+    got = texts("normalise", "jnp.ones((4, 3))", "vmap(axis_name='i') | jit")
+    assert got == [str(jax.make_jaxpr(normalise, axis_env=[("i", 4)])(xs[0])),
+                   str(jax.make_jaxpr(jax.vmap(normalise, axis_name="i"))(xs)),
+                   str(jax.make_jaxpr(jax.jit(jax.vmap(normalise, axis_name="i")))(xs))]
+
+
+def test_jit_static_argnames():
+    x = jnp.ones(3)
+    got = texts("repeat", "jnp.ones(3), n=2", "jit(static_argnames='n')")
+    jitted = jax.jit(repeat, static_argnames="n")
+    assert got == [str(jax.make_jaxpr(functools.partial(repeat, n=2))(x)),
+                   str(jax.make_jaxpr(functools.partial(jitted, n=2))(x))]
+    assert got[0].count("sin") == 2
+
+
+def test_pmap_static_broadcasted_argnums():
+    x = jnp.ones((4, 3))
+    got = texts("repeat", "jnp.ones((4, 3)), 2", "pmap(static_broadcasted_argnums=1)")
+    pmapped = jax.pmap(repeat, static_broadcasted_argnums=1)
+    assert got == [str(jax.make_jaxpr(repeat, static_argnums=1)(x[0], 2)),
+                   str(jax.make_jaxpr(pmapped, static_argnums=1)(x, 2))]
+
+
+def test_checkpoint_policy_by_name():
+    args = (jnp.ones((4, 4)), jnp.ones((4, 4)), jnp.ones((2, 4)))
+    got = texts("mlp", "jnp.ones((4, 4)), jnp.ones((4, 4)), jnp.ones((2, 4))",
+                "checkpoint(policy='dots_saveable') | grad")
+    saved = jax.checkpoint(mlp, policy=jax.checkpoint_policies.dots_saveable)
+    assert got == [str(jax.make_jaxpr(mlp)(*args)), str(jax.make_jaxpr(saved)(*args)),
+                   str(jax.make_jaxpr(jax.grad(saved))(*args))]

@@ -1,0 +1,41 @@
+"""The app never loses or overwrites the user's files, and a crash during a trace does not
+become a crash at every launch."""
+
+import json
+
+from PySide6.QtCore import Qt
+
+WAIT = 60_000
+
+
+def test_a_trace_cut_short_is_not_retraced_at_the_next_launch(make_window, qtbot, jaxviz_home):
+    jaxviz_home.mkdir(parents=True)
+    source = "def boom(x):\n    return x * 2.0\n"
+    (jaxviz_home / "session.json").write_text(json.dumps({
+        "source": source, "function": "boom", "args": "1.0", "pipeline": "grad",
+        "trace_in_flight": True}))
+    window = make_window(no_restore=False)
+    assert window.editor.toPlainText() == source  # the text is back
+    assert "not traced again" in window.errors.text() and "Ctrl+Enter" in window.errors.text()
+    qtbot.wait(500)
+    assert not window.set.stages and not window.tracer.busy  # and nothing ran
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        qtbot.keyClick(window.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert [s.title for s in window.set.stages] == ["boom", "grad(boom)"]
+    assert not json.loads((jaxviz_home / "session.json").read_text())["trace_in_flight"]
+
+
+def test_export_of_all_stages_never_replaces_a_users_file(window, qtbot, tmp_path):
+    mine = tmp_path / "all_0.png"
+    mine.write_bytes(b"\x89PNG\r\n\x1a\n my holiday photo")
+    window.export_to(str(tmp_path / "all.png"), all_stages=True)
+    qtbot.waitUntil(lambda: "not an earlier export" in window.errors.text(), timeout=WAIT)
+    assert mine.read_bytes() == b"\x89PNG\r\n\x1a\n my holiday photo"
+
+
+def test_export_to_a_path_the_user_confirmed_replaces_it(window, qtbot, tmp_path):
+    target = tmp_path / "picked.svg"
+    target.write_text("<svg>an older drawing the user chose to replace</svg>")
+    with qtbot.waitSignal(window.exported, timeout=WAIT):
+        window.export_to(str(target))  # the save dialog asked, the user said yes
+    assert "written by jaxviz" in target.read_text()
