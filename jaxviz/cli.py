@@ -165,6 +165,13 @@ def trace_request(args: argparse.Namespace, layout: dict | None = None) -> p.Tra
                           filename=str(Path(args.file).resolve()), layout=layout)
 
 
+def count_text(stage: dict) -> str:
+    from jaxviz.core.ir import Stage
+
+    return Stage(0, "", "", stage["equations"], None,
+                 printed_equations=stage.get("printed_equations")).count_text()
+
+
 def partial_error(result: p.TraceResult) -> None:
     """Stages before a failing one are still printed; then the error ends the command."""
     if result.error:
@@ -174,12 +181,12 @@ def partial_error(result: p.TraceResult) -> None:
 def cmd_trace(args: argparse.Namespace) -> int:
     result = call_worker(args, trace_request(args))
     if args.json:
-        keys = ("title", "jaxpr", "equations", "graph")
+        keys = ("title", "jaxpr", "equations", "printed_equations", "graph")
         stages = [{k: s[k] for k in keys} for s in result.stages]
         print(json.dumps({"stages": stages}, indent=1))
     else:
         for stage in result.stages:
-            print(f"== {stage['title']}  ({stage['equations']} equations)")
+            print(f"== {stage['title']}  ({count_text(stage)})")
             print(stage["jaxpr"])
             print()
     partial_error(result)

@@ -19,8 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from .ir import EQN, INPUT, Graph, Node, Stage
-from .model import scope_path
+from .ir import EQN, INPUT, Graph, Node, Stage, scopes_of
 
 UNCHANGED, CHANGED, ADDED, REMOVED = "unchanged", "changed", "added", "removed"
 CLASSES = (UNCHANGED, CHANGED, ADDED, REMOVED)
@@ -121,12 +120,12 @@ def _params_key(node: Node) -> tuple:
 def strict_key(e: FlatEqn) -> tuple:
     n = e.node
     return (n.primitive, _params_key(n), e.operands, tuple(p.type for p in n.outputs),
-            n.line, n.column, tuple(scope_path(n.name_stack)))
+            n.line, n.column, tuple(scopes_of(n)))
 
 
 def loose_key(e: FlatEqn) -> tuple:
     n = e.node
-    return (n.primitive, n.line, n.column, tuple(scope_path(n.name_stack)))
+    return (n.primitive, n.line, n.column, tuple(scopes_of(n)))
 
 
 def _match(before: list[FlatEqn], after: list[FlatEqn], key, taken_b: set, taken_a: set,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from .ir import Stage
+from .ir import Stage, transforms_of
+from .styles import BACKWARD, provenance
 
 INSERTED_BY_BATCHING = ("broadcast_in_dim", "transpose", "reshape", "squeeze", "expand_dims",
                         "iota")
@@ -26,7 +27,7 @@ def _nodes(stage: Stage) -> dict:
 def _autodiff(d, after: Stage) -> str:
     nodes = _nodes(after)
     added = [nodes[p.after] for p in d.pairs if p.cls == "added"]
-    backward = [n for n in added if "transpose(" in n.name_stack]
+    backward = [n for n in added if provenance(transforms_of(n)) == BACKWARD]
     kept = d.counts["unchanged"] + d.counts["changed"]
     text = (f"{d.transform} kept {_plural(kept, 'forward equation')} of {d.before} "
             f"({d.counts['unchanged']} unchanged, {d.counts['changed']} changed) and removed "

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .ir import EQN, Node
+from .ir import EQN, Node, transforms_of
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Run:
 
 
 def _direction(node: Node) -> int:
-    return -1 if "transpose(" in node.name_stack else 1
+    return -1 if "transpose" in transforms_of(node) else 1
 
 
 def _path(node: Node) -> list[tuple]:
@@ -67,8 +67,9 @@ def _restarts(run: Run, line: int, direction: int, signature: tuple) -> bool:
 class FunctionGrouper:
     """Assigns a graph's equations to call and iteration groups."""
 
-    def __init__(self, prefix: str, base: str | None):
+    def __init__(self, prefix: str, base: str | None, loop_spans: list[list[int]] | None = None):
         self.prefix, self.base = prefix, base
+        self.loop_spans = loop_spans
         self.runs: dict[str, Run] = {}
         self.stack: list[Run] = []
         self.counts: dict[tuple, int] = {}
@@ -158,7 +159,8 @@ class FunctionGrouper:
         for run in self.runs.values():
             if run.level == 0:
                 sizes.setdefault(run.key, []).append(self._size(run))
-        loops = {key for key, found in sizes.items() if _looks_like_a_loop(found)}
+        loops = {key for key, found in sizes.items() if _looks_like_a_loop(found)
+                 and self._in_source_loop(key)}
         for gid, run in self.runs.items():
             size = self._size(run)
             if size < 2 or (run.level == 0 and run.key not in loops):
@@ -167,6 +169,16 @@ class FunctionGrouper:
                 continue  # a box holding just one box: the inner one says it all
             keep[gid] = run
         return keep
+
+    def _in_source_loop(self, key: tuple) -> bool:
+        """Whether the lines of these iterations lie inside a loop the source has: equations
+        that come back to a line without a loop around it (a cond under vmap, where batching
+        evaluates both branches) are no iterations."""
+        if self.loop_spans is None:
+            return True  # IR of an older version: the source's loops are not known
+        lines = {self.lines[m] for run in self.runs.values() if run.key == key and not run.level
+                 for m in run.members}
+        return any(first <= line <= last for line in lines for first, last in self.loop_spans)
 
     def _size(self, run: Run) -> int:
         return len(run.members) + sum(self._size(self.runs[c]) for c in run.children)
@@ -181,10 +193,11 @@ def _looks_like_a_loop(sizes: list[int]) -> bool:
     return ordered[0] * 3 >= median and ordered[-1] <= 3 * median
 
 
-def group_by_functions(nodes: list[Node], prefix: str, base: str | None
+def group_by_functions(nodes: list[Node], prefix: str, base: str | None,
+                       loop_spans: list[list[int]] | None = None
                        ) -> tuple[dict[str, Run], dict[str, str | None]]:
     """Kept groups, and for each equation the innermost kept group holding it."""
-    grouper = FunctionGrouper(prefix, base)
+    grouper = FunctionGrouper(prefix, base, loop_spans)
     placed = {n.id: grouper.place(n) for n in nodes if n.kind == EQN}
     kept = grouper.kept()
     placed.update(grouper.moved_out)

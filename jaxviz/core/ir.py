@@ -14,10 +14,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-IR_VERSION = 1
+IR_VERSION = 2  # 2: scopes and transforms on equations
 
 EQN, INPUT, CONST, OUTPUT = "eqn", "input", "const", "output"
 
@@ -58,7 +59,11 @@ class Node:
     line: int | None = None  # 1-based line in the user's source
     column: int | None = None  # 0-based column in the user's source
     end_column: int | None = None  # where the expression ends (a + b + c: each + its own end)
-    name_stack: str = ""  # e.g. "transpose(jvp(layer1))"
+    name_stack: str = ""  # JAX's text, relative to the enclosing equation: "transpose(jvp(a))"
+    scopes: list[str] = field(default_factory=list)  # named scopes, verbatim ("a/b" is one)
+    # transforms that made the equation, outermost first, those of the enclosing equations
+    # included: JAX's name stack inside a nested jaxpr is relative, the direction is not
+    transforms: list[str] = field(default_factory=list)
     user_frames: list[str] = field(default_factory=list)  # user functions, outermost first
     user_lines: list[int] = field(default_factory=list)  # the line each of them is at
     text: str = ""  # the equation as one line of jaxpr text
@@ -91,6 +96,9 @@ class Graph:
     edges: list[Edge] = field(default_factory=list)
     input_ports: list[int | None] = field(default_factory=list)  # parent operand per input
     output_ports: list[int | None] = field(default_factory=list)  # parent result per output
+    # on a stage's top graph: the user file's lines inside a loop statement (for, while, a
+    # comprehension), as [first, last] spans; None when unknown. Iteration groups need one.
+    loop_spans: list[list[int]] | None = None
 
     def equation_count(self) -> int:
         """Equations here and in every nested jaxpr."""
@@ -119,10 +127,20 @@ class Stage:
     index: int
     title: str
     jaxpr: str  # identical to str(jax.make_jaxpr(stage_fn)(*stage_args))
-    equations: int  # including those in nested jaxprs
+    equations: int  # including those in nested jaxprs, a jaxpr used N times counted N times
     graph: Graph
     transform: str = ""  # the transform that made this stage from the previous one ("" for f)
     timings: dict[str, float] = field(default_factory=dict)  # seconds, by step
+    # equations in the text: JAX prints a jaxpr that several equations share once (`let g =`)
+    printed_equations: int | None = None
+
+    def count_text(self) -> str:
+        """``21 equations`` or, where shared jaxprs make the two differ, ``21 equations, 13
+        printed``."""
+        printed = self.printed_equations
+        extra = f", {printed} printed" if printed is not None and printed != self.equations \
+            else ""
+        return f"{self.equations} equations{extra}"
 
 
 def to_dict(obj: Any) -> dict:
@@ -178,6 +196,33 @@ def _node_from_dict(data: dict) -> Node:
     data["literals"] = [LiteralOperand(**lit) for lit in data.get("literals", [])]
     data["subgraphs"] = [graph_from_dict(g) for g in data.get("subgraphs", [])]
     return Node(**data)
+
+
+_TRANSFORM_WRAPPER = re.compile(r"(\w+)\(([^()]*)\)")
+
+
+def _parsed_stack(name_stack: str) -> tuple[list[str], list[str]]:
+    """Scopes and transforms read back from a name stack's text (IR of version 1)."""
+    text, transforms, previous = name_stack, [], None
+    while text != previous:
+        previous = text
+        text = _TRANSFORM_WRAPPER.sub(lambda m: transforms.append(m.group(1)) or m.group(2),
+                                      text, count=1)
+    return [part for part in text.split("/") if part], transforms[::-1]  # read inside out
+
+
+def scopes_of(node: Node) -> list[str]:
+    """The equation's named scopes, outermost first, each exactly as the user named it."""
+    if node.scopes or node.transforms or not node.name_stack:
+        return node.scopes
+    return _parsed_stack(node.name_stack)[0]
+
+
+def transforms_of(node: Node) -> list[str]:
+    """The transforms (``jvp``, ``transpose``, ``vmap``, ...) the equation was made under."""
+    if node.scopes or node.transforms or not node.name_stack:
+        return node.transforms
+    return _parsed_stack(node.name_stack)[1]
 
 
 @contextlib.contextmanager

@@ -8,13 +8,12 @@ gives the nodes, edges and clusters to lay out, as a networkx graph plus cluster
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import networkx as nx
 
 from .grouping import group_by_functions
-from .ir import EQN, Graph, Node
+from .ir import EQN, Graph, Node, scopes_of, transforms_of
 from .styles import KIND_STYLES, NodeStyle, eqn_style
 
 OPEN_MAX_EQUATIONS = 60  # a group bigger than this starts closed...
@@ -23,7 +22,6 @@ VISIBLE_BUDGET = 400  # ...and opening stops once this many equations are visibl
 MAX_OPEN_GROUPS = 16  # ...or this many groups are open (80 open layers read worse than 80 boxes)
 CALL, SUBGRAPH, SCOPE, FUNCTION = "call", "subgraph", "scope", "function"
 
-_TRANSFORM_WRAPPER = re.compile(r"\w+\(([^()]*)\)")
 
 
 @dataclass
@@ -75,14 +73,6 @@ class VisibleGraph:
         return g
 
 
-def scope_path(name_stack: str) -> list[str]:
-    """Named scopes of a name stack, transforms removed: ``transpose(jvp(a/b))`` → [a, b]."""
-    text, previous = name_stack, None
-    while text != previous:
-        previous, text = text, _TRANSFORM_WRAPPER.sub(r"\1", text)
-    return [part for part in text.split("/") if part]
-
-
 def one_line(text: str) -> str:
     """User text (scope names, params) shown on one label line: line breaks become spaces."""
     return " ".join(text.splitlines()) if "\n" in text or "\r" in text else text
@@ -118,6 +108,7 @@ class GraphModel:
         self.nodes: dict[str, Node] = {n.id: n for n in graph.walk_nodes()}
         self.groups: dict[str, Group] = {}
         self.group_of: dict[str, str | None] = {}  # node id → innermost group holding it
+        self.loop_spans = graph.loop_spans
         self._collect(graph, None, 0)
         if expand_all:
             self.open = set(self.groups)
@@ -130,7 +121,7 @@ class GraphModel:
 
     def _collect(self, graph: Graph, parent: str | None, depth: int) -> None:
         runs, placed = group_by_functions(graph.nodes, f"{graph.id}/" if graph.id else "",
-                                          parent)
+                                          parent, self.loop_spans)
         for run in runs.values():  # parents come before their children
             self.groups[run.gid] = Group(run.gid, FUNCTION, run.label, run.parent,
                                          self._depth(run.parent) + 1)
@@ -144,7 +135,7 @@ class GraphModel:
 
     def _scope_group(self, node: Node, parent: str | None) -> str | None:
         holder = parent
-        path = scope_path(node.name_stack)
+        path = scopes_of(node)
         for i, name in enumerate(path):
             gid = f"{parent or ''}/s:{'/'.join(path[:i + 1])}"
             if gid not in self.groups:
@@ -246,7 +237,7 @@ class GraphModel:
             if node.id not in self.open:
                 view.nodes[node.id] = self._group_node(self.groups[node.id])
             return
-        style = eqn_style(node.primitive, node.name_stack) if node.kind == EQN \
+        style = eqn_style(node.primitive, transforms_of(node)) if node.kind == EQN \
             else KIND_STYLES[node.kind]
         view.nodes[node.id] = VisibleNode(node.id, node.kind, node_lines(node), style,
                                           self._open_cluster(node.id))

@@ -49,3 +49,17 @@ def parses(source: str) -> bool:
     except (SyntaxError, ValueError):
         return False
     return True
+
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp,
+          ast.GeneratorExp)
+
+
+def loop_spans(source: str) -> list[list[int]]:
+    """[first, last] lines of every loop statement and comprehension; [] when unparsable."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    return [[n.lineno, n.end_lineno or n.lineno] for n in ast.walk(tree)
+            if isinstance(n, _LOOPS)]

@@ -74,11 +74,12 @@ def category(primitive: str) -> str:
     return CATEGORY_OF.get(primitive, OTHER)
 
 
-def provenance(name_stack: str) -> str:
-    """BACKWARD for equations a transpose made, FORWARD for those under jvp, else PLAIN."""
-    if "transpose(" in name_stack:
+def provenance(transforms: list[str]) -> str:
+    """BACKWARD for equations a transpose made, FORWARD for those under jvp, else PLAIN
+    (``transforms`` as ``ir.transforms_of`` gives them, those of enclosing equations too)."""
+    if "transpose" in transforms:
         return BACKWARD
-    if "jvp(" in name_stack:
+    if "jvp" in transforms:
         return FORWARD
     return PLAIN
 
@@ -94,8 +95,8 @@ class NodeStyle:
     border_width: float
 
 
-def eqn_style(primitive: str, name_stack: str) -> NodeStyle:
-    color, dash, width = PROVENANCE_BORDERS[provenance(name_stack)]
+def eqn_style(primitive: str, transforms: list[str]) -> NodeStyle:
+    color, dash, width = PROVENANCE_BORDERS[provenance(transforms)]
     return NodeStyle("box", CATEGORY_COLORS[category(primitive)], color, dash, width)
 
 

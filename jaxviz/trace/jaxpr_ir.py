@@ -8,6 +8,7 @@ uses the same names as the jaxpr text), and one equation's printed line.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import re
 import threading
@@ -76,9 +77,14 @@ class _Builder:
     def __init__(self, closed, user_file: str):
         self.text, self.names, self.context = jaxpr_text_and_names(closed)
         self.user_file = user_file
-        self.line_of_var = _first_var_lines(self.text)
+        self.lines_by_name = _lines_by_name(self.text)
         self.flat_lines = [" ".join(line.split()) for line in self.text.splitlines()]
-        self.last_line = -1  # text line of the equation placed last, for the fallback search
+        # Equations are matched to text lines in print order: the cursor is the first line the
+        # next equation may be on. JAX reuses variable names across nested jaxprs, so a name
+        # alone would send a nested equation to the line of an outer one.
+        self.cursor = _main_start(self.text)
+        self.shared_starts = _shared_starts(self.text, self.context)
+        self.outer_transforms: list[str] = []  # of the equations around the jaxpr being read
         self.ports: dict = {}
         self.avals: dict = {}
         self._fallback = 0
@@ -117,6 +123,16 @@ class _Builder:
         return cached
 
     def graph(self, jaxpr, gid: str, kind: str, name: str) -> Graph:
+        start = self.shared_starts.get(id(jaxpr))
+        if start is None:  # printed inline, right after the equation that holds it
+            return self._graph(jaxpr, gid, kind, name)
+        saved, self.cursor = self.cursor, start  # printed once, in a `let` block at the top
+        try:
+            return self._graph(jaxpr, gid, kind, name)
+        finally:
+            self.cursor = saved
+
+    def _graph(self, jaxpr, gid: str, kind: str, name: str) -> Graph:
         graph = Graph(id=gid, kind=kind, name=name)
         prefix = f"{gid}/" if gid else ""
         producers: dict[Any, tuple[str, int]] = {}
@@ -142,12 +158,18 @@ class _Builder:
                     params_short=short_params(prim, params), params_full=full_params(params),
                     outputs=[self.port(v) for v in eqn.outvars], arity=len(eqn.invars),
                     name_stack=str(eqn.source_info.name_stack))
+        node.scopes, own = _stack_parts(eqn.source_info.name_stack)
+        node.transforms = self.outer_transforms + own
         (node.line, node.column, node.end_column, node.user_frames,
          node.user_lines) = self._location(eqn)
         node.text_line = self._text_line(node)
         node.text = self._eqn_text(node.text_line)
         self._wire_operands(graph, node, eqn, producers)
-        node.subgraphs = self._subgraphs(node_id, eqn)
+        saved, self.outer_transforms = self.outer_transforms, node.transforms
+        try:
+            node.subgraphs = self._subgraphs(node_id, eqn)
+        finally:
+            self.outer_transforms = saved
         graph.nodes.append(node)
         for i, var in enumerate(eqn.outvars):
             producers[var] = (node_id, i)
@@ -174,18 +196,21 @@ class _Builder:
             graph.edges.append(self._edge(producers[atom], node_id, 0, atom))
 
     def _subgraphs(self, node_id: str, eqn) -> list[Graph]:
-        subs = []
-        for pname, value in eqn.params.items():
-            found = list(jcore.jaxprs_in_params({pname: value}))
-            for j, sub in enumerate(found):
-                label = f"{pname}[{j}]" if len(found) > 1 else pname
-                if eqn.primitive.name in ("jit", "pjit") and "name" in eqn.params:
-                    label = str(eqn.params["name"])
-                graph = self.graph(sub, f"{node_id}/g{len(subs)}", eqn.primitive.name, label)
-                graph.input_ports = _input_ports(eqn, pname, len(sub.invars))
-                graph.output_ports = _output_ports(len(eqn.outvars), len(sub.outvars))
-                subs.append(graph)
-        return subs
+        """The nested jaxprs, numbered in the params' order, read in the order JAX prints
+        them (params sorted by name), so that the text cursor meets them in turn."""
+        found = [(pname, j, len(subs), sub) for pname, value in eqn.params.items()
+                 for subs in [list(jcore.jaxprs_in_params({pname: value}))]
+                 for j, sub in enumerate(subs)]
+        graphs: list[Graph | None] = [None] * len(found)
+        for k, (pname, j, many, sub) in sorted(enumerate(found), key=lambda kv: kv[1][0]):
+            label = f"{pname}[{j}]" if many > 1 else pname
+            if eqn.primitive.name in ("jit", "pjit") and "name" in eqn.params:
+                label = str(eqn.params["name"])
+            graph = self.graph(sub, f"{node_id}/g{k}", eqn.primitive.name, label)
+            graph.input_ports = _input_ports(eqn, pname, len(sub.invars))
+            graph.output_ports = _output_ports(len(eqn.outvars), len(sub.outvars))
+            graphs[k] = graph
+        return graphs
 
     def _location(self, eqn) -> tuple:
         """Line, column and end column of the innermost user frame, and the user's functions
@@ -211,18 +236,20 @@ class _Builder:
                     [f.line_num for f in reversed(user)])
 
     def _text_line(self, node: Node) -> int | None:
-        """The text line where the equation is printed: found by its first named result, or
-        (every result dropped, "_") as the next line after the previous equation's that
-        applies the same primitive."""
+        """The text line where the equation is printed: the first line from the cursor on that
+        defines its first named result, or (every result dropped, "_") that applies the same
+        primitive."""
         for port in node.outputs:
-            if port.name != "_" and port.name in self.line_of_var:
-                self.last_line = self.line_of_var[port.name]
-                return self.last_line
+            if port.name != "_":
+                found = _first_from(self.lines_by_name.get(port.name, ()), self.cursor)
+                if found is not None:
+                    self.cursor = found + 1
+                    return found
         needle = f"= {node.primitive}"
-        for index in range(self.last_line + 1, len(self.flat_lines)):
+        for index in range(self.cursor, min(self.cursor + DROPPED_SEARCH, len(self.flat_lines))):
             line = self.flat_lines[index]
             if needle in line and (line[line.index(needle) + len(needle):][:1] in ("", " ", "[")):
-                self.last_line = index
+                self.cursor = index + 1
                 return index
         return None
 
@@ -243,16 +270,55 @@ class _Builder:
 
 
 _LHS = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*):\S")
+_LHS_NAMES = re.compile(r"(?:^|\s)([A-Za-z_][A-Za-z0-9_]*):")
+_SHARED = re.compile(r"^let ([A-Za-z_][A-Za-z0-9_]*) = \{ lambda")
+DROPPED_SEARCH = 400  # lines searched ahead for an equation whose results are all dropped
 
 
-def _first_var_lines(text: str) -> dict[str, int]:
-    """Line index of each equation, keyed by the first variable it defines."""
-    lines: dict[str, int] = {}
+def _lines_by_name(text: str) -> dict[str, list[int]]:
+    """Line indices (ascending) of the equations defining each variable name (any result on
+    the left of ``=``: ``_:f32[] o:f32[] = jit[...]`` defines ``o``)."""
+    lines: dict[str, list[int]] = {}
     for index, line in enumerate(text.splitlines()):
-        match = _LHS.match(line)
-        if match and " = " in line and match.group(1) not in lines:
-            lines[match.group(1)] = index
+        if " = " not in line or not _LHS.match(line):
+            continue
+        for name in _LHS_NAMES.findall(line.split(" = ", 1)[0]):
+            lines.setdefault(name, []).append(index)
     return lines
+
+
+def _first_from(lines: list[int], cursor: int) -> int | None:
+    at = bisect.bisect_left(lines, cursor)
+    return lines[at] if at < len(lines) else None
+
+
+def _main_start(text: str) -> int:
+    """The line where the stage's own jaxpr starts, after the shared ones' `let` blocks."""
+    for index, line in enumerate(text.splitlines()):
+        if line.startswith("{ lambda"):
+            return index
+    return 0
+
+
+def _shared_starts(text: str, context) -> dict[int, int]:
+    """For each jaxpr JAX prints once for several equations (``let g = { lambda ...``), the
+    line its block starts on, keyed by the jaxpr's id."""
+    names = getattr(context, "shared_jaxprs", None) or {}
+    if not names:
+        return {}
+    starts = {m.group(1): i for i, line in enumerate(text.splitlines())
+              if (m := _SHARED.match(line))}
+    return {id(jaxpr): starts[name] for jaxpr, name in names.items() if name in starts}
+
+
+def _stack_parts(name_stack) -> tuple[list[str], list[str]]:
+    """Named scopes (verbatim: a scope may hold "/" or parentheses) and transform names of a
+    name stack, read from its entries rather than its text."""
+    scopes, transforms = [], []
+    for entry in getattr(name_stack, "stack", ()):
+        name = str(getattr(entry, "name", ""))
+        (scopes if type(entry).__name__ == "Scope" else transforms).append(name)
+    return scopes, transforms
 
 
 def _input_ports(eqn, pname: str, n_inputs: int) -> list[int | None]:
@@ -311,6 +377,20 @@ def _name_arguments(graph: Graph, jaxpr) -> None:
                 node.display_name = str(name or "")
 
 
+def _printed_count(jaxpr) -> int:
+    """Equations as JAX prints them: each distinct nested jaxpr counted once."""
+    seen, count, stack = set(), 0, [jaxpr]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        count += len(current.eqns)
+        for eqn in current.eqns:
+            stack.extend(jcore.jaxprs_in_params(eqn.params))
+    return count
+
+
 def stage_from_closed_jaxpr(closed, index: int, title: str, user_file: str,
                             transform: str = "") -> Stage:
     """The Stage (text, equation count, graph IR) of one traced jaxpr."""
@@ -319,4 +399,5 @@ def stage_from_closed_jaxpr(closed, index: int, title: str, user_file: str,
         graph = builder.graph(closed.jaxpr, "", "jaxpr", title)
     _name_arguments(graph, closed.jaxpr)
     return Stage(index=index, title=title, jaxpr=builder.text,
-                 equations=graph.equation_count(), graph=graph, transform=transform)
+                 equations=graph.equation_count(), graph=graph, transform=transform,
+                 printed_equations=_printed_count(closed.jaxpr))

@@ -21,6 +21,7 @@ from jax import lax
 from jaxviz.core.errors import ErrorInfo
 from jaxviz.core.ir import Stage
 from jaxviz.core.pipeline_spec import PipelineError, parse_pipeline
+from jaxviz.core.source import loop_spans
 from jaxviz.trace.args import evaluate_arguments
 from jaxviz.trace.explain import explain, guarded
 from jaxviz.trace.jaxpr_ir import stage_from_closed_jaxpr
@@ -129,11 +130,13 @@ def trace_source(source: str, filename: str, function: str, args_text: str, pipe
     if error:
         return [], error
     stages: list[Stage] = []
+    loops = loop_spans(source)
     for plan in prepared.plans:
         if progress:
             progress(f"tracing {plan.title}", plan.index / len(prepared.plans))
         try:
             stages.append(trace_stage(plan, prepared.static, filename, prepared.static_names))
+            stages[-1].graph.loop_spans = loops
         except SystemExit as exc:
             return stages, ErrorInfo(kind="exit", message=f"The code called sys.exit({exc.code!r})"
                                      , stage=plan.title)

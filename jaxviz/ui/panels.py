@@ -29,8 +29,9 @@ class StageStrip(QTabBar):
             self.removeTab(0)
         for stage in stages:
             index = self.addTab(f"{stage.title} · {stage.equations}")
-            self.setTabToolTip(index, f"{stage.title}: {stage.equations} equations "
-                                      f"(nested ones included)")
+            self.setTabToolTip(index, f"{stage.title}: {stage.count_text()} (nested ones "
+                                      f"included; a jaxpr used several times counts each time, "
+                                      f"and JAX prints it once)")
         self.setCurrentIndex(min(max(current, 0), len(stages) - 1))
         self.blockSignals(False)
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from jaxviz.core import export
 from jaxviz.core.export import ExportError, export_bytes, export_file, write_atomic
-from jaxviz.core.ir import to_dict
+from jaxviz.core.ir import IR_VERSION, to_dict
 from jaxviz.core.layout import LayoutOptions, layout_model
 from jaxviz.core.model import GraphModel
 from tests.core.factories import chain_graph, stage_of
@@ -72,7 +72,7 @@ def test_png_and_pdf_are_real_images(tmp_path):
 def test_json_holds_ir_and_layout(tmp_path):
     layout, stage = laid_out()
     data = json.loads(export_file(layout, stage, tmp_path / "g.json").read_text())
-    assert data["stage"]["title"] == "grad(f)" and data["stage"]["ir_version"] == 1
+    assert data["stage"]["title"] == "grad(f)" and data["stage"]["ir_version"] == IR_VERSION
     assert set(data["layout"]["nodes"]) == set(layout.nodes)
 
 

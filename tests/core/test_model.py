@@ -2,8 +2,8 @@
 
 import pytest
 
-from jaxviz.core.ir import EQN
-from jaxviz.core.model import GraphModel, scope_path
+from jaxviz.core.ir import EQN, Node, scopes_of, transforms_of
+from jaxviz.core.model import GraphModel
 from tests.core.factories import chain_graph
 from tests.data import samples as s
 from tests.trace.helpers import trace
@@ -81,10 +81,13 @@ def test_named_scopes_make_groups():
     assert {c.label for c in view.clusters.values()} == {"layer1", "dense"}
 
 
-def test_scope_path_strips_transforms():
-    assert scope_path("transpose(jvp(a/b))") == ["a", "b"]
-    assert scope_path("jvp()") == []
-    assert scope_path("") == []
+def test_name_stacks_of_version_1_ir_are_read_back_from_their_text():
+    def node(stack):
+        return Node(id="e0", kind="eqn", label="sin", name_stack=stack)
+    assert scopes_of(node("transpose(jvp(a/b))")) == ["a", "b"]
+    assert transforms_of(node("transpose(jvp(a/b))")) == ["transpose", "jvp"]
+    assert scopes_of(node("jvp()")) == [] and transforms_of(node("jvp()")) == ["jvp"]
+    assert scopes_of(node("")) == []
 
 
 def test_visible_graph_as_networkx_matches_the_jaxpr():

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from jaxviz.core.ir import EQN, stage_from_dict, to_dict
+from jaxviz.core.ir import EQN, IR_VERSION, stage_from_dict, to_dict
 from tests.data import samples as s
 from tests.trace.helpers import trace
 
@@ -68,6 +68,6 @@ def test_while_cond_takes_its_own_operands():
 def test_ir_round_trips_through_json():
     stages, _ = trace(s.SCAN)
     data = json.loads(json.dumps(to_dict(stages[1])))
-    assert data["ir_version"] == 1
+    assert data["ir_version"] == IR_VERSION
     back = stage_from_dict(data)
     assert back == stages[1]
