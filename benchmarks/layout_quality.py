@@ -1,0 +1,110 @@
+"""Layout quality: our layered engine against dot on the same visible graphs.
+
+    python benchmarks/layout_quality.py [--markdown benchmarks/layout_quality.md] [--quick]
+
+For each graph (the tutorial polynomial's grad, MLP grads, nested control flow under grad, a
+transformer grad with groups closed and open, flat transformers) and each engine: edges
+through unrelated nodes, node overlaps, group boxes over nodes they do not hold, stubs, edge
+crossings, width × height, aspect, and seconds. dot is run with splines (polyline) and no
+stubs; it is skipped past ``DOT_LIMIT`` visible nodes, where it takes minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.models import MLP_NESTED, TRANSFORMER_FLAT, TRANSFORMER_NESTED  # noqa: E402
+
+DOT_LIMIT = 1500  # visible nodes
+
+CONTROL = """
+def f(x):
+    def body(c, _):
+        c = lax.cond(c.sum() > 0, jnp.sin, jnp.cos, c) * 2.0
+        return c, c.sum()
+    c, ys = lax.scan(body, x, None, length=3)
+    return lax.fori_loop(0, 3, lambda i, v: jnp.tanh(v) * 2.0, c).sum() + ys.sum()
+"""
+POLY = "def f(x):\n    return 4*x**3 + 3*x**2 + 2*x + 1\n"
+
+# (name, source, function, args, pipeline, open every group)
+GRAPHS = [
+    ("polynomial grad", POLY, "f", "2.0", "grad", False),
+    ("control flow grad", CONTROL, "f", "jnp.ones(3)", "grad", True),
+    ("mlp ×6 grad", MLP_NESTED, "mlp", "make(6), f32[16,32]", "grad", False),
+    ("mlp ×6 grad, open", MLP_NESTED, "mlp", "make(6), f32[16,32]", "grad", True),
+    ("transformer ×12 grad", TRANSFORMER_NESTED, "transformer", "make(12), f32[16,32]",
+     "grad", False),
+    ("transformer ×12 grad, open", TRANSFORMER_NESTED, "transformer", "make(12), f32[16,32]",
+     "grad", True),
+    ("transformer flat ×40", TRANSFORMER_FLAT, "transformer", "make(40), f32[16,32]", "", True),
+    ("mlp ×400 grad, open", MLP_NESTED, "mlp", "make(400), f32[16,32]", "grad", True),
+]
+
+
+def measure(engine: str, model) -> dict:
+    from jaxviz.core.layout import LayoutOptions, layout_model
+    from jaxviz.core.layout_check import check_layout
+
+    options = LayoutOptions(engine=engine, dot_limit=10**9, dot_cluster_limit=10**9)
+    start = time.perf_counter()
+    layout = layout_model(model, options)
+    seconds = time.perf_counter() - start
+    parents = {gid: g.parent for gid, g in model.groups.items()}
+    row = check_layout(layout, parents).to_dict()
+    row.update(seconds=round(seconds, 3), visible=len(layout.nodes))
+    return row
+
+
+def rows(quick: bool):
+    from jaxviz.core.model import GraphModel
+    from jaxviz.trace.session import trace_source
+
+    for name, source, function, args, pipeline, expand in GRAPHS[:5] if quick else GRAPHS:
+        stages, error = trace_source(source, "<bench>", function, args, pipeline)
+        assert error is None, error
+        model = GraphModel(stages[-1].graph, expand_all=expand)
+        visible = len(model.visible().nodes)
+        for engine in ("layered", "dot"):
+            if engine == "dot" and visible > DOT_LIMIT:
+                yield name, engine, None
+                continue
+            yield name, engine, measure(engine, model)
+
+
+COLUMNS = ("visible", "edges_through_nodes", "node_overlaps", "group_overlaps", "stubs",
+           "crossings", "width", "height", "aspect", "seconds")
+
+
+def markdown(table) -> str:
+    head = "| graph | engine | " + " | ".join(c.replace("_", " ") for c in COLUMNS) + " |"
+    lines = [head, "|" + " --- |" * (len(COLUMNS) + 2)]
+    for name, engine, row in table:
+        cells = ["(not run: too big for dot)"] + [""] * (len(COLUMNS) - 1) if row is None \
+            else [f"{row[c]:,.0f}" if c in ("width", "height") else str(row[c])
+                  for c in COLUMNS]
+        lines.append(f"| {name} | {engine} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--markdown", default="benchmarks/layout_quality.md")
+    parser.add_argument("--quick", action="store_true", help="the five smallest graphs")
+    args = parser.parse_args()
+    table = []
+    for name, engine, row in rows(args.quick):
+        print(name, engine, row, flush=True)
+        table.append((name, engine, row))
+    text = markdown(table)
+    Path(args.markdown).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
