@@ -51,7 +51,7 @@ def measure(engine: str, model) -> dict:
     from jaxviz.core.layout import LayoutOptions, layout_model
     from jaxviz.core.layout_check import check_layout
 
-    options = LayoutOptions(engine=engine, dot_limit=10**9, dot_cluster_limit=10**9)
+    options = LayoutOptions(engine=engine)
     start = time.perf_counter()
     layout = layout_model(model, options)
     seconds = time.perf_counter() - start

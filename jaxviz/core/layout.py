@@ -2,13 +2,15 @@
 
 Two engines, one result type:
 
-- ``dot`` through pygraphviz, tuned as measured (see issue #3): every edge spanning more than
-  ``cut_span`` ranks is cut into a stub at each end, ``nslimit=1``, no splines, fixed-size boxes
-  whose text we measure ourselves, and the result read from dot's ``plain`` output.
-- ``layered``, our own linear-time layered layout, for graphs where dot cannot keep up.
+- ``layered`` (the default, ``auto`` too), our own layered layout for compound graphs
+  (``layout_layered``): linear in the drawing, no edge through a node it does not touch, no
+  box over another, group boxes apart (``benchmarks/layout_quality.py`` counts all of it).
+- ``dot`` through pygraphviz, kept as an option: polyline splines, ``nslimit=1``, fixed-size
+  boxes whose text we measure ourselves, read from dot's ``plain`` output; edges spanning more
+  than ``cut_span`` ranks are cut into stubs only when ``cut_span`` is set.
 
-``auto`` picks dot up to ``dot_limit`` visible nodes. pygraphviz holds the GIL while it works,
-so this module runs in a worker process, never on the window's thread.
+pygraphviz holds the GIL while it works, so this module runs in a worker process, never on
+the window's thread.
 """
 
 from __future__ import annotations
@@ -33,10 +35,10 @@ CLUSTER_PAD, CLUSTER_LABEL_H = 8.0, 16.0
 class LayoutOptions:
     rankdir: str = "TB"  # "TB" top to bottom, or "LR" left to right
     edge_labels: bool = True  # draw shape and dtype on edges
-    engine: str = "auto"  # "auto", "dot" or "layered"
-    cut_span: int = 8  # edges spanning more ranks than this become stubs
-    dot_limit: int = 500  # "auto" uses dot up to this many visible nodes (see README)...
-    dot_cluster_limit: int = 30  # ...and this many open groups (dot slows down with each)
+    engine: str = "auto"  # "auto" (= "layered"), "layered" or "dot"
+    cut_span: int | None = None  # dot only: edges spanning more ranks become stubs (None: never)
+    dot_limit: int = 0  # read from sessions of older versions; no longer used
+    dot_cluster_limit: int = 0  # likewise
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -121,6 +123,12 @@ class Layout:
                    options=data.get("options", {}))
 
 
+def cluster_label_width(label: str) -> float:
+    """Points a group's label takes at the top of its box (its font is 10% wider than a
+    node's), so that the box can be made at least that wide and the label never spills."""
+    return len(label) * CHAR_W * 1.1 + 2 * CLUSTER_PAD
+
+
 def node_size(node: VisibleNode) -> tuple[float, float]:
     """Width and height in points, from the label's text (measured here, not by graphviz)."""
     chars = max((len(line) for line in node.lines), default=1)
@@ -131,18 +139,29 @@ def node_size(node: VisibleNode) -> tuple[float, float]:
     return round(w, 1), round(h, 1)
 
 
-def sources_beside_consumers(view: VisibleGraph, rank: dict[str, int]) -> dict[str, int]:
-    """Inputs and constants one rank above their first consumer, not all on the top row:
-    a model's thousands of parameters then sit beside the layer that uses them."""
-    first_use: dict[str, int] = {}
+def pulled_to_consumers(view: VisibleGraph, rank: dict[str, int]) -> dict[str, int]:
+    """Inputs, and equations whose results stay in their group, as late as their consumers
+    allow (one rank above the first of them), never earlier than their longest-path rank.
+    Without this, every equation that needs only inputs (a layer's ``broadcast_in_dim`` of
+    its bias) sits on the first rank, far from its use, and the group around it stretches
+    from the top of the picture down to its layer."""
+    succs: dict[str, list[str]] = {}
     has_preds = {e.dst for e in view.edges}
     for e in view.edges:
-        if e.src not in has_preds:
-            first_use[e.src] = min(first_use.get(e.src, rank[e.dst]), rank[e.dst])
+        succs.setdefault(e.src, []).append(e.dst)
+    order = sorted(view.nodes, key=lambda n: -rank[n])  # consumers before their producers
     moved = dict(rank)
-    for nid, use in first_use.items():
-        moved[nid] = max(use - 1, 0)
+    for nid in order:
+        if nid in succs and (nid not in has_preds or _uses_stay_inside(view, nid, succs[nid])):
+            moved[nid] = max(min(moved[s] for s in succs[nid]) - 1, rank[nid])
     return moved
+
+
+def _uses_stay_inside(view: VisibleGraph, nid: str, users: list[str]) -> bool:
+    """Whether every user is in the node's own group: a forward-pass value used by the
+    backward pass stays where it is computed, or its group would stretch down to the use."""
+    cluster = view.nodes[nid].cluster
+    return all(view.nodes[u].cluster == cluster for u in users)
 
 
 def ranks(view: VisibleGraph) -> dict[str, int]:
@@ -177,17 +196,13 @@ def layout_model(model: GraphModel, options: LayoutOptions | None = None) -> Lay
 
 def layout_visible(view: VisibleGraph, options: LayoutOptions) -> Layout:
     start = time.perf_counter()
-    engine = options.engine
-    if engine == "auto":
-        small = len(view.nodes) <= options.dot_limit and \
-            len(view.clusters) <= options.dot_cluster_limit
-        engine = "dot" if small else "layered"
+    engine = "dot" if options.engine == "dot" else "layered"
     if engine == "dot":
         from .layout_dot import run_dot
         result = run_dot(view, options, ranks(view))
     else:
         from .layout_layered import run_layered
-        result = run_layered(view, options, sources_beside_consumers(view, ranks(view)))
+        result = run_layered(view, options, pulled_to_consumers(view, ranks(view)))
     result.clusters = cluster_boxes(view, result.nodes)
     for edge in result.edges:
         clip_edge(edge, result.nodes[edge.src], result.nodes[edge.dst])
@@ -240,6 +255,7 @@ def cluster_boxes(view: VisibleGraph, boxes: dict[str, NodeBox]) -> list[Cluster
             continue
         x0, y0 = min(r[0] for r in rects), min(r[1] for r in rects)
         x1, y1 = max(r[2] for r in rects), max(r[3] for r in rects)
+        x1 = max(x1, x0 - 2 * CLUSTER_PAD + cluster_label_width(group.label))
         box = ClusterBox(group.id, group.label, x0 - CLUSTER_PAD,
                          y0 - CLUSTER_PAD - CLUSTER_LABEL_H, x1 - x0 + 2 * CLUSTER_PAD,
                          y1 - y0 + 2 * CLUSTER_PAD + CLUSTER_LABEL_H, group.depth)
@@ -250,12 +266,13 @@ def cluster_boxes(view: VisibleGraph, boxes: dict[str, NodeBox]) -> list[Cluster
     return sorted(out, key=lambda c: c.depth)
 
 
-def split_long_edges(view: VisibleGraph, rank: dict[str, int], cut_span: int
+def split_long_edges(view: VisibleGraph, rank: dict[str, int], cut_span: int | None
                      ) -> tuple[list[int], list[int]]:
     """Indices of the edges drawn whole, and of those cut into stubs."""
     whole, cut = [], []
     for i, e in enumerate(view.edges):
-        (cut if abs(rank[e.dst] - rank[e.src]) > cut_span else whole).append(i)
+        long = cut_span is not None and abs(rank[e.dst] - rank[e.src]) > cut_span
+        (cut if long else whole).append(i)
     return whole, cut
 
 

@@ -1,9 +1,9 @@
 """The dot engine: graphviz through pygraphviz, tuned for gradient graphs, read from ``plain``.
 
-Nodes are fixed-size boxes (we measure the text), edges spanning many ranks become a stub at
-each end so dot does not fill the span with virtual nodes, ``nslimit=1`` bounds network
-simplex, and no splines are routed. Names in the DOT text are ``n0, n1, ...`` so no user text
-(scope names, params) ever needs escaping here.
+Nodes are fixed-size boxes (we measure the text), ``nslimit=1`` bounds network simplex, and
+edges are routed as polylines around the nodes; with ``cut_span`` set, edges spanning more
+ranks become a stub at each end so dot does not fill the span with virtual nodes. Names in
+the DOT text are ``n0, n1, ...`` so no user text (scope names, params) ever needs escaping.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .layout import (
 )
 from .model import VisibleGraph
 
-GRAPH_ATTRS = ("nslimit=1 nslimit1=1 mclimit=0.6 splines=false nodesep=0.25 ranksep=0.42 "
+GRAPH_ATTRS = ("nslimit=1 nslimit1=1 mclimit=0.6 splines=polyline nodesep=0.25 ranksep=0.42 "
                "searchsize=30 newrank=true")
 
 

@@ -19,12 +19,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .layout import (
+    CLUSTER_LABEL_H,
+    CLUSTER_PAD,
     NODE_SEP,
     RANK_SEP,
     EdgePath,
     Layout,
     LayoutOptions,
     box_for,
+    cluster_label_width,
     node_size,
 )
 from .model import VisibleGraph
@@ -46,7 +49,7 @@ def run_layered(view: VisibleGraph, options: LayoutOptions, rank: dict[str, int]
     horizontal = options.rankdir == "LR"
     along = 0 if horizontal else 1  # the size that runs along the ranks
     layers = _order(rank, links, group, parents)
-    pos, bands = _coordinates(layers, links, size, along)
+    pos, bands = _coordinates(layers, links, size, along, group, view.clusters)
     boxes = {}
     for nid, node in view.nodes.items():
         x, y = _xy(pos[nid], horizontal)
@@ -131,50 +134,131 @@ def _mean(values: list[float], default: float) -> float:
     return sum(values) / len(values) if values else default
 
 
-def _gap(a: str, b: str) -> float:
-    return LANE_SEP if a.startswith("~") or b.startswith("~") else NODE_SEP
-
-
 def _coordinates(layers: list[list[str]], links: list[tuple[str, str]],
-                 size: dict[str, tuple[float, float]], along: int
-                 ) -> tuple[dict[str, tuple[float, float]], list[tuple[float, float]]]:
-    """Across-rank position by the parents' barycentre, overlaps pushed right; ranks stacked.
-    Also each rank's band (start, end) along the rank direction."""
+                 size: dict[str, tuple[float, float]], along: int, group: dict,
+                 view_clusters: dict) -> tuple[dict[str, tuple[float, float]],
+                                               list[tuple[float, float]]]:
+    """Positions (across, along) of every node and lane, and each rank's band (start, end)
+    along the rank direction. Across: groups packed as blocks (``_Packer``). Along: ranks
+    stacked with room between them for the borders and labels of the groups that begin or
+    end there."""
     across = 1 - along
-    ups: dict[str, list[str]] = {}
-    for a, b in links:
-        ups.setdefault(b, []).append(a)
-    pos: dict[str, tuple[float, float]] = {}
-    bands: list[tuple[float, float]] = []
-    depth = 0.0
-    for layer in layers:
+    parents = {gid: g.parent for gid, g in view_clusters.items()}
+    rank = {n: r for r, layer in enumerate(layers) for n in layer}
+    order = {n: i / max(len(layer), 1) for layer in layers for i, n in enumerate(layer)}
+    # a group's label sits above its members: across the ranks when they run left to right
+    label_across, label_along = (CLUSTER_LABEL_H, 0.0) if along == 0 else (0.0, CLUSTER_LABEL_H)
+    labels = {gid: cluster_label_width(g.label) if along == 1 else 0.0
+              for gid, g in view_clusters.items()}
+    xs = _Packer(rank, order, size, across, group, parents, links, label_across,
+                 labels).place()
+    first, last = _spans(rank, group, parents)
+    top, bottom = _border_room(first, parents, CLUSTER_PAD + label_along), \
+        _border_room(last, parents, CLUSTER_PAD)
+    pos, bands, depth = {}, [], 0.0
+    for r, layer in enumerate(layers):
+        depth += top.get(r, 0.0)
         thickness = max((size[n][along] for n in layer), default=0.0)
-        placed = _place_layer(layer, ups, pos, size, across)
-        for n, x in placed:
-            pos[n] = (x, depth + thickness / 2)
+        for n in layer:
+            pos[n] = (xs[n], depth + thickness / 2)
         bands.append((depth, depth + thickness))
-        depth += thickness + RANK_SEP
+        depth += thickness + RANK_SEP + bottom.get(r, 0.0)
     return pos, bands
 
 
-def _place_layer(layer: list[str], ups: dict, pos: dict, size: dict, across: int
-                 ) -> list[tuple[str, float]]:
-    """Each node at the mean of what it hangs from, pushed right of its left neighbour, then
-    the layer moved back so it sits, on average, under what it hangs from (pushing alone
-    drifts every layer further right)."""
-    placed, cursor, previous = [], None, None
-    aimed: list[tuple[float, float]] = []
-    for n in layer:
-        target = _mean([pos[m][0] for m in ups.get(n, ()) if m in pos], -1.0)
-        half = size[n][across] / 2
-        low = cursor + _gap(previous, n) + half if cursor is not None else half
-        x = max(target, low) if target >= 0 else low
-        placed.append((n, x))
-        if target >= 0:
-            aimed.append((x, target))
-        cursor, previous = x + half, n
-    shift = sum(t - x for x, t in aimed) / len(aimed) if aimed else 0.0
-    return [(n, x + shift) for n, x in placed]
+def _spans(rank: dict[str, int], group: dict, parents: dict
+           ) -> tuple[dict[str, int], dict[str, int]]:
+    """Each group's first and last rank, over everything inside it."""
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    for n, r in rank.items():
+        for gid in _path(group.get(n), parents):
+            first[gid] = min(first.get(gid, r), r)
+            last[gid] = max(last.get(gid, r), r)
+    return first, last
+
+
+def _border_room(edge_rank: dict[str, int], parents: dict, per_level: float
+                 ) -> dict[int, float]:
+    """Room a rank needs on one side: one ``per_level`` for each group of a nested chain
+    whose border lies at that rank (siblings share theirs)."""
+    room: dict[int, float] = {}
+    for gid, r in edge_rank.items():
+        stacked = sum(1 for g in _path(gid, parents) if edge_rank.get(g) == r)
+        room[r] = max(room.get(r, 0.0), stacked * per_level)
+    return room
+
+
+class _Packer:
+    """Across-rank positions, group by group from the innermost out. A group is a block
+    spanning its ranks, one interval wide in all of them; its members and inner blocks are
+    packed inside it left to right in the sweeps' order, each as far left as the ranks it
+    spans allow, or under the mean of what it hangs from when that is further right. So no
+    group's box ever covers a node it does not hold."""
+
+    def __init__(self, rank, order, size, across, group, parents, links, label: float,
+                 label_widths: dict[str, float]):
+        self.rank, self.order, self.size, self.across = rank, order, size, across
+        self.label = label  # room for a group's label before its members, across the ranks
+        self.label_widths = label_widths  # a block is at least as wide as its label
+        self.group, self.parents = group, parents
+        self.ups: dict[str, list[str]] = {}
+        for a, b in links:
+            self.ups.setdefault(b, []).append(a)
+        self.children: dict[str | None, list[str]] = {}
+        self.blocks: dict[str | None, list[str]] = {}
+        for n in rank:
+            self.children.setdefault(group.get(n), []).append(n)
+        used = {g for n in rank for g in _path(group.get(n), parents)}
+        for gid in used:
+            self.blocks.setdefault(parents.get(gid) if parents.get(gid) in used else None,
+                                   []).append(gid)
+
+    def place(self) -> dict[str, float]:
+        xs, _, _ = self._block(None)
+        return xs
+
+    def _block(self, gid: str | None) -> tuple[dict[str, float], float, tuple[float, int, int]]:
+        """Centres relative to the block's left edge, its width, and (key, first, last rank)."""
+        pad = CLUSTER_PAD if gid is not None else 0.0
+        start = pad + self.label if gid is not None else 0.0
+        items = [(self.order[n], self.rank[n], self.rank[n], n, None)
+                 for n in self.children.get(gid, [])]
+        for child in self.blocks.get(gid, []):
+            inner, width, (key, r0, r1) = self._block(child)
+            items.append((key, r0, r1, child, (inner, width)))
+        items.sort(key=lambda t: (t[0], t[1]))
+        xs: dict[str, float] = {}
+        frontier: dict[int, tuple[float, bool]] = {}  # rank → (right edge, a lane is there)
+        keys, r_min, r_max, first_left = [], 10**9, -1, None
+        for key, r0, r1, name, inner in items:
+            lane = inner is None and name.startswith("~")
+            width = inner[1] if inner else self.size[name][self.across]
+            left = self._leftmost(frontier, r0, r1, lane, start)
+            if inner is None:
+                target = _mean([xs[m] for m in self.ups.get(name, ()) if m in xs], -1.0)
+                left = max(left, target - width / 2) if target >= 0 else left
+                xs[name] = left + width / 2
+            else:
+                xs.update({m: left + x for m, x in inner[0].items()})
+            for r in range(r0, r1 + 1):
+                frontier[r] = (left + width, lane)
+            keys.append(key)
+            first_left = left if first_left is None else min(first_left, left)
+            r_min, r_max = min(r_min, r0), max(r_max, r1)
+        right = max((edge for edge, _ in frontier.values()), default=0.0)
+        label = self.label_widths.get(gid, 0.0)  # the box starts a pad before its first item
+        width = max(right + pad, (first_left or 0.0) - CLUSTER_PAD + label)
+        return xs, width, (_mean(keys, 0.0), r_min, r_max)
+
+    @staticmethod
+    def _leftmost(frontier: dict, r0: int, r1: int, lane: bool, pad: float) -> float:
+        left = pad
+        for r in range(r0, r1 + 1):
+            if r in frontier:
+                edge, lane_there = frontier[r]
+                left = max(left, edge + (LANE_SEP if lane or lane_there else NODE_SEP))
+        return left
 
 
 def _route(chain: list[str], pos: dict, bands: list[tuple[float, float]],

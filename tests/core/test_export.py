@@ -44,14 +44,14 @@ def test_svg_shows_one_node_per_visible_node(sample):
     assert len(clusters) == len(layout.clusters)
 
 
-def test_dot_reparses_with_the_same_counts():
+def test_dot_reparses_with_the_same_counts_and_no_stubs():
     layout, stage = laid_out(s.MLP)
     dot = export_bytes(layout, stage, "dot").decode()
     graph = pygraphviz.AGraph(string=dot)
-    cut = sum(e.cut for e in layout.edges)
-    assert cut > 0  # the MLP's grad has long edges, cut into stubs
-    assert graph.number_of_nodes() == len(layout.nodes) + 2 * cut + 1  # + legend
-    assert graph.number_of_edges() == len(layout.edges) + cut
+    assert not any(e.cut for e in layout.edges)  # every edge drawn whole
+    assert any(len(e.points) > 4 for e in layout.edges)  # long ones routed through lanes
+    assert graph.number_of_nodes() == len(layout.nodes) + 1  # + legend
+    assert graph.number_of_edges() == len(layout.edges)
     ids = {graph.get_node(n).attr["id"] for n in graph.nodes()}
     assert set(layout.nodes) <= ids
 
