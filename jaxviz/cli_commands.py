@@ -77,58 +77,33 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return 0
 
 
-def _chosen_stages(spec: str, count: int) -> list[int]:
-    from jaxviz.cli import CliError
-    from jaxviz.core.errors import ErrorInfo
-
-    if spec == "all":
-        return list(range(count))
-    if spec == "last":
-        return [count - 1]
-    try:
-        index = int(spec)
-    except ValueError:
-        index = None
-    if index is None or not -count <= index < count:
-        raise CliError(ErrorInfo(kind="input", message=f"--stage {spec!r}: give an index from 0 "
-                                 f"to {count - 1}, 'last' or 'all'"))
-    return [index % count]
-
-
-def _numbered(path: Path, index: int) -> Path:
-    return path.with_name(f"{path.stem}_{index}{path.suffix}")
-
-
 def cmd_export(args: argparse.Namespace) -> int:
+    """Trace, lay out and write in the worker: rendering is under --timeout too, and the IR
+    never travels back to this process."""
     from jaxviz.cli import CliError, call_worker, partial_error, trace_request
     from jaxviz.core.errors import ErrorInfo
-    from jaxviz.core.export import ExportError, check_export_target, export_file, format_for
-    from jaxviz.core.layout import Layout, LayoutOptions
+    from jaxviz.core.export import ExportError, check_export_target, format_for
+    from jaxviz.core.layout import LayoutOptions
 
     out = Path(args.output)
     try:
         fmt = format_for(out, args.format)
         if not (out.parent if str(out.parent) else Path(".")).is_dir():
             raise ExportError(f"cannot write {out}: the folder {out.parent} does not exist")
-        targets = [out] if args.stage != "all" else []  # numbered ones are checked as written
-        for target in targets:
-            check_export_target(target, fmt, [Path(args.file)], args.force)
+        if args.stage != "all":  # numbered files are checked as they are written
+            check_export_target(out, fmt, [Path(args.file)], args.force)
     except ExportError as exc:
         raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
     options = LayoutOptions(rankdir=args.rankdir, edge_labels=not args.no_edge_labels)
     request = trace_request(args, layout=options.to_dict())
     request.expand_all = args.expand_all
+    request.export = {"stage": args.stage, "path": str(out.resolve()), "format": fmt,
+                      "dpi": args.dpi, "edge_labels": not args.no_edge_labels,
+                      "force": args.force, "inputs": [str(Path(args.file).resolve())]}
     result = call_worker(args, request)
     partial_error(result)
-    chosen = _chosen_stages(args.stage, len(result.stages))
-    for index in chosen:
-        path = _numbered(out, index) if args.stage == "all" else out
-        try:
-            export_file(Layout.from_dict(result.layouts[index]), result.stages[index], path, fmt,
-                        args.dpi, not args.no_edge_labels, [Path(args.file)], args.force)
-        except ExportError as exc:
-            raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
-        print(f"wrote {path}  ({result.stages[index]['title']})")
+    for path, title in result.written:
+        print(f"wrote {path}  ({title})")
     return 0
 
 

@@ -202,6 +202,8 @@ def export_bytes(layout: Layout, stage: dict, fmt: str, dpi: float | None = None
     dot = display_dot(layout, stage.get("title", ""), edge_labels, legend, categories)
     if fmt == "dot":
         return f"{DOT_MARK}\n{dot}".encode()
+    if fmt == "png":
+        check_png_size(layout.width + (LEGEND_W if legend else 0), layout.height, dpi)
     data = render(dot, fmt, dpi)
     return {"png": mark_png, "pdf": mark_pdf, "svg": mark_svg}.get(fmt, bytes)(data)
 
@@ -218,6 +220,44 @@ def _categories(stage: dict) -> set[str]:
                 found.add(category(n.get("primitive", "")))
                 stack.extend(n.get("subgraphs", []))
     return found
+
+
+def chosen_stages(spec: str, count: int) -> list[int]:
+    """``--stage``: an index (negative from the end), ``last`` or ``all``."""
+    if spec == "all":
+        return list(range(count))
+    if spec == "last":
+        return [count - 1]
+    try:
+        index = int(spec)
+    except ValueError:
+        index = None
+    if index is None or not -count <= index < count:
+        raise ExportError(f"--stage {spec!r}: give an index from 0 to {count - 1}, 'last' or "
+                          f"'all'")
+    return [index % count]
+
+
+def numbered(path: Path, index: int) -> Path:
+    """``OUT_3.png`` for stage 3 of ``--stage all``."""
+    return path.with_name(f"{path.stem}_{index}{path.suffix}")
+
+
+MAX_PNG_SIDE = 32_767  # pixels: cairo's limit
+MAX_PNG_PIXELS = 250_000_000  # about 1 GB of memory while rendering
+
+
+def check_png_size(width_pt: float, height_pt: float, dpi: float | None) -> None:
+    """Refuse a PNG too large to render, saying which resolution would fit, or to use SVG."""
+    scale = (dpi or 96.0) / 72.0
+    w, h = width_pt * scale, height_pt * scale
+    if max(w, h) <= MAX_PNG_SIDE and w * h <= MAX_PNG_PIXELS:
+        return
+    fit = min(MAX_PNG_SIDE / max(width_pt, height_pt),
+              (MAX_PNG_PIXELS / max(width_pt * height_pt, 1.0)) ** 0.5) * 72.0
+    raise ExportError(f"the PNG would be {w:,.0f} × {h:,.0f} pixels, too large to render; "
+                      f"export SVG or PDF (they scale without limit), or lower --dpi to "
+                      f"{max(int(fit), 1)} or less")
 
 
 def check_export_target(path: Path, fmt: str, inputs: Iterable[Path] = (),

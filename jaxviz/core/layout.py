@@ -37,6 +37,7 @@ class LayoutOptions:
     edge_labels: bool = True  # draw shape and dtype on edges
     engine: str = "auto"  # "auto" (= "layered"), "layered" or "dot"
     cut_span: int | None = None  # dot only: edges spanning more ranks become stubs (None: never)
+    wrap: bool = True  # layered only: a drawing too long for a page is set in columns
     dot_limit: int = 0  # read from sessions of older versions; no longer used
     dot_cluster_limit: int = 0  # likewise
 

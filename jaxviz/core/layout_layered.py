@@ -16,8 +16,6 @@ through a node it does not touch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from .layout import (
     CLUSTER_LABEL_H,
     CLUSTER_PAD,
@@ -30,6 +28,7 @@ from .layout import (
     cluster_label_width,
     node_size,
 )
+from .layout_wrap import column_count, cut_ranks, torn_ranks, wrap
 from .model import VisibleGraph
 
 LANE = 2.0  # points: a lane's own width
@@ -50,14 +49,35 @@ def run_layered(view: VisibleGraph, options: LayoutOptions, rank: dict[str, int]
     along = 0 if horizontal else 1  # the size that runs along the ranks
     layers = _order(rank, links, group, parents)
     pos, bands = _coordinates(layers, links, size, along, group, view.clusters)
+    routes = [_route(chain, pos, bands, rank) for chain in chains]
+    pos, routes = _wrapped(pos, bands, rank, routes, size, 1 - along, group, parents) \
+        if options.wrap else (pos, [[p for p, _ in r] for r in routes])
     boxes = {}
     for nid, node in view.nodes.items():
         x, y = _xy(pos[nid], horizontal)
         boxes[nid] = box_for(node, x, y, *size[nid])
-    edges = [EdgePath(e.src, e.dst, e.var, e.type,
-                      [_xy(p, horizontal) for p in _route(chain, pos, bands, rank)])
-             for e, chain in zip(view.edges, chains)]
+    edges = [EdgePath(e.src, e.dst, e.var, e.type, [_xy(p, horizontal) for p in route])
+             for e, route in zip(view.edges, routes)]
     return Layout(0.0, 0.0, boxes, edges, [])
+
+
+def _wrapped(pos: dict, bands, rank: dict, routes, size: dict, across: int, group: dict,
+             parents: dict):
+    """Positions and routes, in columns when the drawing is too long (``layout_wrap``)."""
+    extent: dict[int, tuple[float, float]] = {}
+    for n, (x, _) in pos.items():
+        half, r = size[n][across] / 2, rank[n]
+        low, high = extent.get(r, (x - half, x + half))
+        extent[r] = (min(low, x - half), max(high, x + half))
+    width = max((h for _, h in extent.values()), default=0.0) - \
+        min((lo for lo, _ in extent.values()), default=0.0)
+    columns = column_count(bands[-1][1] if bands else 0.0, width)
+    cuts = cut_ranks(bands, torn_ranks(*_spans(rank, group, parents)), columns) \
+        if columns > 1 else []
+    if not cuts:
+        return pos, [[p for p, _ in r] for r in routes]
+    placed, moved_routes = wrap(routes, bands, cuts, extent)
+    return {n: placed.move(p, rank[n]) for n, p in pos.items()}, moved_routes
 
 
 def _chain(index: int, src: str, dst: str, rank: dict[str, int], size: dict,
@@ -262,14 +282,15 @@ class _Packer:
 
 
 def _route(chain: list[str], pos: dict, bands: list[tuple[float, float]],
-           rank: dict[str, int]) -> Iterable[tuple[float, float]]:
-    """The edge's polyline in (across, along) coordinates, as the module docstring says."""
+           rank: dict[str, int]) -> list[tuple[tuple[float, float], int]]:
+    """The edge's polyline in (across, along) coordinates, as the module docstring says,
+    each point with the rank it lies in."""
     src, dst = chain[0], chain[-1]
-    points = [pos[src], (pos[src][0], bands[rank[src]][1])]
+    points = [(pos[src], rank[src]), ((pos[src][0], bands[rank[src]][1]), rank[src])]
     for lane in chain[1:-1]:
         start, end = bands[rank[lane]]
-        points += [(pos[lane][0], start), (pos[lane][0], end)]
+        points += [((pos[lane][0], start), rank[lane]), ((pos[lane][0], end), rank[lane])]
     if rank[dst] > rank[src]:
-        points.append((pos[dst][0], bands[rank[dst]][0]))
-    points.append(pos[dst])
+        points.append(((pos[dst][0], bands[rank[dst]][0]), rank[dst]))
+    points.append((pos[dst], rank[dst]))
     return points

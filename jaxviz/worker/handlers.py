@@ -24,8 +24,35 @@ def handle_trace(request: p.TraceRequest, progress: Progress) -> p.TraceResult |
         return p.Failure(error.to_dict())
     layouts = _layouts(stages, request.layout, request.expand_all, request.layout_last_only,
                        progress) if request.layout is not None else []
+    if request.export is not None and not error:
+        return _export_stages(stages, layouts, request.export, progress)
     return p.TraceResult(stages=[to_dict(s) for s in stages], layouts=layouts,
                          error=error.to_dict() if error else None)
+
+
+def _export_stages(stages, layouts: list[dict], spec: dict, progress: Progress
+                   ) -> p.TraceResult | p.Failure:
+    """The CLI's ``export``: files written here, under the request's time limit."""
+    from pathlib import Path
+
+    from jaxviz.core.errors import ErrorInfo
+    from jaxviz.core.export import ExportError, chosen_stages, export_file, numbered
+    from jaxviz.core.layout import Layout
+
+    written = []
+    try:
+        chosen = chosen_stages(spec["stage"], len(stages))
+        for k, index in enumerate(chosen):
+            path = numbered(Path(spec["path"]), index) if spec["stage"] == "all" \
+                else Path(spec["path"])
+            progress(f"writing {path}", k / len(chosen))
+            export_file(Layout.from_dict(layouts[index]), to_dict(stages[index]), path,
+                        spec["format"], spec["dpi"], spec["edge_labels"],
+                        [Path(i) for i in spec["inputs"]], spec["force"])
+            written.append([str(path), stages[index].title])
+    except ExportError as exc:
+        return p.Failure(ErrorInfo(kind="input", message=str(exc)).to_dict())
+    return p.TraceResult(stages=[{"title": s.title} for s in stages], written=written)
 
 
 def _layouts(stages, options: dict, expand_all: bool, last_only: bool, progress: Progress

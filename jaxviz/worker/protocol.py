@@ -29,6 +29,10 @@ class TraceRequest:
     layout: dict | None = None  # LayoutOptions as a dict; None: IR only
     expand_all: bool = False  # lay out with every group open
     layout_last_only: bool = False  # lay out only the last stage (the app: the rest on demand)
+    # write files in the worker, inside the request's time limit: {"stage": "last" | "all" |
+    # "K", "path", "format", "dpi", "edge_labels", "force", "inputs"}; the answer then carries
+    # the paths written and the stages' titles only (no IR travels back)
+    export: dict | None = None
 
 
 @dataclass
@@ -118,6 +122,7 @@ class TraceResult:
     # not laid out yet, see layout_last_only)
     error: dict | None = None  # ErrorInfo of the first stage that failed; stages before it stay
     stdout: str = ""
+    written: list[list[str]] = field(default_factory=list)  # [path, stage title] per export
 
 
 @dataclass

@@ -82,6 +82,10 @@ ROWS = [
         "jit(static_argnums='x')"], 2, ["static_argnums must be an int"]),
     Row("an unknown checkpoint policy", ["trace", "SRC", "-a", "2.0", "-p",
         "checkpoint(policy='nope')"], 2, ["no 'nope'", "dots_saveable"]),
+    Row("a PNG too large to render", ["export", "SRC", "-a", "2.0", "-p", "grad", "-o",
+        "big.png", "--dpi", "2400"], 2, ["too large to render", "export svg", "--dpi"]),
+    Row("a stage that does not exist", ["export", "SRC", "-a", "2.0", "-o", "g.svg",
+        "--stage", "7"], 2, ["--stage '7'", "0 to 0"]),
     Row("a missing file", ["trace", "nothere.py", "-a", "2.0"], 2, ["cannot read"]),
 ]
 

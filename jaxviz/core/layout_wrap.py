@@ -1,0 +1,116 @@
+"""Wrapping a long layered drawing into columns, so that a deep chain fits a page.
+
+A flat transformer of 40 layers, opened, is 90 times taller than wide. When a drawing is more
+than ``MAX_ASPECT`` times longer along the ranks than across, its ranks are cut into columns
+set side by side, each cut between ranks that no group spans (a group box must not be torn).
+An edge that crosses a cut leaves the bottom of its column, runs below it to the gutter on its
+right, up the gutter, above the next column, and down into its rank there: every new segment
+lies outside the columns, each edge on its own track, so none passes through a node.
+
+Coordinates here are (across, along): across the ranks, and along them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+
+MAX_ASPECT = 4.0  # along ÷ across past which the drawing is wrapped
+TARGET_ASPECT = 1.4  # what the columns aim for
+TRACK = 4.0  # points between the tracks of edges crossing one cut
+MARGIN = 14.0  # points between a column and the tracks around it
+
+Point = tuple[float, float]
+
+
+def column_count(along: float, across: float) -> int:
+    """How many columns bring the drawing near TARGET_ASPECT (1 when it is not too long)."""
+    if across <= 0 or along <= MAX_ASPECT * across:
+        return 1
+    return max(1, round(math.sqrt(along / (across * TARGET_ASPECT))))
+
+
+def cut_ranks(bands: list[tuple[float, float]], torn: set[int], columns: int) -> list[int]:
+    """The first rank of every column after the first: near equal lengths, never a rank in
+    ``torn`` (one some group spans from the rank before)."""
+    allowed = [r for r in range(1, len(bands)) if r not in torn]
+    starts = [bands[r][0] for r in allowed]
+    total = bands[-1][1]
+    cuts: list[int] = []
+    for k in range(1, columns):
+        at = bisect.bisect_left(starts, total * k / columns)
+        for i in (at, at - 1):
+            if 0 <= i < len(allowed) and (not cuts or allowed[i] > cuts[-1]):
+                cuts.append(allowed[i])
+                break
+    return cuts
+
+
+def torn_ranks(first: dict[str, int], last: dict[str, int]) -> set[int]:
+    """Ranks a cut may not come before: some group runs on from the rank above."""
+    return {r for gid in first for r in range(first[gid] + 1, last[gid] + 1)}
+
+
+class Columns:
+    """Where each rank's column sits, and how to move points and reroute edges into it."""
+
+    def __init__(self, bands, cuts: list[int], extent: dict[int, tuple[float, float]]):
+        self.cuts = cuts
+        self.starts = [0] + cuts
+        self.bands = bands
+        ends = cuts + [len(bands)]
+        self.top = [bands[s][0] for s in self.starts]  # along, where each column begins
+        self.length = [bands[e - 1][1] - bands[s][0] for s, e in zip(self.starts, ends)]
+        self.low = [min((extent[r][0] for r in range(s, e) if r in extent), default=0.0)
+                    for s, e in zip(self.starts, ends)]
+        self.high = [max((extent[r][1] for r in range(s, e) if r in extent), default=0.0)
+                     for s, e in zip(self.starts, ends)]
+        self.tracks = [0] * len(self.starts)  # edges crossing out of each column so far
+        self.offset: list[float] = []
+        self.crossing_counts: list[int] = []
+
+    def column_of(self, rank: int) -> int:
+        return bisect.bisect_right(self.cuts, rank)
+
+    def set_crossings(self, counts: list[int]) -> None:
+        """Lay the columns out left to right, each gutter wide enough for its tracks."""
+        self.crossing_counts = counts
+        x = 0.0
+        for j in range(len(self.starts)):
+            self.offset.append(x - self.low[j])
+            x += self.high[j] - self.low[j] + 2 * MARGIN + TRACK * (counts[j] + 1)
+
+    def move(self, point: Point, rank: int) -> Point:
+        j = self.column_of(rank)
+        return point[0] + self.offset[j], point[1] - self.top[j]
+
+    def detour(self, a: Point, b: Point, column: int) -> list[Point]:
+        """From ``a`` (bottom of ``column``) to ``b`` (top of the next) around the columns."""
+        k = self.tracks[column]
+        self.tracks[column] += 1
+        below = self.length[column] + MARGIN + TRACK * k
+        above = -MARGIN - TRACK * k
+        gutter = self.high[column] + self.offset[column] + MARGIN + TRACK * (k + 1)
+        return [(a[0], below), (gutter, below), (gutter, above), (b[0], above)]
+
+
+def wrap(points_by_edge: list[list[tuple[Point, int]]], bands, cuts: list[int],
+         extent: dict[int, tuple[float, float]]) -> tuple[Columns, list[list[Point]]]:
+    """Every edge's points moved into its columns, with detours where it crosses a cut."""
+    columns = Columns(bands, cuts, extent)
+    counts = [0] * (len(cuts) + 1)
+    for points in points_by_edge:
+        for (_, ra), (_, rb) in zip(points, points[1:]):
+            if columns.column_of(rb) > columns.column_of(ra):
+                counts[columns.column_of(ra)] += 1
+    columns.set_crossings(counts)
+    routes = []
+    for points in points_by_edge:
+        route = [columns.move(points[0][0], points[0][1])]
+        for (_, ra), (pb, rb) in zip(points, points[1:]):
+            moved = columns.move(pb, rb)
+            if columns.column_of(rb) > columns.column_of(ra):  # ranks differ by one at most
+                route += columns.detour(route[-1], moved, columns.column_of(ra))
+            route.append(moved)
+        routes.append(route)
+    return columns, routes
