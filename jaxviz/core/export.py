@@ -148,26 +148,28 @@ def _legend_row(text: str, style) -> str:
             f'{dashed}></TD><TD ALIGN="LEFT">{safe}</TD></TR>')
 
 
-def legend_height(categories: set[str] | None) -> float:
-    return len(legend_entries(categories)) * 19.0 + 8
+def legend_height(entries: list) -> float:
+    return len(entries) * 19.0 + 8
 
 
-def _legend(layout: Layout, categories: set[str] | None) -> str:
-    rows = "".join(_legend_row(text, s) for text, s in legend_entries(categories))
+def _legend(layout: Layout, entries: list) -> str:
+    """The legend beside the drawing, on its right, never over it."""
+    rows = "".join(_legend_row(text, s) for text, s in entries)
     table = f'<<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="2">{rows}</TABLE>>'
-    x, y = layout.width + LEGEND_W / 2, layout.height - 12 - legend_height(categories) / 2
+    x, y = layout.width + LEGEND_W / 2, layout.height - 12 - legend_height(entries) / 2
     return (f"legend [pos=\"{x:.1f},{y:.1f}\" shape=plain label={table} "
             f"fixedsize=false fontsize=9 class=\"jaxviz-legend\"];")
 
 
 def display_dot(layout: Layout, title: str = "", edge_labels: bool = True,
-                legend: bool = True, categories: set[str] | None = None) -> str:
+                legend: bool = True) -> str:
     """DOT carrying the whole picture: reparses with graphviz, renders with ``nop2``."""
     names = {nid: f"n{i}" for i, nid in enumerate(layout.nodes)}
     title = one_line(title)
+    entries = legend_entries(layout.nodes.values()) if legend else []
     width = layout.width + (LEGEND_W if legend else 0)
-    if legend and layout.height < legend_height(categories) + 24:  # room below for the legend
-        layout = dataclasses.replace(layout, height=legend_height(categories) + 24)
+    if legend and layout.height < legend_height(entries) + 24:  # room beside for the legend
+        layout = dataclasses.replace(layout, height=legend_height(entries) + 24)
     head = [f"digraph {quote(title or 'jaxviz')} {{",
             f"graph [bb=\"0,0,{width:.1f},{layout.height:.1f}\" fontname={quote(FONT)} "
             f"fontsize=10 outputorder=edgesfirst pad=0.2 label={quote(title)} labelloc=t];",
@@ -179,7 +181,7 @@ def display_dot(layout: Layout, title: str = "", edge_labels: bool = True,
     body += _cluster_blocks(layout, names)
     body += _edge_stmts(layout, names, edge_labels)
     if legend:
-        body.append(_legend(layout, categories))
+        body.append(_legend(layout, entries))
     return "\n".join(head + body + ["}"]) + "\n"
 
 
@@ -198,28 +200,13 @@ def export_bytes(layout: Layout, stage: dict, fmt: str, dpi: float | None = None
     if fmt == "json":
         return json.dumps({"generator": f"jaxviz {__version__}", "stage": stage,
                            "layout": layout.to_dict()}, indent=1).encode()
-    categories = _categories(stage)
-    dot = display_dot(layout, stage.get("title", ""), edge_labels, legend, categories)
+    dot = display_dot(layout, stage.get("title", ""), edge_labels, legend)
     if fmt == "dot":
         return f"{DOT_MARK}\n{dot}".encode()
     if fmt == "png":
         check_png_size(layout.width + (LEGEND_W if legend else 0), layout.height, dpi)
     data = render(dot, fmt, dpi)
     return {"png": mark_png, "pdf": mark_pdf, "svg": mark_svg}.get(fmt, bytes)(data)
-
-
-def _categories(stage: dict) -> set[str]:
-    from .styles import category
-
-    found = set()
-    stack = [stage.get("graph", {})]
-    while stack:
-        g = stack.pop()
-        for n in g.get("nodes", []):
-            if n.get("kind") == "eqn":
-                found.add(category(n.get("primitive", "")))
-                stack.extend(n.get("subgraphs", []))
-    return found
 
 
 def chosen_stages(spec: str, count: int) -> list[int]:

@@ -109,14 +109,27 @@ KIND_STYLES = {
 }
 
 
-def legend_entries(categories: set[str] | None = None) -> list[tuple[str, NodeStyle]]:
-    """(meaning, style) pairs: the categories present (all when None), then the provenances."""
-    shown = [c for c in CATEGORY_COLORS if categories is None or c in categories]
-    entries = [(CATEGORY_NAMES[c], NodeStyle("box", CATEGORY_COLORS[c], "#555555", "solid", 1.0))
-               for c in shown]
+KIND_NAMES = {"input": "input", "const": "constant", "output": "output",
+              "group": "closed group"}
+
+
+def legend_entries(boxes, in_app: bool = False) -> list[tuple[str, NodeStyle]]:
+    """(meaning, style) pairs for what is drawn, and nothing else: the categories whose fill
+    some equation has, the passes whose border some equation has, the other kinds of node
+    present. ``boxes`` are the drawn nodes (anything with ``kind``, ``fill``, ``border`` and
+    ``dash``); only the app adds how to open a closed group."""
+    boxes = list(boxes)
+    eqns = [b for b in boxes if b.kind == "eqn"]
+    fills, borders = {b.fill for b in eqns}, {(b.border, b.dash) for b in eqns}
+    entries = [(CATEGORY_NAMES[c], NodeStyle("box", color, "#555555", "solid", 1.0))
+               for c, color in CATEGORY_COLORS.items() if color in fills]
     for prov, name in PROVENANCE_NAMES.items():
         color, dash, width = PROVENANCE_BORDERS[prov]
-        entries.append((name, NodeStyle("box", "#ffffff", color, dash, width)))
-    entries += [("input", KIND_STYLES["input"]), ("output", KIND_STYLES["output"]),
-                ("closed group (double-click to open)", KIND_STYLES["group"])]
+        if (color, dash) in borders:
+            entries.append((name, NodeStyle("box", "#ffffff", color, dash, width)))
+    kinds = {b.kind for b in boxes}
+    for kind, name in KIND_NAMES.items():
+        if kind in kinds:
+            hint = " (double-click to open)" if kind == "group" and in_app else ""
+            entries.append((name + hint, KIND_STYLES[kind]))
     return entries

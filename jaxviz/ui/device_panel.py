@@ -76,7 +76,7 @@ class DevicePanel(QWidget):
         self.table.setHorizontalHeaderLabels(["id", "platform", "kind", "process", "memory"])
         self.table.verticalHeader().hide()
         self.host_devices = QSpinBox(minimum=1, maximum=64, value=4)
-        self.apply_btn = QPushButton("Apply (restarts the worker)")
+        self.apply_btn = QPushButton("Apply", toolTip="restarts the worker; your session stays")
         self.mode = QComboBox()
         self.mode.addItems(["split", "replicate", "as-is"])
         self.mode.setToolTip("split: cut each argument's leading axis across the devices; "
@@ -98,7 +98,8 @@ class DevicePanel(QWidget):
         box = QVBoxLayout(devices)
         box.addWidget(self.table)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Simulated host CPU devices"))
+        row.addWidget(QLabel("CPU devices", toolTip="Simulated host CPU devices "
+                             "(XLA_FLAGS=--xla_force_host_platform_device_count=N)"))
         row.addWidget(self.host_devices)
         row.addWidget(self.apply_btn)
         box.addLayout(row)
@@ -111,7 +112,8 @@ class DevicePanel(QWidget):
         buttons.addWidget(self.graph_btn)
         form.addRow(buttons)
         form.addRow(self.pmap_out)
-        bench = QGroupBox("Eager vs jit (warm-up excluded, block_until_ready)")
+        bench = QGroupBox("Eager vs jit", toolTip="warm-up excluded, block_until_ready on "
+                          "every result")
         bbox = QVBoxLayout(bench)
         bbox.addWidget(self.bench_btn)
         bbox.addWidget(self.chart)

@@ -24,6 +24,7 @@ from ..core.diff import StageDiff, diff_stages
 from ..core.diff_view import DIFF_NAMES, DIFF_STYLES, decorate, text_diff
 from ..core.styles import NodeStyle
 from .graph_view import GraphView
+from .legend import LegendStrip
 from .tooltips import search_texts, tooltips
 
 
@@ -45,6 +46,8 @@ class DiffPanel(QWidget):
         self.prev_btn.clicked.connect(lambda: self.stepRequested.emit(-1))
         self.next_btn.clicked.connect(lambda: self.stepRequested.emit(1))
         self.before, self.after = GraphView(), GraphView()
+        self.legend = LegendStrip()
+        self.legend.set_entries(diff_legend())
         self.text = QTextBrowser()
         self.diff: StageDiff | None = None
         self._syncing = False
@@ -60,8 +63,13 @@ class DiffPanel(QWidget):
         graphs = QSplitter(Qt.Orientation.Horizontal)
         graphs.addWidget(self.before)
         graphs.addWidget(self.after)
+        beside = QWidget()
+        column = QVBoxLayout(beside)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(graphs, 1)
+        column.addWidget(self.legend)
         body = QSplitter(Qt.Orientation.Vertical)
-        body.addWidget(graphs)
+        body.addWidget(beside)
         body.addWidget(self.text)
         body.setSizes([600, 200])
         layout = QVBoxLayout(self)
@@ -87,7 +95,6 @@ class DiffPanel(QWidget):
             visible = model.visible()
             view.show_layout(decorate(layouts[i], classes), tooltips(model, visible),
                              search_texts(model, visible))
-            view.set_legend(diff_legend())
         self.prev_btn.setEnabled(index > 1)
         self.next_btn.setEnabled(index < len(stages) - 1)
         self._show_text(a.jaxpr, b.jaxpr)

@@ -238,31 +238,6 @@ class ClusterItem(QGraphicsItem):
                              f"▾ {self.box.label}")
 
 
-def draw_legend(painter: QPainter, entries: list, font: QFont, height: float) -> None:
-    """The legend box in the view's bottom-left corner, in screen pixels."""
-    row, pad = 16, 6
-    width = 12 + 18 + max(len(text) for text, _ in entries) * 6.2 + 2 * pad
-    box_h = len(entries) * row + 2 * pad
-    box = QRectF(8, max(height - box_h - 8, 8), width, box_h)
-    painter.setPen(QPen(QColor("#d0d0d0")))
-    painter.setBrush(QBrush(QColor(255, 255, 255, 225)))
-    painter.drawRoundedRect(box, 5, 5)
-    small = QFont(font)
-    small.setPixelSize(10)
-    painter.setFont(small)
-    for i, (text, style) in enumerate(entries):
-        y = box.top() + pad + i * row
-        pen = QPen(QColor(style.border), max(style.border_width, 1.0))
-        if style.dash == "dashed":
-            pen.setStyle(Qt.PenStyle.DashLine)
-        painter.setPen(pen)
-        painter.setBrush(QBrush(QColor(style.fill)))
-        painter.drawRoundedRect(QRectF(box.left() + pad, y + 2, 18, row - 5), 3, 3)
-        painter.setPen(QColor(TEXT_COLOR))
-        painter.drawText(QRectF(box.left() + pad + 24, y, width, row),
-                         Qt.AlignmentFlag.AlignVCenter, text)
-
-
 def draw_banner(painter: QPainter, text: str, width: float) -> None:
     """A note across the top of the view, in screen pixels."""
     box = QRectF(8, 8, width - 16, 24)

@@ -11,15 +11,15 @@ from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
 
 from ..core.layout import Layout
-from .graph_items import ClusterItem, EdgeItem, NodeItem, draw_banner, draw_legend, label_font
+from .graph_items import ClusterItem, EdgeItem, NodeItem, draw_banner, label_font
 
 ZOOM_STEP = 1.25
 MIN_SCALE, MAX_SCALE = 0.02, 6.0
 FIT_MAX_SCALE = 1.4
 BATCH = 800  # items added per turn of the event loop (about 15 ms)
-LARGE_GRAPH = 1500  # nodes beyond which the first view is the top at LARGE_START_SCALE
-LARGE_START_SCALE = 0.6
-MIN_FIT_SCALE = 0.2  # a graph that fits only smaller than this opens at its top instead
+# Labels are 10 px tall at scale 1: the first view never goes below READABLE_SCALE (9 px).
+# A graph that fits only smaller opens at its top at that scale; F fits it all on demand.
+READABLE_SCALE = 0.9
 
 
 class GraphView(QGraphicsView):
@@ -44,6 +44,7 @@ class GraphView(QGraphicsView):
         self.match_index = -1
         self.layout_data: Layout | None = None
         self._programmatic = False
+        self.user_moved = False  # zoomed or panned by hand: a resize then keeps the view
         self.scene().selectionChanged.connect(self._on_selection_changed)
         for keys, slot in (("+", self.zoom_in), ("=", self.zoom_in), ("-", self.zoom_out),
                            ("F", self.fit), ("Z", self.zoom_to_selection)):
@@ -75,21 +76,38 @@ class GraphView(QGraphicsView):
         self._add_batch(work, 0, tooltips, edge_labels, self._generation, on_done)
 
     def _place_view(self, layout: Layout, keep_view: bool, center) -> None:
-        rect = self.viewport().rect()
-        fit_scale = min(rect.width() / max(layout.width, 1), rect.height() / max(layout.height, 1))
         if keep_view:
             self.centerOn(center)
-        elif len(layout.nodes) > LARGE_GRAPH or fit_scale < MIN_FIT_SCALE:
-            # a huge (or very tall) graph: start readable at its top (painting all of it at
-            # once, zoomed out, costs seconds and shows nothing legible); F fits it on demand
-            self.resetTransform()
-            self.scale(LARGE_START_SCALE, LARGE_START_SCALE)
-            inner = [b for b in layout.nodes.values() if b.kind not in ("input", "const")] or \
-                list(layout.nodes.values())
-            first = min(inner, key=lambda b: (b.y, b.x))
-            self.centerOn(first.x, first.y + self.viewport().height() / 3)
+        elif self._fit_scale(layout) < READABLE_SCALE:
+            self.show_readable_top(layout)
         else:
             self.fit()
+
+    def _fit_scale(self, layout: Layout) -> float:
+        rect = self.viewport().rect()
+        return min((rect.width() - 8) / max(layout.width + 80, 1),
+                   (rect.height() - 8) / max(layout.height + 80, 1))
+
+    def show_readable_top(self, layout: Layout) -> None:
+        """The top of the drawing (its inputs and first groups) with labels 9 px tall: a
+        graph too big to fit readably opens there, not as a grey blur."""
+        self.resetTransform()
+        self.scale(READABLE_SCALE, READABLE_SCALE)
+        half_w = self.viewport().width() / 2 / READABLE_SCALE
+        half_h = self.viewport().height() / 2 / READABLE_SCALE
+        inner = [b for b in layout.nodes.values() if b.kind not in ("input", "const")] or \
+            list(layout.nodes.values())
+        first = min(inner, key=lambda b: (b.y, b.x))
+        self.centerOn(max(first.x, -40 + half_w), -40 + half_h)  # the drawing's top edge up
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self.layout_data is not None and not self.user_moved:
+            self._place_view(self.layout_data, False, None)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.user_moved = True  # a drag pans the view
+        super().mousePressEvent(event)
 
     def _add_batch(self, work, start, tooltips, edge_labels, generation, on_done) -> None:
         if generation != self._generation:
@@ -121,6 +139,7 @@ class GraphView(QGraphicsView):
         return self.transform().m11()
 
     def _zoom(self, factor: float) -> None:
+        self.user_moved = True
         target = min(max(self.scale_factor() * factor, MIN_SCALE), MAX_SCALE)
         self.scale(target / self.scale_factor(), target / self.scale_factor())
 
@@ -134,6 +153,7 @@ class GraphView(QGraphicsView):
         """Whole graph in view, small graphs magnified a little at most."""
         if self.layout_data is None:
             return
+        self.user_moved = False  # fitted: a resize fits again
         self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
         if self.scale_factor() > FIT_MAX_SCALE:
             self.resetTransform()
@@ -141,6 +161,7 @@ class GraphView(QGraphicsView):
             self.centerOn(self.scene().sceneRect().center())
 
     def zoom_to_selection(self) -> None:
+        self.user_moved = True
         items = self.scene().selectedItems()
         if not items:
             return
@@ -216,11 +237,6 @@ class GraphView(QGraphicsView):
 
     # --- legend ---------------------------------------------------------------------------
 
-    def set_legend(self, entries: list) -> None:
-        """(meaning, NodeStyle) pairs drawn in the view's corner; [] hides the legend."""
-        self.legend = entries
-        self.viewport().update()
-
     def set_stale(self, stale: bool) -> None:
         """Mark the drawing as the last good one while the current code has an error."""
         self.stale = stale
@@ -228,13 +244,10 @@ class GraphView(QGraphicsView):
         self.viewport().update()
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
-        entries = getattr(self, "legend", [])
         if self.layout_data is None:
             return
         painter.save()
         painter.resetTransform()
-        if entries:
-            draw_legend(painter, entries, self.font, self.viewport().height())
         if getattr(self, "stale", False):
             draw_banner(painter, "Last successful trace — the code has an error (see below "
                                  "the editor)", self.viewport().width())

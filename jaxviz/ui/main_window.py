@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -30,10 +30,9 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import ErrorInfo
 from ..core.examples import read_examples
-from ..core.ir import EQN
 from ..core.layout import Layout, LayoutOptions
 from ..core.source import parses, top_level_functions
-from ..core.styles import category, legend_entries
+from ..core.styles import legend_entries
 from ..worker import protocol as p
 from .editor import CodeEditor
 from .graph_view import GraphView
@@ -75,6 +74,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
     def _build_views(self) -> None:
         from .device_panel import DevicePanel
         from .diff_panel import DiffPanel
+        from .legend import LegendStrip
         from .panels import DetailsPanel, ErrorPanel, JaxprView, StageStrip
 
         self.editor = CodeEditor()
@@ -97,11 +97,31 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         self.diff_button = QPushButton("Diff with previous stage", checkable=True,
                                        toolTip="Step through what each transformation did "
                                                "(Ctrl+D)")
+        self.legend = LegendStrip()
         self.details = DetailsPanel()
         self.details.show_node(None)
         self.setCentralWidget(self._splitter())
         self._build_status()
-        self.resize(1500, 900)
+        self._size_to_screen()
+
+    def _size_to_screen(self) -> None:
+        """A first size from the screen's free area: all of a 1280×800 screen, most of a
+        1920×1080 one, never more than 1920×1200; the splitter gives the graph most."""
+        screen = QGuiApplication.primaryScreen()
+        free = screen.availableGeometry() if screen else None
+        width = min(free.width(), 1920) if free else 1500
+        height = min(free.height(), 1200) if free else 900
+        if width > 1400:
+            width, height = int(width * 0.92), int(height * 0.92)
+        self.resize(width, height)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """At the first show, when the splitter knows its width: the graph gets most of it."""
+        super().showEvent(event)
+        if not getattr(self, "_sized", False):
+            self._sized = True
+            width = self.splitter.width()
+            self.splitter.setSizes([int(width * 0.26), int(width * 0.54), int(width * 0.20)])
 
     def _splitter(self) -> QSplitter:
         left = QWidget()
@@ -127,6 +147,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         page.setContentsMargins(0, 0, 0, 0)
         page.addLayout(search_row)
         page.addWidget(self.graph, 1)
+        page.addWidget(self.legend)
         self.pages = QStackedWidget()
         self.pages.addWidget(graph_page)
         self.pages.addWidget(self.diff_panel)
@@ -143,7 +164,8 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         for w in (left, middle, self.side):
             splitter.addWidget(w)
-        splitter.setSizes([480, 700, 380])
+        splitter.setStretchFactor(1, 1)  # a wider window widens the graph
+        self.splitter = splitter
         return splitter
 
     def _build_status(self) -> None:
@@ -452,8 +474,8 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
 
         self.graph.show_layout(layout, tips, search, self.labels_action.isChecked(), keep_view,
                                on_done=done)
-        shown = {category(n.primitive) for n in self.set.nodes[index].values() if n.kind == EQN}
-        self.graph.set_legend(legend_entries(shown) if self.legend_action.isChecked() else [])
+        self.legend.set_entries(legend_entries(layout.nodes.values(), in_app=True)
+                                if self.legend_action.isChecked() else [])
 
     def redraw(self) -> None:
         if self.set.stages:

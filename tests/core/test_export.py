@@ -150,3 +150,12 @@ def test_line_breaks_in_user_text_render(text):
     stage = to_dict(stage_of(graph, title=text))
     for _ in range(20):
         assert export_bytes(layout, stage, "svg").startswith(b"<?xml")
+
+
+def test_export_legend_lists_only_what_is_drawn_without_app_instructions():
+    layout, stage = laid_out(s.MLP, pipeline="grad")
+    svg = export_bytes(layout, stage, "svg").decode()
+    legend = svg[svg.find('class="node jaxviz&#45;legend"'):]
+    assert "backward pass (transpose)" in legend and "matmul" in legend
+    assert "double-click" not in svg and "closed group" not in legend
+    assert "collective" not in legend and "random" not in legend

@@ -1,25 +1,38 @@
 """Launching the app as a user does: on the built-in example, and on a file, via --screenshot."""
 
+import json
 import os
 import subprocess
 import sys
 
+import pytest
 from PySide6.QtGui import QImage
 
 
-def launch(tmp_path, *args):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", JAXVIZ_HOME=str(tmp_path / "home"))
+def screen(tmp_path, width, height):
+    """An offscreen platform with one screen of the given size."""
+    config = tmp_path / "screen.json"
+    config.write_text(json.dumps({"screens": [{"name": "s", "x": 0, "y": 0, "width": width,
+                                               "height": height, "logicalDpi": 96}]}))
+    return f"offscreen:configfile={config}"
+
+
+def launch(tmp_path, *args, size=(1920, 1080)):
+    env = dict(os.environ, QT_QPA_PLATFORM=screen(tmp_path, *size),
+               JAXVIZ_HOME=str(tmp_path / "home"))
     out = tmp_path / "shot.png"
     result = subprocess.run([sys.executable, "-m", "jaxviz", *args, "--screenshot", str(out)],
                             env=env, capture_output=True, text=True, timeout=120)
     return result, out
 
 
-def test_launch_on_the_built_in_example(tmp_path, qapp):
-    result, out = launch(tmp_path, "--no-restore")
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
+def test_launch_on_the_built_in_example_fits_the_screen(tmp_path, qapp, size):
+    result, out = launch(tmp_path, "--no-restore", size=size)
     assert result.returncode == 0, result.stderr
     image = QImage(str(out))
-    assert image.width() >= 1200 and image.height() >= 800
+    assert image.width() <= size[0] and image.height() <= size[1]  # nothing off-screen
+    assert image.width() >= 0.9 * min(size[0], 1920) and image.height() >= 0.9 * size[1]
     session = (tmp_path / "home" / "session.json").read_text()
     assert "4 * x**3" in session and '"pipeline": "grad"' in session
 

@@ -1,0 +1,49 @@
+"""The first view reads: labels at least 9 px tall, the legend beside the graph listing only
+what is drawn, the view refitted on resize until the user zooms or pans."""
+
+from tests.data import samples as s
+from tests.ui.test_main_window import WAIT, trace_code
+
+MLP6 = """
+def layer(p, x):
+    return jnp.tanh(x @ p["w"] + p["b"])
+
+def mlp(params, x):
+    for p in params:
+        x = layer(p, x)
+    return jnp.mean(x ** 2)
+
+def make(depth, width=32):
+    return [dict(w=jax.ShapeDtypeStruct((width, width), jnp.float32),
+                 b=jax.ShapeDtypeStruct((width,), jnp.float32)) for _ in range(depth)]
+"""
+
+
+def test_a_big_graph_opens_readable_at_its_top(window, qtbot):
+    trace_code(window, qtbot, MLP6, "mlp", "make(6), f32[16,32]", "grad")
+    assert window.graph.scale_factor() >= 0.9  # labels 10 px at scale 1: at least 9 px
+    window.graph.fit()  # F still shows it all
+    assert window.graph.scale_factor() < 0.9
+
+
+def test_a_small_graph_is_fitted_and_refitted_on_resize(window, qtbot):
+    window.resize(1900, 1100)
+    trace_code(window, qtbot, s.POLYNOMIAL.source, "f", "2.0", "grad")
+    before = window.graph.scale_factor()
+    window.resize(1000, 760)
+    qtbot.waitUntil(lambda: window.graph.scale_factor() < before, timeout=WAIT)
+    window.graph.zoom_in()  # the user zoomed: a resize keeps the view from now on
+    zoomed = window.graph.scale_factor()
+    window.resize(window.width() + 200, window.height() + 100)
+    qtbot.wait(100)
+    assert window.graph.scale_factor() == zoomed
+
+
+def test_the_legend_lists_only_what_is_drawn_beside_the_graph(window, qtbot):
+    trace_code(window, qtbot, s.POLYNOMIAL.source, "f", "2.0", "grad")
+    names = [text for text, _ in window.legend.entries]
+    assert "backward pass (transpose)" in names and "input" in names
+    assert not any(n.startswith("closed group") or n in ("reduction", "constant")
+                   for n in names)
+    legend, graph = window.legend.geometry(), window.graph.geometry()
+    assert not legend.intersects(graph)  # beside it, never over it
