@@ -158,6 +158,30 @@ def pulled_to_consumers(view: VisibleGraph, rank: dict[str, int]) -> dict[str, i
     return moved
 
 
+MAX_ROW = 10  # inputs (or outputs) side by side in one rank before they stack in rows
+
+
+def stacked_ends(view: VisibleGraph, rank: dict[str, int]) -> dict[str, int]:
+    """Inputs and constants that share a rank, more than MAX_ROW of them, stacked in rows
+    above it (they need nothing, so any earlier rank will do), and outputs likewise below:
+    a model's 72 parameters read as a block, not as a strip 70 boxes wide."""
+    has_preds = {e.dst for e in view.edges}
+    has_succs = {e.src for e in view.edges}
+    rows: dict[tuple[int, str | None, int], list[str]] = {}
+    for nid, node in view.nodes.items():
+        if node.kind in ("input", "const") and nid not in has_preds:
+            rows.setdefault((rank[nid], node.cluster, -1), []).append(nid)
+        elif node.kind == "output" and nid not in has_succs:
+            rows.setdefault((rank[nid], node.cluster, 1), []).append(nid)
+    moved = dict(rank)
+    for (r, _, direction), ids in rows.items():
+        if len(ids) > MAX_ROW:
+            for i, nid in enumerate(ids):
+                moved[nid] = r + direction * (i // MAX_ROW)
+    low = min(moved.values(), default=0)
+    return {n: v - low for n, v in moved.items()} if low < 0 else moved
+
+
 def _uses_stay_inside(view: VisibleGraph, nid: str, users: list[str]) -> bool:
     """Whether every user is in the node's own group: a forward-pass value used by the
     backward pass stays where it is computed, or its group would stretch down to the use."""
@@ -203,8 +227,10 @@ def layout_visible(view: VisibleGraph, options: LayoutOptions) -> Layout:
         result = run_dot(view, options, ranks(view))
     else:
         from .layout_layered import run_layered
-        result = run_layered(view, options, pulled_to_consumers(view, ranks(view)))
-    result.clusters = cluster_boxes(view, result.nodes)
+        result = run_layered(view, options,
+                             stacked_ends(view, pulled_to_consumers(view, ranks(view))))
+    result.clusters = cluster_boxes(view, result.nodes,
+                                    widen=engine == "layered" and options.rankdir == "TB")
     for edge in result.edges:
         clip_edge(edge, result.nodes[edge.src], result.nodes[edge.dst])
     _fit_bounds(result)
@@ -242,8 +268,12 @@ def clip_edge(edge: EdgePath, src: NodeBox, dst: NodeBox) -> None:
     pts[-1] = _clip(dst, pts[-2])
 
 
-def cluster_boxes(view: VisibleGraph, boxes: dict[str, NodeBox]) -> list[ClusterBox]:
-    """Each open group's box: around its members and nested groups, with room for its label."""
+def cluster_boxes(view: VisibleGraph, boxes: dict[str, NodeBox], widen: bool = True
+                  ) -> list[ClusterBox]:
+    """Each open group's box: around its members and nested groups, with room for its label:
+    widened to the label when ranks run down (``widen``, the layered engine made room for it
+    across the ranks), else the label shortened to the box (widening it would reach into the
+    next rank)."""
     members: dict[str, list[list[float]]] = {}
     for b in boxes.values():
         if b.cluster in view.clusters:
@@ -256,8 +286,12 @@ def cluster_boxes(view: VisibleGraph, boxes: dict[str, NodeBox]) -> list[Cluster
             continue
         x0, y0 = min(r[0] for r in rects), min(r[1] for r in rects)
         x1, y1 = max(r[2] for r in rects), max(r[3] for r in rects)
-        x1 = max(x1, x0 - 2 * CLUSTER_PAD + cluster_label_width(group.label))
-        box = ClusterBox(group.id, group.label, x0 - CLUSTER_PAD,
+        label = group.label
+        if widen:
+            x1 = max(x1, x0 - 2 * CLUSTER_PAD + cluster_label_width(label))
+        else:
+            label = _fit_label(label, x1 - x0)
+        box = ClusterBox(group.id, label, x0 - CLUSTER_PAD,
                          y0 - CLUSTER_PAD - CLUSTER_LABEL_H, x1 - x0 + 2 * CLUSTER_PAD,
                          y1 - y0 + 2 * CLUSTER_PAD + CLUSTER_LABEL_H, group.depth)
         out.append(box)
@@ -265,6 +299,12 @@ def cluster_boxes(view: VisibleGraph, boxes: dict[str, NodeBox]) -> list[Cluster
             members.setdefault(group.parent, []).append([box.x, box.y, box.x + box.w,
                                                          box.y + box.h])
     return sorted(out, key=lambda c: c.depth)
+
+
+def _fit_label(label: str, width: float) -> str:
+    """The label, cut with an ellipsis to what ``width`` points hold."""
+    room = int(width // (CHAR_W * 1.1))
+    return label if len(label) <= room else label[:max(room - 1, 0)] + "…"
 
 
 def split_long_edges(view: VisibleGraph, rank: dict[str, int], cut_span: int | None

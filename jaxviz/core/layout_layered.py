@@ -48,9 +48,9 @@ def run_layered(view: VisibleGraph, options: LayoutOptions, rank: dict[str, int]
     horizontal = options.rankdir == "LR"
     along = 0 if horizontal else 1  # the size that runs along the ranks
     layers = _order(rank, links, group, parents)
-    pos, bands = _coordinates(layers, links, size, along, group, view.clusters)
+    pos, bands, blocks = _coordinates(layers, links, size, along, group, view.clusters)
     routes = [_route(chain, pos, bands, rank) for chain in chains]
-    pos, routes = _wrapped(pos, bands, rank, routes, size, 1 - along, group, parents) \
+    pos, routes = _wrapped(pos, bands, rank, routes, size, 1 - along, group, parents, blocks) \
         if options.wrap else (pos, [[p for p, _ in r] for r in routes])
     boxes = {}
     for nid, node in view.nodes.items():
@@ -62,13 +62,19 @@ def run_layered(view: VisibleGraph, options: LayoutOptions, rank: dict[str, int]
 
 
 def _wrapped(pos: dict, bands, rank: dict, routes, size: dict, across: int, group: dict,
-             parents: dict):
+             parents: dict, blocks: list):
     """Positions and routes, in columns when the drawing is too long (``layout_wrap``)."""
     extent: dict[int, tuple[float, float]] = {}
+
+    def widen(r: int, lo: float, hi: float) -> None:
+        low, high = extent.get(r, (lo, hi))
+        extent[r] = (min(low, lo), max(high, hi))
+
     for n, (x, _) in pos.items():
-        half, r = size[n][across] / 2, rank[n]
-        low, high = extent.get(r, (x - half, x + half))
-        extent[r] = (min(low, x - half), max(high, x + half))
+        widen(rank[n], x - size[n][across] / 2, x + size[n][across] / 2)
+    for lo, hi, r0, r1 in blocks:  # group boxes, with their padding and labels
+        for r in range(r0, r1 + 1):
+            widen(r, lo, hi)
     width = max((h for _, h in extent.values()), default=0.0) - \
         min((lo for lo, _ in extent.values()), default=0.0)
     columns = column_count(bands[-1][1] if bands else 0.0, width)
@@ -157,7 +163,7 @@ def _mean(values: list[float], default: float) -> float:
 def _coordinates(layers: list[list[str]], links: list[tuple[str, str]],
                  size: dict[str, tuple[float, float]], along: int, group: dict,
                  view_clusters: dict) -> tuple[dict[str, tuple[float, float]],
-                                               list[tuple[float, float]]]:
+                                               list[tuple[float, float]], list]:
     """Positions (across, along) of every node and lane, and each rank's band (start, end)
     along the rank direction. Across: groups packed as blocks (``_Packer``). Along: ranks
     stacked with room between them for the borders and labels of the groups that begin or
@@ -170,8 +176,8 @@ def _coordinates(layers: list[list[str]], links: list[tuple[str, str]],
     label_across, label_along = (CLUSTER_LABEL_H, 0.0) if along == 0 else (0.0, CLUSTER_LABEL_H)
     labels = {gid: cluster_label_width(g.label) if along == 1 else 0.0
               for gid, g in view_clusters.items()}
-    xs = _Packer(rank, order, size, across, group, parents, links, label_across,
-                 labels).place()
+    xs, blocks = _Packer(rank, order, size, across, group, parents, links, label_across,
+                         labels).place()
     first, last = _spans(rank, group, parents)
     top, bottom = _border_room(first, parents, CLUSTER_PAD + label_along), \
         _border_room(last, parents, CLUSTER_PAD)
@@ -183,7 +189,7 @@ def _coordinates(layers: list[list[str]], links: list[tuple[str, str]],
             pos[n] = (xs[n], depth + thickness / 2)
         bands.append((depth, depth + thickness))
         depth += thickness + RANK_SEP + bottom.get(r, 0.0)
-    return pos, bands
+    return pos, bands, blocks
 
 
 def _spans(rank: dict[str, int], group: dict, parents: dict
@@ -234,21 +240,24 @@ class _Packer:
             self.blocks.setdefault(parents.get(gid) if parents.get(gid) in used else None,
                                    []).append(gid)
 
-    def place(self) -> dict[str, float]:
-        xs, _, _ = self._block(None)
-        return xs
+    def place(self) -> tuple[dict[str, float], list[tuple[float, float, int, int]]]:
+        """Centres across the ranks, and each group block's (start, end, first, last rank)."""
+        xs, _, _, blocks = self._block(None)
+        return xs, blocks
 
-    def _block(self, gid: str | None) -> tuple[dict[str, float], float, tuple[float, int, int]]:
-        """Centres relative to the block's left edge, its width, and (key, first, last rank)."""
+    def _block(self, gid: str | None):
+        """Centres relative to the block's left edge, its width, (key, first, last rank), and
+        its inner blocks' intervals, relative too."""
         pad = CLUSTER_PAD if gid is not None else 0.0
         start = pad + self.label if gid is not None else 0.0
         items = [(self.order[n], self.rank[n], self.rank[n], n, None)
                  for n in self.children.get(gid, [])]
         for child in self.blocks.get(gid, []):
-            inner, width, (key, r0, r1) = self._block(child)
-            items.append((key, r0, r1, child, (inner, width)))
+            inner, width, (key, r0, r1), blocks = self._block(child)
+            items.append((key, r0, r1, child, (inner, width, blocks)))
         items.sort(key=lambda t: (t[0], t[1]))
         xs: dict[str, float] = {}
+        placed_blocks: list[tuple[float, float, int, int]] = []
         frontier: dict[int, tuple[float, bool]] = {}  # rank → (right edge, a lane is there)
         keys, r_min, r_max, first_left = [], 10**9, -1, None
         for key, r0, r1, name, inner in items:
@@ -261,6 +270,8 @@ class _Packer:
                 xs[name] = left + width / 2
             else:
                 xs.update({m: left + x for m, x in inner[0].items()})
+                placed_blocks.append((left, left + width, r0, r1))
+                placed_blocks += [(lo + left, hi + left, a, b) for lo, hi, a, b in inner[2]]
             for r in range(r0, r1 + 1):
                 frontier[r] = (left + width, lane)
             keys.append(key)
@@ -269,7 +280,7 @@ class _Packer:
         right = max((edge for edge, _ in frontier.values()), default=0.0)
         label = self.label_widths.get(gid, 0.0)  # the box starts a pad before its first item
         width = max(right + pad, (first_left or 0.0) - CLUSTER_PAD + label)
-        return xs, width, (_mean(keys, 0.0), r_min, r_max)
+        return xs, width, (_mean(keys, 0.0), r_min, r_max), placed_blocks
 
     @staticmethod
     def _leftmost(frontier: dict, r0: int, r1: int, lane: bool, pad: float) -> float:

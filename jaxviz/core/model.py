@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from .grouping import group_by_functions
+from .groups import CALL, FOLD, FUNCTION, SCOPE, SUBGRAPH, Group, fold_repeats
 from .ir import EQN, Graph, Node, scopes_of, transforms_of
 from .styles import KIND_STYLES, NodeStyle, eqn_style
 
@@ -20,21 +21,7 @@ OPEN_MAX_EQUATIONS = 60  # a group bigger than this starts closed...
 OPEN_MAX_DEPTH = 3  # ...and so does one nested deeper than this...
 VISIBLE_BUDGET = 400  # ...and opening stops once this many equations are visible
 MAX_OPEN_GROUPS = 16  # ...or this many groups are open (80 open layers read worse than 80 boxes)
-CALL, SUBGRAPH, SCOPE, FUNCTION = "call", "subgraph", "scope", "function"
 
-
-
-@dataclass
-class Group:
-    """A set of nodes that can be shown as one: a nested jaxpr's equation, or a named scope."""
-
-    id: str  # for CALL groups, the id of the equation holding the nested jaxprs
-    kind: str  # CALL, SUBGRAPH (one of several jaxprs of a CALL) or SCOPE
-    label: str  # "jit f", "cond", "branches[0]", "layer1"
-    parent: str | None
-    depth: int
-    equations: int = 0
-    primitive: str = ""
 
 
 @dataclass
@@ -110,6 +97,7 @@ class GraphModel:
         self.group_of: dict[str, str | None] = {}  # node id → innermost group holding it
         self.loop_spans = graph.loop_spans
         self._collect(graph, None, 0)
+        fold_repeats(self.groups, self.group_of, self.nodes)
         if expand_all:
             self.open = set(self.groups)
         elif open_groups is None:
@@ -244,6 +232,8 @@ class GraphModel:
 
     def _group_node(self, group: Group) -> VisibleNode:
         kind = group.kind if group.kind in (SCOPE, FUNCTION) else group.primitive
+        if group.kind == FOLD:
+            kind = f"{group.repeats} alike"
         count = f"{group.equations} eqn" + ("s" if group.equations != 1 else "")
         lines = [f"▸ {group.label}", f"{kind} · {count}"]
         return VisibleNode(group.id, "group", lines, KIND_STYLES["group"],

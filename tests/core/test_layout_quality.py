@@ -49,7 +49,7 @@ def _defects(model, rankdir="TB"):
     return d, (d.edges_through_nodes, d.node_overlaps, d.group_overlaps, d.stubs)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graph=compound_graphs(), expand=st.booleans(), rankdir=st.sampled_from(["TB", "LR"]))
 def test_random_compound_graphs_have_no_defects(graph, expand, rankdir):
     d, counts = _defects(GraphModel(graph, expand_all=expand), rankdir)

@@ -1,0 +1,110 @@
+"""Groups of equations, and the folding of repeated ones.
+
+A group is a set of nodes that can be shown as one box: a nested jaxpr's equation (CALL, and
+SUBGRAPH for one of several jaxprs), a named scope (SCOPE), a call of a user function or an
+iteration of a loop (FUNCTION), or a fold (FOLD) of repeats.
+
+Folding: consecutive sibling calls of one function (``block #1`` … ``block #12``), or
+iterations of one loop, whose equations have the same structure (primitives, short params,
+result types, in order, nested groups included: a structural hash) are put under one FOLD
+group, ``block ×12``. Closed, it is one box; opened, it shows the repeats it holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .ir import EQN, Node
+
+CALL, SUBGRAPH, SCOPE, FUNCTION, FOLD = "call", "subgraph", "scope", "function", "fold"
+_NUMBER = re.compile(r" #?\d+")  # "block #3 (backward)" → "block (backward)"
+
+
+@dataclass
+class Group:
+    """A set of nodes that can be shown as one."""
+
+    id: str  # for CALL groups, the id of the equation holding the nested jaxprs
+    kind: str  # CALL, SUBGRAPH, SCOPE, FUNCTION or FOLD
+    label: str  # "jit f", "cond", "branches[0]", "layer1", "block #3", "block ×12"
+    parent: str | None
+    depth: int
+    equations: int = 0
+    primitive: str = ""
+    repeats: int = 0  # for a FOLD: how many repeats it holds
+
+
+def fold_repeats(groups: dict[str, Group], group_of: dict[str, str | None],
+                 nodes: dict[str, Node]) -> None:
+    """Insert a FOLD group above every run of two or more structurally equal repeats."""
+    members: dict[str | None, list[Node]] = {}
+    for nid, gid in group_of.items():
+        if nodes[nid].kind == EQN:
+            members.setdefault(gid, []).append(nodes[nid])
+    children: dict[str | None, list[str]] = {}
+    for gid, group in groups.items():
+        children.setdefault(group.parent, []).append(gid)
+    shape = _Signatures(members, children)
+    for parent, kids in list(children.items()):
+        for run in _runs(kids, groups, shape):
+            _fold(run, parent, groups)
+    _renumber_depths(groups)
+
+
+class _Signatures:
+    """A group's structure, computed once: its equations and inner groups, in order."""
+
+    def __init__(self, members, children):
+        self.members, self.children, self.memo = members, children, {}
+
+    def of(self, gid: str) -> tuple:
+        if gid not in self.memo:
+            eqns = tuple((n.primitive, n.params_short, tuple(p.type for p in n.outputs))
+                         for n in self.members.get(gid, ()))
+            self.memo[gid] = (eqns, tuple(self.of(c) for c in self.children.get(gid, ())))
+        return self.memo[gid]
+
+
+def _runs(kids: list[str], groups: dict[str, Group], shape: _Signatures) -> list[list[str]]:
+    """Runs of consecutive repeats: same kind of call or iteration, same structure."""
+    runs, current = [], []
+    for gid in kids:
+        group = groups[gid]
+        key = (_NUMBER.sub("", group.label), shape.of(gid)) if group.kind == FUNCTION else None
+        if current and key is not None and key == current[0][1]:
+            current.append((gid, key))
+            continue
+        if len(current) > 1:
+            runs.append([g for g, _ in current])
+        current = [(gid, key)] if key is not None else []
+    if len(current) > 1:
+        runs.append([g for g, _ in current])
+    return runs
+
+
+def _fold(run: list[str], parent: str | None, groups: dict[str, Group]) -> None:
+    first = groups[run[0]]
+    stem = _NUMBER.sub("", first.label)
+    word, _, rest = stem.partition(" (")
+    label = f"{word} ×{len(run)}" + (f" ({rest}" if rest else "")
+    fold = Group(f"{run[0]}/fold", FOLD, label, parent, first.depth,
+                 sum(groups[g].equations for g in run), repeats=len(run))
+    rebuilt = {}
+    for gid, group in groups.items():  # the fold comes just before the repeats it holds
+        if gid == run[0]:
+            rebuilt[fold.id] = fold
+        rebuilt[gid] = group
+    groups.clear()
+    groups.update(rebuilt)
+    for gid in run:
+        groups[gid].parent = fold.id
+
+
+def _renumber_depths(groups: dict[str, Group]) -> None:
+    """Depths again from the parents (a fold put its repeats one level deeper)."""
+    depth: dict[str, int] = {}
+    for gid in groups:  # parents come before their children
+        parent = groups[gid].parent
+        depth[gid] = depth.get(parent, 0) + 1 if parent is not None else 1
+        groups[gid].depth = depth[gid]

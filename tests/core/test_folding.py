@@ -1,0 +1,57 @@
+"""Repeated calls and iterations of the same structure fold into one box, ``block ×N``."""
+
+from jaxviz.core.groups import FOLD
+from jaxviz.core.model import GraphModel
+from tests.trace.helpers import trace
+
+BLOCKS = """
+def block(x):
+    return jnp.tanh(x @ x.T @ x) + 1.0
+
+def net(x, depth=6):
+    for _ in range(depth):
+        x = block(x)
+    return x
+"""
+
+LOOP = """
+def f(x):
+    for _ in range(5):
+        x = jnp.sin(x) * 2.0 + 1.0
+    return x
+"""
+
+
+def _folds(stage, **kw):
+    model = GraphModel(stage.graph, **kw)
+    return model, [g for g in model.groups.values() if g.kind == FOLD]
+
+
+def test_identical_calls_fold_into_one_box():
+    stages, _ = trace(source=BLOCKS, function="net", args="jnp.ones((4, 4))", pipeline="")
+    model, folds = _folds(stages[0])
+    assert [f.label for f in folds] == ["block ×6"]
+    fold = folds[0]
+    inside = [g for g in model.groups.values() if g.parent == fold.id]
+    assert [g.label for g in inside] == [f"block #{k}" for k in range(1, 7)]
+    assert fold.equations == stages[0].equations == sum(g.equations for g in inside)
+    closed = GraphModel(stages[0].graph, open_groups=set())
+    boxes = [n.lines[0] for n in closed.visible().nodes.values() if n.kind == "group"]
+    assert boxes == ["▸ block ×6"]
+
+
+def test_iterations_of_a_loop_fold():
+    stages, _ = trace(source=LOOP, function="f", args="1.0", pipeline="")
+    _, folds = _folds(stages[0])
+    assert [f.label for f in folds] == ["iteration ×5"]
+
+
+def test_calls_on_different_shapes_do_not_fold():
+    source = BLOCKS + "\ndef shrinking(x):\n    for _ in range(4):\n        x = block(x)[:, 1:]\n" \
+        "    return x\n"
+    stages, error = trace(source=source, function="shrinking", args="jnp.ones((6, 6))",
+                          pipeline="")
+    assert error is None, error
+    model, folds = _folds(stages[0])
+    assert folds == []
+    assert sum(g.label.startswith("block #") for g in model.groups.values()) == 4
