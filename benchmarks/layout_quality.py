@@ -77,7 +77,8 @@ def rows(quick: bool):
             yield name, engine, measure(engine, model)
 
 
-COLUMNS = ("visible", "edges_through_nodes", "node_overlaps", "group_overlaps", "stubs",
+COLUMNS = ("visible", "edges_through_nodes", "node_overlaps", "group_overlaps",
+           "label_overlaps", "stubs",
            "crossings", "width", "height", "aspect", "seconds")
 
 

@@ -16,9 +16,10 @@ from .. import __version__
 from .files import FileError as ExportError
 from .files import check_target, write_atomic
 from .layout import FONT_PT, Layout
+from .layout_labels import LABEL_CHAR_W
 from .model import one_line
 from .provenance import DOT_MARK, is_previous_export, mark_pdf, mark_png, mark_svg
-from .styles import CUT_EDGE_COLOR, EDGE_COLOR, TEXT_COLOR, legend_entries
+from .styles import CUT_EDGE_COLOR, EDGE_COLOR, FADED_ALPHA, TEXT_COLOR, legend_entries
 
 FORMATS = ("png", "svg", "pdf", "dot", "json")
 SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".dot": "dot", ".gv": "dot",
@@ -76,9 +77,13 @@ def _node_stmt(name: str, box, height: float) -> str:
         + (["dashed"] if box.dash == "dashed" else [])
     shape = "ellipse" if box.shape == "ellipse" else "box"
     extra = " peripheries=2" if box.shape == "output" else ""
+    alpha = f"{round(FADED_ALPHA * 255):02x}" if getattr(box, "faded", False) else ""
+    if alpha:  # nothing uses its results: drawn pale, as in the app
+        extra += f" fontcolor=\"{TEXT_COLOR}{alpha}\""
     attrs = (f"pos=\"{box.x:.1f},{height - box.y:.1f}\" width={box.w / 72:.3f} "
              f"height={box.h / 72:.3f} shape={shape} style=\"{','.join(style)}\" "
-             f"fillcolor=\"{box.fill}\" color=\"{box.border}\" penwidth={box.border_width} "
+             f"fillcolor=\"{box.fill}{alpha}\" color=\"{box.border}{alpha}\" "
+             f"penwidth={box.border_width} "
              f"label={quote(chr(10).join(box.lines))} id={quote(box.id)} "
              f"class=\"jaxviz-{box.kind}\"{extra}")
     return f"{name} [{attrs}];"
@@ -89,7 +94,7 @@ def _edge_stmts(layout: Layout, names: dict[str, str], labels: bool) -> list[str
     out = []
     for k, e in enumerate(layout.edges):
         src, dst = names[e.src], names[e.dst]
-        label = f" label={quote(e.type)} lp=\"{_mid(e.points, h)}\"" if labels and e.type else ""
+        label = _edge_label(e, h) if labels else ""
         if not e.cut:
             out.append(f"{src} -> {dst} [pos=\"{_spline(e.points, h)}\"{label}];")
             continue
@@ -106,9 +111,12 @@ def _edge_stmts(layout: Layout, names: dict[str, str], labels: bool) -> list[str
     return out
 
 
-def _mid(points: list[list[float]], height: float) -> str:
-    a, b = points[len(points) // 2 - 1], points[len(points) // 2]
-    return f"{(a[0] + b[0]) / 2 + 4:.1f},{height - (a[1] + b[1]) / 2:.1f}"
+def _edge_label(edge, height: float) -> str:
+    """The type where the layout placed it (graphviz centres ``lp``: shifted by half)."""
+    if edge.label_at is None or not edge.type:
+        return ""
+    x = edge.label_at[0] + len(edge.type) * LABEL_CHAR_W / 2
+    return f" label={quote(edge.type)} lp=\"{x:.1f},{height - edge.label_at[1]:.1f}\""
 
 
 def _cluster_blocks(layout: Layout, names: dict[str, str]) -> list[str]:
@@ -144,8 +152,9 @@ def _cluster_blocks(layout: Layout, names: dict[str, str]) -> list[str]:
 def _legend_row(text: str, style) -> str:
     dashed = ' STYLE="dashed"' if style.dash == "dashed" else ""
     safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return (f'<TR><TD WIDTH="18" BGCOLOR="{style.fill}" COLOR="{style.border}" BORDER="1"'
-            f'{dashed}></TD><TD ALIGN="LEFT">{safe}</TD></TR>')
+    alpha = f"{round(FADED_ALPHA * 255):02x}" if style.faded else ""
+    return (f'<TR><TD WIDTH="18" BGCOLOR="{style.fill}{alpha}" COLOR="{style.border}{alpha}" '
+            f'BORDER="1"{dashed}></TD><TD ALIGN="LEFT">{safe}</TD></TR>')
 
 
 def legend_height(entries: list) -> float:

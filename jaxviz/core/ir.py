@@ -68,6 +68,9 @@ class Node:
     user_lines: list[int] = field(default_factory=list)  # the line each of them is at
     text: str = ""  # the equation as one line of jaxpr text
     text_line: int | None = None  # 0-based line of the stage's jaxpr text where it is printed
+    # nothing uses its results, even through other equations, and it has no effect: JAX
+    # prints dropped results as _, and jit removes such equations (dead code)
+    unused: bool = False
     subgraphs: list[Graph] = field(default_factory=list)
 
 

@@ -66,6 +66,7 @@ class NodeBox:
     dash: str
     border_width: float
     cluster: str | None = None
+    faded: bool = False  # drawn pale: nothing uses its results
 
 
 @dataclass
@@ -77,6 +78,9 @@ class EdgePath:
     points: list[list[float]]  # polyline from src to dst
     cut: bool = False  # a long edge drawn as two stubs; points then run stub to stub
     stubs: list[list[float]] = field(default_factory=list)  # the two stub centres when cut
+    # where its type is written (left-centre of the text), on one edge per variable; None:
+    # not written on this edge (another edge of the same variable has it, or no room)
+    label_at: list[float] | None = None
 
 
 @dataclass
@@ -233,6 +237,9 @@ def layout_visible(view: VisibleGraph, options: LayoutOptions) -> Layout:
                                     widen=engine == "layered" and options.rankdir == "TB")
     for edge in result.edges:
         clip_edge(edge, result.nodes[edge.src], result.nodes[edge.dst])
+    if options.edge_labels:
+        from .layout_labels import place_labels
+        place_labels(result.nodes, result.edges, vertical=options.rankdir == "TB")
     _fit_bounds(result)
     result.engine, result.seconds = engine, time.perf_counter() - start
     result.options = options.to_dict()
@@ -242,7 +249,7 @@ def layout_visible(view: VisibleGraph, options: LayoutOptions) -> Layout:
 def box_for(node: VisibleNode, x: float, y: float, w: float, h: float) -> NodeBox:
     s = node.style
     return NodeBox(node.id, round(x, 1), round(y, 1), w, h, node.kind, node.lines, s.shape,
-                   s.fill, s.border, s.dash, s.border_width, node.cluster)
+                   s.fill, s.border, s.dash, s.border_width, node.cluster, s.faded)
 
 
 def _clip(box: NodeBox, toward: list[float]) -> list[float]:
@@ -335,5 +342,7 @@ def _fit_bounds(layout: Layout) -> None:
     for e in layout.edges:
         e.points = [[round(x + dx, 1), round(y + dy, 1)] for x, y in e.points]
         e.stubs = [[round(x + dx, 1), round(y + dy, 1)] for x, y in e.stubs]
+        if e.label_at is not None:
+            e.label_at = [round(e.label_at[0] + dx, 1), round(e.label_at[1] + dy, 1)]
     layout.width = round(max(xs1) - min(xs0) + 2 * margin, 1)
     layout.height = round(max(ys1) - min(ys0) + 2 * margin, 1)

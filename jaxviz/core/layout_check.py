@@ -22,6 +22,7 @@ class LayoutDefects:
     node_overlaps: int  # pairs of node boxes that overlap
     group_overlaps: int  # node boxes a group box covers without holding the node
     stubs: int  # edges drawn cut, as two stubs
+    label_overlaps: int  # edge labels over a node box or over another edge label
     crossings: int  # pairs of edge segments that cross
     width: float
     height: float
@@ -152,8 +153,26 @@ def check_layout(layout: Layout, parents: dict[str, str | None] | None = None) -
         edges_through_nodes=_through(layout, rects, grid),
         node_overlaps=_node_overlaps(rects, grid),
         group_overlaps=_group_overlaps(layout, rects, grid, parents),
-        stubs=sum(1 for e in layout.edges if e.cut), crossings=_crossings(layout),
+        stubs=sum(1 for e in layout.edges if e.cut), label_overlaps=_label_overlaps(layout),
+        crossings=_crossings(layout),
         width=layout.width, height=layout.height)
+
+
+def _label_overlaps(layout: Layout) -> int:
+    from .layout_labels import LABEL_CHAR_W, LABEL_H
+
+    labels = {f"label{i}": (e.label_at[0], e.label_at[1] - LABEL_H / 2,
+                            e.label_at[0] + len(e.type) * LABEL_CHAR_W, e.label_at[1] + LABEL_H / 2)
+              for i, e in enumerate(layout.edges) if e.label_at is not None}
+    rects = {k: _rect(b) for k, b in layout.nodes.items()} | labels
+    grid = _grid(rects)
+    pairs = set()
+    for keys in grid.values():
+        for i, a in enumerate(keys):
+            for b in keys[i + 1:]:
+                if (a in labels or b in labels) and _overlap(rects[a], rects[b]):
+                    pairs.add((min(a, b), max(a, b)))
+    return len(pairs)
 
 
 def _parents_from_boxes(layout: Layout) -> dict[str, str | None]:

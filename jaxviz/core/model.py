@@ -225,7 +225,7 @@ class GraphModel:
             if node.id not in self.open:
                 view.nodes[node.id] = self._group_node(self.groups[node.id])
             return
-        style = eqn_style(node.primitive, transforms_of(node)) if node.kind == EQN \
+        style = eqn_style(node.primitive, transforms_of(node), node.unused) if node.kind == EQN \
             else KIND_STYLES[node.kind]
         view.nodes[node.id] = VisibleNode(node.id, node.kind, node_lines(node), style,
                                           self._open_cluster(node.id))

@@ -93,11 +93,15 @@ class NodeStyle:
     border: str
     dash: str  # "solid" or "dashed"
     border_width: float
+    faded: bool = False  # an equation whose results nobody uses (jit drops it)
 
 
-def eqn_style(primitive: str, transforms: list[str]) -> NodeStyle:
+def eqn_style(primitive: str, transforms: list[str], unused: bool = False) -> NodeStyle:
     color, dash, width = PROVENANCE_BORDERS[provenance(transforms)]
-    return NodeStyle("box", CATEGORY_COLORS[category(primitive)], color, dash, width)
+    return NodeStyle("box", CATEGORY_COLORS[category(primitive)], color, dash, width, unused)
+
+
+FADED_ALPHA = 0.4  # how much of a faded node's colour is drawn
 
 
 KIND_STYLES = {
@@ -127,6 +131,9 @@ def legend_entries(boxes, in_app: bool = False) -> list[tuple[str, NodeStyle]]:
         color, dash, width = PROVENANCE_BORDERS[prov]
         if (color, dash) in borders:
             entries.append((name, NodeStyle("box", "#ffffff", color, dash, width)))
+    if any(getattr(b, "faded", False) for b in eqns):
+        entries.append(("result unused (jit drops it)",
+                        NodeStyle("box", "#dbeafe", "#555555", "solid", 1.0, True)))
     kinds = {b.kind for b in boxes}
     for kind, name in KIND_NAMES.items():
         if kind in kinds:

@@ -140,8 +140,10 @@ class _Builder:
             self._source_node(graph, f"{prefix}c{i}", CONST, var, producers)
         for i, var in enumerate(jaxpr.invars):
             self._source_node(graph, f"{prefix}in{i}", INPUT, var, producers)
+        dead = _dead_equations(jaxpr)
         for k, eqn in enumerate(jaxpr.eqns):
             self._eqn_node(graph, f"{prefix}e{k}", eqn, producers)
+            graph.nodes[-1].unused = k in dead
         for i, atom in enumerate(jaxpr.outvars):
             self._output_node(graph, f"{prefix}out{i}", atom, producers)
         return graph
@@ -311,6 +313,20 @@ def _shared_starts(text: str, context) -> dict[int, int]:
     return {id(jaxpr): starts[name] for jaxpr, name in names.items() if name in starts}
 
 
+def _dead_equations(jaxpr) -> set[int]:
+    """Indices of the equations jit's dead-code elimination would drop: no effect, and no
+    result used by the jaxpr's outputs, directly or through equations that are kept."""
+    live = {v for v in jaxpr.outvars if not isinstance(v, jcore.Literal)}
+    dead = set()
+    for k in range(len(jaxpr.eqns) - 1, -1, -1):
+        eqn = jaxpr.eqns[k]
+        if eqn.effects or any(v in live for v in eqn.outvars if not isinstance(v, jcore.DropVar)):
+            live.update(v for v in eqn.invars if not isinstance(v, jcore.Literal))
+        else:
+            dead.add(k)
+    return dead
+
+
 def _stack_parts(name_stack) -> tuple[list[str], list[str]]:
     """Named scopes (verbatim: a scope may hold "/" or parentheses) and transform names of a
     name stack, read from its entries rather than its text."""
@@ -357,11 +373,22 @@ def _literal_text(atom) -> str:
     return f"{text}:{_type_text(atom.aval)}"
 
 
+def _plain(value: Any) -> Any:
+    """NumPy scalars as the Python numbers they hold, inside tuples and lists too: a label
+    reads ``axes=(0, 1)``, not ``axes=(np.int64(0), np.int64(1))`` (JAX's own text is kept
+    as JAX prints it)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if type(value) in (tuple, list):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
 def _param_text(value: Any) -> str:
     subs = list(jcore.jaxprs_in_params({"p": value}))
     if subs:
         return "{jaxpr}" if len(subs) == 1 else f"({len(subs)} jaxprs)"
-    text = str(value)
+    text = str(_plain(value))
     return text if len(text) <= MAX_PARAM_TEXT else text[: MAX_PARAM_TEXT - 1] + "…"
 
 

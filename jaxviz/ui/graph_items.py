@@ -23,7 +23,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from ..core.layout import FONT_PT, LINE_H, ClusterBox, EdgePath, NodeBox
-from ..core.styles import CUT_EDGE_COLOR, EDGE_COLOR, TEXT_COLOR
+from ..core.styles import CUT_EDGE_COLOR, EDGE_COLOR, FADED_ALPHA, TEXT_COLOR
 
 TEXT_LOD = 0.45  # below this zoom, labels are not drawn
 SELECT_COLOR = QColor("#f59e0b")
@@ -55,6 +55,8 @@ class NodeItem(QGraphicsItem):
         self.setZValue(2)
         self.edges: list[EdgeItem] = []
         self.match = False  # a search hit
+        if box.faded:
+            self.setOpacity(FADED_ALPHA)
 
     @property
     def node_id(self) -> str:
@@ -136,6 +138,10 @@ class EdgeItem(QGraphicsItem):
             self.path.lineTo(p)
         self.setZValue(1 if not edge.cut else 0.5)
         self._bounds = self.path.boundingRect().adjusted(-40, -12, 40, 12)
+        if edge.label_at is not None:
+            x, y = edge.label_at
+            self._bounds = self._bounds.united(QRectF(x - 2, y - 8, len(edge.type) * 5.2 + 8,
+                                                      16))
 
     def other_selected(self, node: NodeItem) -> bool:
         return any(end.isSelected() for end in self.ends if end is not node)
@@ -175,8 +181,8 @@ class EdgeItem(QGraphicsItem):
         else:
             painter.drawPath(self.path)
             self._arrow(painter, pts[-2], pts[-1], color)
-        if self.labels and _lod(painter, option) >= TEXT_LOD and e.type:
-            self._label(painter, pts, color)
+        if self.labels and _lod(painter, option) >= TEXT_LOD and e.label_at is not None:
+            self._label(painter, color)
 
     def _arrow(self, painter: QPainter, a: QPointF, b: QPointF, color: QColor) -> None:
         angle = math.atan2(b.y() - a.y(), b.x() - a.x())
@@ -187,14 +193,14 @@ class EdgeItem(QGraphicsItem):
         painter.setBrush(QBrush(color))
         painter.drawPolygon(QPolygonF([b, left, right]))
 
-    def _label(self, painter: QPainter, pts: list[QPointF], color: QColor) -> None:
-        a, b = pts[len(pts) // 2 - 1], pts[len(pts) // 2]
-        mid = (a + b) / 2
+    def _label(self, painter: QPainter, color: QColor) -> None:
+        """The variable's type where the layout placed it (where it overlaps nothing)."""
+        x, y = self.edge.label_at
         font = QFont(self.font)
         font.setPixelSize(8)
         painter.setFont(font)
         painter.setPen(color)
-        painter.drawText(QRectF(mid.x() + 3, mid.y() - 6, 80, 12),
+        painter.drawText(QRectF(x, y - 6, len(self.edge.type) * 5.2 + 4, 12),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.edge.type)
 
     def _stub_text(self, painter: QPainter, out_stub: QPointF, in_stub: QPointF,

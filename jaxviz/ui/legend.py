@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..core.styles import TEXT_COLOR
+from ..core.styles import FADED_ALPHA, TEXT_COLOR
 
 ROW, PAD, SWATCH, GAP = 18, 6, 18, 16  # pixels
 
@@ -68,7 +68,9 @@ class LegendStrip(QWidget):
                 pen.setStyle(Qt.PenStyle.DashLine)
             painter.setPen(pen)
             painter.setBrush(QBrush(QColor(style.fill)))
+            painter.setOpacity(FADED_ALPHA if style.faded else 1.0)
             painter.drawRoundedRect(QRectF(x, y + 2, SWATCH, ROW - 6), 3, 3)
+            painter.setOpacity(1.0)
             painter.setPen(QColor(TEXT_COLOR))
             painter.drawText(QRectF(x + SWATCH + PAD, y, self.width(), ROW - 2),
                              Qt.AlignmentFlag.AlignVCenter, text)

@@ -20,6 +20,8 @@ def tooltips(model: GraphModel, view: VisibleGraph) -> dict[str, str]:
         lines += [f"{p.name}: {p.type}" for p in node.outputs]
         if node.params_full:
             lines.append(node.params_full)
+        if node.unused:
+            lines.append("nothing uses its results (JAX prints them as _): jit drops it")
         if node.line:
             lines.append(f"line {node.line}" + (f"  [{node.name_stack}]" if node.name_stack
                                                 else ""))

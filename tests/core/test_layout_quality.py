@@ -46,14 +46,15 @@ def compound_graphs(draw):
 def _defects(model, rankdir="TB"):
     layout = layout_model(model, LayoutOptions(engine="layered", rankdir=rankdir))
     d = check_layout(layout, {gid: g.parent for gid, g in model.groups.items()})
-    return d, (d.edges_through_nodes, d.node_overlaps, d.group_overlaps, d.stubs)
+    return d, (d.edges_through_nodes, d.node_overlaps, d.group_overlaps, d.stubs,
+               d.label_overlaps)
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graph=compound_graphs(), expand=st.booleans(), rankdir=st.sampled_from(["TB", "LR"]))
 def test_random_compound_graphs_have_no_defects(graph, expand, rankdir):
     d, counts = _defects(GraphModel(graph, expand_all=expand), rankdir)
-    assert counts == (0, 0, 0, 0), d
+    assert counts == (0, 0, 0, 0, 0), d
 
 
 def _traced_cases():
@@ -71,7 +72,7 @@ def test_traced_samples_have_no_defects(sample, pipeline, expand):
     assert error is None, error
     for stage in stages:
         d, counts = _defects(GraphModel(stage.graph, expand_all=expand))
-        assert counts == (0, 0, 0, 0), (stage.title, d)
+        assert counts == (0, 0, 0, 0, 0), (stage.title, d)
 
 
 def test_the_checker_sees_an_edge_through_a_node():

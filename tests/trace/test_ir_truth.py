@@ -110,3 +110,27 @@ def test_title_says_how_many_equations_jax_prints():
     assert stages[1].equations == 21 and stages[1].printed_equations == 16
     assert stages[1].count_text() == "21 equations, 16 printed"
     assert stages[1].jaxpr.count(" = ") - stages[1].jaxpr.count("let ") == 16
+
+
+DEAD = """
+def f(x):
+    unused = jnp.sin(x) * 2.0
+    y, _ = jnp.cos(x), jnp.tanh(x)
+    jax.debug.print("{}", x)  # an effect: kept although nothing uses it
+    return y + 1.0
+"""
+
+
+def test_unused_equations_are_those_jit_drops():
+    import jax
+    from jax._src.interpreters import partial_eval as pe
+
+    stages, error = trace(source=DEAD, function="f", args="jnp.ones(3)", pipeline="")
+    assert error is None, error
+    unused = [n.primitive for n in _equations(stages[0]) if n.unused]
+    assert sorted(unused) == ["mul", "sin", "tanh"]
+    namespace = {"jax": jax, "jnp": jax.numpy}
+    exec(DEAD, namespace)
+    closed = jax.make_jaxpr(namespace["f"])(jax.numpy.ones(3))
+    kept, _ = pe.dce_jaxpr(closed.jaxpr, [True] * len(closed.jaxpr.outvars))
+    assert len(kept.eqns) == len(_equations(stages[0])) - len(unused)
