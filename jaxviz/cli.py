@@ -39,7 +39,8 @@ class CliError(Exception):
 
 
 def _add_source_args(parser: argparse.ArgumentParser, pipeline: bool = True) -> None:
-    parser.add_argument("file", help="a Python file defining the function")
+    parser.add_argument("file", help="a Python file defining the function, or a module: "
+                        "pkg.module or pkg.module:function")
     parser.add_argument("-f", "--function", help="the function to trace (default: the first "
                                                  "one defined in FILE)")
     parser.add_argument("-a", "--args", default="", help="the call's arguments, e.g. "
@@ -47,6 +48,9 @@ def _add_source_args(parser: argparse.ArgumentParser, pipeline: bool = True) -> 
     if pipeline:
         parser.add_argument("-p", "--pipeline", default="", help="transforms applied left to "
                             "right, e.g. 'grad | vmap(in_axes=(0, None)) | jit'")
+    parser.add_argument("--path", action="append", default=[], metavar="DIR",
+                        help="a folder to import from (repeatable); FILE's package root is "
+                             "found by itself")
     _add_worker_args(parser)
 
 
@@ -101,7 +105,9 @@ def build_app_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jaxviz", epilog=f"subcommands: {', '.join(SUBCOMMANDS)} (jaxviz SUBCOMMAND -h)",
         description="Open the jaxviz window (on a built-in example when no FILE is given).")
-    parser.add_argument("file", nargs="?", help="a Python file to open")
+    parser.add_argument("file", nargs="?", help="a Python file to open, or pkg.module[:function]")
+    parser.add_argument("--path", action="append", default=[], metavar="DIR",
+                        help="a folder to import from (repeatable)")
     parser.add_argument("-f", "--function", help="the function to trace")
     parser.add_argument("-a", "--args", help="the call's arguments")
     parser.add_argument("-p", "--pipeline", help="transforms, e.g. 'grad | vmap | jit'")
@@ -158,11 +164,25 @@ def call_worker(args: argparse.Namespace, request) -> object:
     return response
 
 
+def source_fields(args: argparse.Namespace) -> dict:
+    """The fields every request about the user's code has: the text of the file (found from
+    FILE, FILE:function or pkg.module:function), the function, the arguments, the import
+    roots."""
+    from jaxviz.core.source import SourceError, resolve_target
+
+    try:
+        path, named = resolve_target(args.file, args.path)
+    except SourceError as exc:
+        raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
+    source = read_source(path)
+    return {"source": source, "function": default_function(source, args.function or named),
+            "args": args.args, "filename": str(Path(path).resolve()),
+            "paths": [str(Path(d).resolve()) for d in args.path]}
+
+
 def trace_request(args: argparse.Namespace, layout: dict | None = None) -> p.TraceRequest:
-    source = read_source(args.file)
-    return p.TraceRequest(source=source, function=default_function(source, args.function),
-                          args=args.args, pipeline=getattr(args, "pipeline", ""),
-                          filename=str(Path(args.file).resolve()), layout=layout)
+    return p.TraceRequest(**source_fields(args), pipeline=getattr(args, "pipeline", ""),
+                          layout=layout)
 
 
 def count_text(stage: dict) -> str:

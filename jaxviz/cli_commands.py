@@ -86,20 +86,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     from jaxviz.core.layout import LayoutOptions
 
     out = Path(args.output)
+    options = LayoutOptions(rankdir=args.rankdir, edge_labels=not args.no_edge_labels)
+    request = trace_request(args, layout=options.to_dict())
     try:
         fmt = format_for(out, args.format)
         if not (out.parent if str(out.parent) else Path(".")).is_dir():
             raise ExportError(f"cannot write {out}: the folder {out.parent} does not exist")
         if args.stage != "all":  # numbered files are checked as they are written
-            check_export_target(out, fmt, [Path(args.file)], args.force)
+            check_export_target(out, fmt, [Path(request.filename)], args.force)
     except ExportError as exc:
         raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
-    options = LayoutOptions(rankdir=args.rankdir, edge_labels=not args.no_edge_labels)
-    request = trace_request(args, layout=options.to_dict())
     request.expand_all = args.expand_all
     request.export = {"stage": args.stage, "path": str(out.resolve()), "format": fmt,
                       "dpi": args.dpi, "edge_labels": not args.no_edge_labels,
-                      "force": args.force, "inputs": [str(Path(args.file).resolve())]}
+                      "force": args.force, "inputs": [request.filename]}
     result = call_worker(args, request)
     partial_error(result)
     for path, title in result.written:
@@ -127,9 +127,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from jaxviz.core.errors import ErrorInfo
     from jaxviz.core.ir import stage_from_dict
 
-    if args.html:
-        _check_html_target(args)
     request = trace_request(args, layout={} if args.html else None)
+    if args.html:
+        _check_html_target(args, request.filename)
     request.expand_all = True
     result = call_worker(args, request)
     partial_error(result)
@@ -154,15 +154,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_html_target(args: argparse.Namespace) -> None:
+def _check_html_target(args: argparse.Namespace, source_file: str) -> None:
     from jaxviz.cli import CliError
     from jaxviz.core.errors import ErrorInfo
     from jaxviz.core.files import FileError, check_target
     from jaxviz.core.provenance import is_previous_export
 
     try:
-        check_target(Path(args.html), lambda p: is_previous_export(p, "html"), [Path(args.file)],
-                     args.force)
+        check_target(Path(args.html), lambda p: is_previous_export(p, "html"),
+                     [Path(source_file)], args.force)
     except FileError as exc:
         raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
 
@@ -189,11 +189,9 @@ def _write_diff_html(path: str, diff, pair: tuple[int, int], result) -> None:
 
 
 def _source_request(cls, args: argparse.Namespace, **extra):
-    from jaxviz.cli import default_function, read_source
+    from jaxviz.cli import source_fields
 
-    source = read_source(args.file)
-    return cls(source=source, function=default_function(source, args.function), args=args.args,
-               filename=str(Path(args.file).resolve()), **extra)
+    return cls(**source_fields(args), **extra)
 
 
 def cmd_pmap(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from pathlib import Path
 
@@ -63,3 +64,27 @@ def loop_spans(source: str) -> list[list[int]]:
         return []
     return [[n.lineno, n.end_lineno or n.lineno] for n in ast.walk(tree)
             if isinstance(n, _LOOPS)]
+
+
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def resolve_target(text: str, roots: list[str]) -> tuple[str, str | None]:
+    """``FILE``, ``FILE:function``, ``pkg.module`` or ``pkg.module:function`` → the file and
+    the function named (None when none is). A module is looked up in ``roots`` (the --path
+    folders, then the current one) by its path, without importing anything: the CLI and the
+    window never run user code."""
+    head, sep, function = text.rpartition(":")
+    if not sep or Path(text).exists() or not _DOTTED.match(function):
+        head, function = text, None
+    if Path(head).exists() or not _DOTTED.match(head):
+        return head, function
+    relative = Path(*head.split("."))
+    for root in [*roots, "."]:
+        for candidate in (Path(root) / relative.with_suffix(".py"),
+                          Path(root) / relative / "__init__.py"):
+            if candidate.is_file():
+                return str(candidate), function
+    looked = ", ".join(str(Path(r).resolve()) for r in [*roots, "."])
+    raise SourceError(f"no module {head!r}: looked for {relative}.py and {relative}/__init__.py "
+                      f"in {looked}; give the folder that holds it with --path DIR")

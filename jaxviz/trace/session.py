@@ -25,6 +25,7 @@ from jaxviz.core.source import loop_spans
 from jaxviz.trace.args import evaluate_arguments
 from jaxviz.trace.explain import explain, guarded
 from jaxviz.trace.jaxpr_ir import stage_from_closed_jaxpr
+from jaxviz.trace.modules import missing_module_hint, new_module, note_imports
 from jaxviz.trace.pipeline import (
     ArgumentShapeError,
     StagePlan,
@@ -58,10 +59,13 @@ def run_module(source: str, filename: str) -> tuple[dict | None, ErrorInfo | Non
                                line=exc.lineno, column=(exc.offset or 1) - 1,
                                exception="SyntaxError", details=(exc.text or "").rstrip())
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace = {"__name__": "__jaxviz_user__", "__file__": filename,
-                 "jax": jax, "jnp": jnp, "lax": lax, "np": np}
-    _, error = guarded("module", filename)(exec, code, namespace)
-    return (None, error) if error else (namespace, None)
+    module, roots = new_module(filename, {"jax": jax, "jnp": jnp, "lax": lax, "np": np})
+    _, error = guarded("module", filename)(exec, code, module.__dict__)
+    note_imports(roots)
+    if error and error.exception == "ModuleNotFoundError":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        error.hint = missing_module_hint(missing, roots)
+    return (None, error) if error else (module.__dict__, None)
 
 
 def find_function(namespace: dict, name: str, filename: str

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QPalette
@@ -72,8 +73,10 @@ def build_window(args: argparse.Namespace, store: SessionStore | None = None):
     window = MainWindow(tracer, layouter, store, session)
     window.devices.host_devices.setValue(session.host_devices)
     tracer.submit(p.DevicesRequest())
+    if getattr(args, "path", None):
+        session.paths = [str(Path(d).resolve()) for d in args.path]
     if getattr(args, "file", None):
-        window.open_file(args.file, args.function, args.args, args.pipeline)
+        open_target(window, args)
     else:
         for name in ("function", "args", "pipeline"):
             value = getattr(args, name, None)
@@ -85,6 +88,18 @@ def build_window(args: argparse.Namespace, store: SessionStore | None = None):
         else:
             window.trace()
     return window
+
+
+def open_target(window, args: argparse.Namespace) -> None:
+    """``jaxviz FILE``, ``jaxviz FILE:function`` or ``jaxviz pkg.module:function``."""
+    from ..core.source import SourceError, resolve_target
+
+    try:
+        path, named = resolve_target(args.file, list(window.session.paths))
+    except SourceError as exc:
+        window.show_input_error(str(exc))
+        return
+    window.open_file(path, args.function or named, args.args, args.pipeline)
 
 
 def take_screenshot(window, path: str, app: QApplication) -> None:

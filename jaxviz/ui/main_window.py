@@ -301,7 +301,8 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         self.tracer.submit(p.TraceRequest(
             source=self.editor.toPlainText(), function=self.function.currentText(),
             args=self.args.text(), pipeline=self.pipeline.pipeline(),
-            filename=self.session.file or "<editor>", layout=self.layout_options().to_dict(),
+            filename=self.session.file or "<editor>", paths=list(self.session.paths),
+            layout=self.layout_options().to_dict(),
             layout_last_only=True))
 
     def ask_timeout(self) -> None:

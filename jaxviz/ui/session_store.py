@@ -30,6 +30,7 @@ class Session:
     recent: list[str] = field(default_factory=list)
     host_devices: int = 4  # simulated CPU devices of the worker
     timeout: float = 30.0  # seconds a trace may run
+    paths: list[str] = field(default_factory=list)  # extra import roots (--path)
     rankdir: str = "TB"
     edge_labels: bool = True
     # True from a trace's start to its answer: still True at the next launch means jaxviz

@@ -31,6 +31,9 @@ class FilesAndExport:
         self.labels_action.setChecked(s.edge_labels)
         self._set_title()
 
+    def show_input_error(self, message: str) -> None:
+        self._show_error(ErrorInfo(kind="input", message=message))
+
     def show_not_retraced(self) -> None:
         """The restored code was being traced when jaxviz last stopped: say so, trace later."""
         self._show_error(ErrorInfo(

@@ -16,8 +16,10 @@ Progress = Callable[[str, float], None]
 
 
 def handle_trace(request: p.TraceRequest, progress: Progress) -> p.TraceResult | p.Failure:
+    from jaxviz.trace.modules import set_extra_roots
     from jaxviz.trace.session import trace_source
 
+    set_extra_roots(request.paths)
     stages, error = trace_source(request.source, request.filename, request.function,
                                  request.args, request.pipeline, progress)
     if error and not stages:
@@ -110,7 +112,9 @@ def handle_devices(request: p.DevicesRequest, progress: Progress) -> p.DevicesRe
 
 def handle_pmap(request: p.PmapRequest, progress: Progress) -> p.PmapResult | p.Failure:
     from jaxviz.trace.devices import InputError, run_pmap
+    from jaxviz.trace.modules import set_extra_roots
 
+    set_extra_roots(request.paths)
     progress("compiling and running pmap", 0.1)
     try:
         result = run_pmap(request.source, request.filename, request.function, request.args,
@@ -122,7 +126,9 @@ def handle_pmap(request: p.PmapRequest, progress: Progress) -> p.PmapResult | p.
 
 def handle_bench(request: p.BenchRequest, progress: Progress) -> p.BenchResult | p.Failure:
     from jaxviz.trace.devices import InputError, run_bench
+    from jaxviz.trace.modules import set_extra_roots
 
+    set_extra_roots(request.paths)
     progress("timing eager and jit", 0.1)
     try:
         result = run_bench(request.source, request.filename, request.function, request.args,

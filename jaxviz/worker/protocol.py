@@ -26,6 +26,7 @@ class TraceRequest:
     args: str
     pipeline: str
     filename: str = "<editor>"
+    paths: list[str] = field(default_factory=list)  # extra import roots (--path)
     layout: dict | None = None  # LayoutOptions as a dict; None: IR only
     expand_all: bool = False  # lay out with every group open
     layout_last_only: bool = False  # lay out only the last stage (the app: the rest on demand)
@@ -75,6 +76,7 @@ class PmapRequest:
     function: str
     args: str
     filename: str = "<editor>"
+    paths: list[str] = field(default_factory=list)  # extra import roots (--path)
     mode: str = "split"  # "split" the leading axis, "replicate", or "as-is" (already has it)
     axis_name: str = "i"
     devices: int | None = None  # how many devices; None: as many as the inputs need
@@ -88,6 +90,7 @@ class BenchRequest:
     function: str
     args: str
     filename: str = "<editor>"
+    paths: list[str] = field(default_factory=list)  # extra import roots (--path)
     repeats: int = 7
 
 
