@@ -77,8 +77,8 @@ def resolve_target(text: str, roots: list[str]) -> tuple[str, str | None]:
     head, sep, function = text.rpartition(":")
     if not sep or Path(text).exists() or not _DOTTED.match(function):
         head, function = text, None
-    if Path(head).exists() or not _DOTTED.match(head):
-        return head, function
+    if Path(head).exists() or not _DOTTED.match(head) or head.endswith((".py", ".pyw")):
+        return head, function  # a file (missing files are reported when read)
     relative = Path(*head.split("."))
     for root in [*roots, "."]:
         for candidate in (Path(root) / relative.with_suffix(".py"),
