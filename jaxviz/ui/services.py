@@ -123,10 +123,12 @@ def _describe(request: Any) -> str:
         type(request).__name__, "Working")
 
 
-def make_services(host_devices: int | None = None, timeout: float = 30.0
-                  ) -> tuple[WorkerService, WorkerService]:
-    """The tracing service (JAX preloaded) and the layout/export service (no JAX)."""
-    tracer = WorkerService(WorkerClient(host_devices=host_devices, timeout=timeout))
+def make_services(host_devices: int | None = None, timeout: float = 30.0,
+                  preload_jax: bool = True) -> tuple[WorkerService, WorkerService]:
+    """The tracing service (JAX preloaded, unless the window only views stages traced
+    elsewhere) and the layout/export service (no JAX)."""
+    tracer = WorkerService(WorkerClient(host_devices=host_devices, timeout=timeout,
+                                        preload_jax=preload_jax))
     layouter = WorkerService(WorkerClient(timeout=120.0, preload_jax=False))
     return tracer, layouter
 

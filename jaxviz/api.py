@@ -1,0 +1,206 @@
+"""The Python API: jaxviz from your own script or notebook, with the objects you already have.
+
+    import jaxviz
+    s = jaxviz.stages(loss, params, batch, pipeline="grad | jit")
+    s[-1].jaxpr                  # exactly str(jax.make_jaxpr(jax.jit(jax.grad(loss)))(...))
+    s.diff(0, 1)                 # what grad did; shown side by side in a notebook
+    s.export("loss.svg")         # PNG, SVG, PDF, DOT or JSON, as the CLI writes them
+    jaxviz.show(loss, params, batch, pipeline="grad")   # the desktop app on these stages
+
+``stages`` traces in your process (your real arrays and pytrees, or ``jax.ShapeDtypeStruct``s),
+with the same pipelines, IR, layout, diff and export as the app and the CLI. In Jupyter a
+``Stages``, a ``Stage`` and a ``Diff`` display inline as their graphs (SVG), with JAX's text.
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from jaxviz.core.ir import Stage as IRStage
+from jaxviz.core.ir import to_dict
+
+
+def stages(fn: Callable, *args: Any, pipeline: str = "", **kwargs: Any) -> Stages:
+    """Every stage of ``pipeline`` applied to ``fn``, traced with ``args`` and ``kwargs``,
+    which are the arguments of the final, fully transformed function (as in the CLI)."""
+    from jaxviz.core.pipeline_spec import parse_pipeline
+    from jaxviz.core.source import loop_spans
+    from jaxviz.trace.pipeline import plan_stages, static_argnames, static_argnums
+    from jaxviz.trace.session import trace_stage
+
+    specs = parse_pipeline(pipeline)
+    name = getattr(fn, "__name__", None) or type(fn).__name__
+    source_file = _source_file(fn)
+    loops = loop_spans(Path(source_file).read_text()) if Path(source_file).is_file() else None
+    traced = []
+    for plan in plan_stages(fn, name, specs, list(args), dict(kwargs)):
+        stage = trace_stage(plan, static_argnums(specs), source_file, static_argnames(specs))
+        stage.graph.loop_spans = loops
+        traced.append(stage)
+    return Stages(traced, source_file, name, pipeline)
+
+
+def show(fn: Callable, *args: Any, pipeline: str = "", block: bool = True,
+         screenshot: str | None = None, **kwargs: Any) -> subprocess.Popen | None:
+    """Open the desktop app on the stages of ``fn`` (a window process that never imports
+    jax); like ``matplotlib.pyplot.show`` it blocks until the window closes, unless
+    ``block=False`` (the process is returned). ``screenshot``: save a PNG and close."""
+    return stages(fn, *args, pipeline=pipeline, **kwargs).show(block=block,
+                                                               screenshot=screenshot)
+
+
+def _source_file(fn: Callable) -> str:
+    """The file the function was written in (its nodes link to lines there)."""
+    target = inspect.unwrap(fn)
+    try:
+        return inspect.getsourcefile(target) or "<api>"
+    except TypeError:  # a callable object, a partial, a builtin
+        call = type(target).__call__ if callable(target) else None
+        try:
+            return (inspect.getsourcefile(call) or "<api>") if call else "<api>"
+        except TypeError:
+            return "<api>"
+
+
+class Stage:
+    """One stage: ``title``, ``jaxpr`` (JAX's own text), ``equations``, ``graph`` (the IR)."""
+
+    def __init__(self, stage: IRStage, source_file: str):
+        self.ir, self.source_file = stage, source_file
+
+    title = property(lambda self: self.ir.title)
+    jaxpr = property(lambda self: self.ir.jaxpr)
+    equations = property(lambda self: self.ir.equations)
+    graph = property(lambda self: self.ir.graph)
+
+    def __repr__(self) -> str:
+        return f"<Stage {self.title}: {self.ir.count_text()}>"
+
+    def layout(self, expand_all: bool = False, rankdir: str = "TB", edge_labels: bool = True):
+        from jaxviz.core.layout import LayoutOptions, layout_model
+        from jaxviz.core.model import GraphModel
+
+        model = GraphModel(self.graph, expand_all=expand_all)
+        return layout_model(model, LayoutOptions(rankdir=rankdir, edge_labels=edge_labels))
+
+    def svg(self, **options) -> bytes:
+        from jaxviz.core.export import export_bytes
+
+        return export_bytes(self.layout(**options), to_dict(self.ir), "svg")
+
+    def export(self, path: str | Path, format: str | None = None, dpi: float = 144.0,
+               force: bool = False, **options) -> Path:
+        """Write this stage's graph; the format follows the suffix unless given. A file
+        already there is replaced only if it is an earlier export (or with ``force``)."""
+        from jaxviz.core.export import export_file
+
+        return export_file(self.layout(**options), to_dict(self.ir), Path(path), format, dpi,
+                           options.get("edge_labels", True), [Path(self.source_file)], force)
+
+    def _repr_html_(self) -> str:
+        return _stage_html(self, open_text=False)
+
+
+class Stages(Sequence):
+    """The stages of a pipeline, in order: ``stages[0]`` is the function itself."""
+
+    def __init__(self, traced: list[IRStage], source_file: str, function: str, pipeline: str):
+        self._stages = [Stage(s, source_file) for s in traced]
+        self.source_file, self.function, self.pipeline = source_file, function, pipeline
+
+    def __getitem__(self, index):
+        return self._stages[index]
+
+    def __len__(self) -> int:
+        return len(self._stages)
+
+    def __repr__(self) -> str:
+        return "<Stages " + " → ".join(s.title for s in self._stages) + ">"
+
+    def diff(self, i: int = 0, j: int = 1) -> Diff:
+        """What the transformations between stage ``i`` and stage ``j`` did."""
+        return Diff(self[i], self[j])
+
+    def export(self, path: str | Path, stage: int = -1, **options) -> Path:
+        return self[stage].export(path, **options)
+
+    def show(self, block: bool = True, screenshot: str | None = None):
+        """The desktop app on these stages (see ``jaxviz.show``)."""
+        data = {"stages": [to_dict(s.ir) for s in self._stages], "file": self.source_file,
+                "function": self.function, "pipeline": self.pipeline}
+        handle = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)  # noqa: SIM115
+        with handle:
+            json.dump(data, handle)
+        cmd = [sys.executable, "-m", "jaxviz.ui.viewer", handle.name]
+        if screenshot:
+            cmd += ["--screenshot", str(screenshot)]
+        process = subprocess.Popen(cmd)
+        if not block:
+            return process
+        process.wait()
+        return None
+
+    def _repr_html_(self) -> str:
+        parts = [_stage_html(s, open_text=False, open_graph=k == len(self) - 1)
+                 for k, s in enumerate(self._stages)]
+        return "<div class='jaxviz'>" + "".join(parts) + "</div>"
+
+
+class Diff:
+    """The structural diff of two stages (``core.diff``), with its summary and counts."""
+
+    def __init__(self, before: Stage, after: Stage):
+        from jaxviz.core.diff import diff_stages
+
+        self.before, self.after = before, after
+        self.result = diff_stages(before.ir, after.ir)
+        self.summary, self.counts = self.result.summary, self.result.counts
+
+    def __repr__(self) -> str:
+        c = self.counts
+        return (f"<Diff {self.result.before} → {self.result.after}: unchanged "
+                f"{c['unchanged']}, changed {c['changed']}, added {c['added']}, removed "
+                f"{c['removed']}>")
+
+    def _repr_html_(self) -> str:
+        from jaxviz.core.diff_view import decorate, diff_html
+        from jaxviz.core.export import export_bytes
+
+        svgs = [export_bytes(decorate(stage.layout(), classes), to_dict(stage.ir), "svg",
+                             legend=False)
+                for stage, classes in ((self.before, self.result.classes_before()),
+                                       (self.after, self.result.classes_after()))]
+        page = diff_html(self.result, svgs[0], svgs[1], self.before.jaxpr, self.after.jaxpr)
+        return page[page.find("<body>") + 6:page.rfind("</body>")] if "<body>" in page else page
+
+
+def _stage_html(stage: Stage, open_text: bool, open_graph: bool = True) -> str:
+    """A stage inline: its title and counts, the graph (first view: big groups closed, with a
+    note of what was left closed), and JAX's text behind a toggle."""
+    from jaxviz.core.export import export_bytes
+    from jaxviz.core.model import GraphModel
+
+    model = GraphModel(stage.graph)
+    closed = [g for gid, g in model.groups.items() if gid not in model.open
+              and (g.parent is None or g.parent in model.open)]
+    svg = export_bytes(stage.layout(), to_dict(stage.ir), "svg")
+    svg = svg[svg.find(b"<svg"):].decode()
+    note = (f"<p style='color:#6b7280'>{len(closed)} group(s) shown closed "
+            f"({sum(g.equations for g in closed)} equations); open them in the app with "
+            f"<code>jaxviz.show</code> or export with <code>expand_all=True</code>.</p>"
+            if closed else "")
+    e = html.escape
+    graph = (f"<details{' open' if open_graph else ''}><summary>graph</summary>"
+             f"<div style='overflow:auto;max-height:700px'>{svg}</div>{note}</details>")
+    text = (f"<details{' open' if open_text else ''}><summary>jaxpr</summary>"
+            f"<pre style='font-size:11px'>{e(stage.jaxpr)}</pre></details>")
+    return (f"<div style='margin:6px 0'><b>{e(stage.title)}</b> · {e(stage.ir.count_text())}"
+            f"{graph}{text}</div>")
