@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 
-from .layout import Layout
+from .layout import PIECE, Layout
 
 CELL = 160.0  # points: grid cell for the spatial index
 EPS = 0.5  # points: a segment that grazes a border is not "through" the box
@@ -101,6 +101,7 @@ def _node_overlaps(rects: dict, grid: dict) -> int:
 
 
 def _holds(group_id: str, cluster: str | None, parents: dict[str, str | None]) -> bool:
+    group_id = group_id.split(PIECE)[0]  # a torn group's piece holds what the group holds
     while cluster is not None:
         if cluster == group_id:
             return True

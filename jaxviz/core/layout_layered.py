@@ -50,15 +50,18 @@ def run_layered(view: VisibleGraph, options: LayoutOptions, rank: dict[str, int]
     layers = _order(rank, links, group, parents)
     pos, bands, blocks = _coordinates(layers, links, size, along, group, view.clusters)
     routes = [_route(chain, pos, bands, rank) for chain in chains]
-    pos, routes = _wrapped(pos, bands, rank, routes, size, 1 - along, group, parents, blocks) \
-        if options.wrap else (pos, [[p for p, _ in r] for r in routes])
+    pos, routes, columns = \
+        _wrapped(pos, bands, rank, routes, size, 1 - along, group, parents, blocks) \
+        if options.wrap else (pos, [[p for p, _ in r] for r in routes], [])
     boxes = {}
     for nid, node in view.nodes.items():
         x, y = _xy(pos[nid], horizontal)
         boxes[nid] = box_for(node, x, y, *size[nid])
     edges = [EdgePath(e.src, e.dst, e.var, e.type, [_xy(p, horizontal) for p in route])
              for e, route in zip(view.edges, routes)]
-    return Layout(0.0, 0.0, boxes, edges, [])
+    layout = Layout(0.0, 0.0, boxes, edges, [])
+    layout.columns, layout.columns_axis = columns, "y" if horizontal else "x"
+    return layout
 
 
 def _wrapped(pos: dict, bands, rank: dict, routes, size: dict, across: int, group: dict,
@@ -81,9 +84,9 @@ def _wrapped(pos: dict, bands, rank: dict, routes, size: dict, across: int, grou
     cuts = cut_ranks(bands, torn_ranks(*_spans(rank, group, parents)), columns) \
         if columns > 1 else []
     if not cuts:
-        return pos, [[p for p, _ in r] for r in routes]
+        return pos, [[p for p, _ in r] for r in routes], []
     placed, moved_routes = wrap(routes, bands, cuts, extent)
-    return {n: placed.move(p, rank[n]) for n, p in pos.items()}, moved_routes
+    return {n: placed.move(p, rank[n]) for n, p in pos.items()}, moved_routes, placed.spans()
 
 
 def _chain(index: int, src: str, dst: str, rank: dict[str, int], size: dict,

@@ -30,25 +30,36 @@ def column_count(along: float, across: float) -> int:
     return max(1, round(math.sqrt(along / (across * TARGET_ASPECT))))
 
 
-def cut_ranks(bands: list[tuple[float, float]], torn: set[int], columns: int) -> list[int]:
-    """The first rank of every column after the first: near equal lengths, never a rank in
-    ``torn`` (one some group spans from the rank before)."""
-    allowed = [r for r in range(1, len(bands)) if r not in torn]
-    starts = [bands[r][0] for r in allowed]
+SLACK = 0.25  # a cut may move this share of a column's length to tear fewer groups
+
+
+def cut_ranks(bands: list[tuple[float, float]], torn: dict[int, int], columns: int
+              ) -> list[int]:
+    """The first rank of every column after the first: near equal lengths, and among the
+    ranks near each target the one that tears the fewest groups (``torn``: how many groups
+    run on into each rank from the rank above). A torn group's box is drawn in pieces."""
     total = bands[-1][1]
+    slack = SLACK * total / columns
     cuts: list[int] = []
     for k in range(1, columns):
-        at = bisect.bisect_left(starts, total * k / columns)
-        for i in (at, at - 1):
-            if 0 <= i < len(allowed) and (not cuts or allowed[i] > cuts[-1]):
-                cuts.append(allowed[i])
-                break
+        target = total * k / columns
+        after = cuts[-1] if cuts else 0
+        near = [r for r in range(after + 1, len(bands)) if abs(bands[r][0] - target) <= slack]
+        if not near:
+            at = bisect.bisect_left([b[0] for b in bands], target)
+            near = [r for r in (at, at - 1) if after < r < len(bands)]
+        if near:
+            cuts.append(min(near, key=lambda r: (torn.get(r, 0), abs(bands[r][0] - target))))
     return cuts
 
 
-def torn_ranks(first: dict[str, int], last: dict[str, int]) -> set[int]:
-    """Ranks a cut may not come before: some group runs on from the rank above."""
-    return {r for gid in first for r in range(first[gid] + 1, last[gid] + 1)}
+def torn_ranks(first: dict[str, int], last: dict[str, int]) -> dict[int, int]:
+    """For each rank, how many groups run on into it from the rank above."""
+    counts: dict[int, int] = {}
+    for gid in first:
+        for r in range(first[gid] + 1, last[gid] + 1):
+            counts[r] = counts.get(r, 0) + 1
+    return counts
 
 
 class Columns:
@@ -79,6 +90,11 @@ class Columns:
         for j in range(len(self.starts)):
             self.offset.append(x - self.low[j])
             x += self.high[j] - self.low[j] + 2 * MARGIN + TRACK * (counts[j] + 1)
+
+    def spans(self) -> list[list[float]]:
+        """Each column's extent across the ranks, where it now lies."""
+        return [[self.low[j] + self.offset[j], self.high[j] + self.offset[j]]
+                for j in range(len(self.starts))]
 
     def move(self, point: Point, rank: int) -> Point:
         j = self.column_of(rank)

@@ -87,3 +87,29 @@ def test_the_checker_sees_an_edge_through_a_node():
     layout.edges[2].points = [[a.x, a.y], [c.x, c.y]]  # straight through b, as before
     b.x = a.x = c.x
     assert check_layout(layout).edges_through_nodes == 1
+
+
+def _chain(n, scope=""):
+    from tests.core.factories import chain_graph
+    graph = chain_graph(n, scope=scope)
+    for node in graph.nodes:
+        node.scopes = [s for s in node.name_stack.split("/") if s]
+    return graph
+
+
+@pytest.mark.parametrize("scope", ["", "one/long/group"])
+def test_a_long_chain_is_wrapped_to_fit_a_page(scope):
+    model = GraphModel(_chain(150, scope), expand_all=True)
+    layout = layout_model(model, LayoutOptions(engine="layered"))
+    d = check_layout(layout, {gid: g.parent for gid, g in model.groups.items()})
+    assert d.aspect <= 4.0, d
+    assert (d.edges_through_nodes, d.node_overlaps, d.group_overlaps, d.label_overlaps) == \
+        (0, 0, 0, 0), d
+    if scope:  # the group runs through every column: a box in each
+        assert len([c for c in layout.clusters if c.id.startswith("/s:one/long/group")]) > 1
+
+
+def test_wrapping_can_be_turned_off():
+    model = GraphModel(_chain(150), expand_all=True)
+    layout = layout_model(model, LayoutOptions(engine="layered", wrap=False))
+    assert check_layout(layout).aspect > 4.0
