@@ -43,7 +43,9 @@ GRAPHS = [
     ("transformer ×12 grad, open", TRANSFORMER_NESTED, "transformer", "make(12), f32[16,32]",
      "grad", True),
     ("transformer flat ×40", TRANSFORMER_FLAT, "transformer", "make(40), f32[16,32]", "", True),
-    ("mlp ×400 grad, open", MLP_NESTED, "mlp", "make(400), f32[16,32]", "grad", True),
+    ("mlp ×100 grad, open", MLP_NESTED, "mlp", "make(100), f32[16,32]", "grad", True),
+    ("transformer flat ×400, open", TRANSFORMER_FLAT, "transformer", "make(400), f32[16,32]",
+     "", True),
 ]
 
 
@@ -87,8 +89,8 @@ def markdown(table) -> str:
     lines = [head, "|" + " --- |" * (len(COLUMNS) + 2)]
     for name, engine, row in table:
         cells = ["(not run: too big for dot)"] + [""] * (len(COLUMNS) - 1) if row is None \
-            else [f"{row[c]:,.0f}" if c in ("width", "height") else str(row[c])
-                  for c in COLUMNS]
+            else [f"{row[c]:,.0f}" if c in ("width", "height") else
+                  "n/a" if row[c] is None else str(row[c]) for c in COLUMNS]
         lines.append(f"| {name} | {engine} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

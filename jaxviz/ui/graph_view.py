@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
 from ..core.layout import Layout
 from .graph_items import ClusterItem, EdgeItem, NodeItem, draw_banner, label_font
 
-ZOOM_STEP = 1.25
+ZOOM_STEP = 1.5  # a step that gets somewhere: three take you from a fit to full size
 MIN_SCALE, MAX_SCALE = 0.02, 6.0
 FIT_MAX_SCALE = 1.4
 BATCH = 800  # items added per turn of the event loop (about 15 ms)
@@ -173,6 +173,29 @@ class GraphView(QGraphicsView):
             self.resetTransform()
             self.scale(1.5, 1.5)
             self.centerOn(rect.center())
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Arrow keys move the selection along the edges: up to what the node uses, down to
+        what uses it, left and right to its neighbours in the same rank."""
+        step = {Qt.Key.Key_Up: "up", Qt.Key.Key_Down: "down", Qt.Key.Key_Left: "left",
+                Qt.Key.Key_Right: "right"}.get(event.key())
+        current = self.selected_ids()
+        if step is None or not current or current[0] not in self.items_by_id:
+            return super().keyPressEvent(event)
+        target = self._neighbour(self.items_by_id[current[0]], step)
+        if target is not None:
+            self.select_nodes([target.node_id])
+            self.nodesSelected.emit([target.node_id])
+        event.accept()
+
+    def _neighbour(self, item, step: str):
+        if step in ("up", "down"):
+            ends = [e.ends[0] if step == "up" else e.ends[1] for e in item.edges
+                    if (e.ends[1] is item if step == "up" else e.ends[0] is item)]
+            return min(ends, key=lambda n: abs(n.x() - item.x()), default=None)
+        same = [n for n in self.items_by_id.values() if abs(n.y() - item.y()) < 2 * n.box.h
+                and n is not item and (n.x() < item.x()) == (step == "left")]
+        return min(same, key=lambda n: abs(n.x() - item.x()), default=None)
 
     def wheelEvent(self, event) -> None:  # noqa: N802 - Qt override
         if event.angleDelta().y() == 0:

@@ -216,7 +216,8 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         self._action(v, "Find", lambda: self.search.setFocus(), QKeySequence.StandardKey.Find)
         self._action(v, "Next stage", lambda: self.step_stage(1), "Ctrl+]")
         self._action(v, "Previous stage", lambda: self.step_stage(-1), "Ctrl+[")
-        self._action(v, "Open all groups", self.open_all_groups)
+        self._action(v, "Open all groups", self.open_all_groups, "Ctrl+Shift+O")
+        self._action(v, "Close all groups", self.close_all_groups, "Ctrl+Shift+W")
         self.diff_action = self._action(v, "&Diff mode", self.diff_button.toggle, "Ctrl+D")
         self._action(v, "Previous transformation", lambda: self.step_diff(-1), "Alt+Left")
         self._action(v, "Next transformation", lambda: self.step_diff(1), "Alt+Right")
@@ -246,7 +247,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         self.graph.nodesSelected.connect(self._on_nodes_selected)
         self.graph.groupToggled.connect(self.toggle_group)
         self.search.textChanged.connect(self._on_search)
-        self.search.returnPressed.connect(lambda: self.graph.next_match(1))
+        self.search.returnPressed.connect(self.search_step)
         self.diff_button.toggled.connect(self.set_diff_mode)
         self.diff_panel.stepRequested.connect(self.step_diff)
         for service in (self.tracer, self.layouter):

@@ -57,5 +57,40 @@ class Selection:
 
     def _on_search(self, text: str) -> None:
         count = self.graph.search(text)
-        self.search_count.setText(f"{count} match{'es' if count != 1 else ''}" if text else "")
+        hidden = self._hidden_matches(text)
+        words = f"{count} match{'es' if count != 1 else ''}" if text else ""
+        if hidden:
+            words += f" (+{len(hidden)} in closed groups: Enter opens them)"
+        self.search_count.setText(words)
 
+    def _hidden_matches(self, text: str) -> list[str]:
+        """Equations matching the search that closed groups hide: search covers them all."""
+        needle = text.strip().lower()
+        if not needle or not self.set.stages:
+            return []
+        model = self.set.models[self.set.current]
+        return [n.id for n in self.set.nodes[self.set.current].values() if n.kind == EQN
+                and needle in _search_text(n) and model.representative(n.id) != n.id]
+
+    def search_step(self) -> None:
+        """Enter in the search box: the next match, or first open the groups that hide one."""
+        hidden = self._hidden_matches(self.search.text())
+        if hidden and not self.graph.matches:
+            model = self.set.models[self.set.current]
+            for gid in model.ancestors(hidden[0]):
+                model.open.add(gid)
+            self._request_layout()  # drawn, the search runs again and finds it
+            return
+        self.graph.next_match(1)
+
+    def close_all_groups(self) -> None:
+        if self.set.models:
+            self.set.models[self.set.current].open = set()
+            self._request_layout()
+
+
+
+def _search_text(node) -> str:
+    parts = [node.primitive, node.label, node.display_name, node.params_short]
+    parts += [f"{p.name} {p.type}" for p in node.outputs]
+    return " ".join(parts).lower()

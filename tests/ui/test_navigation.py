@@ -1,0 +1,52 @@
+"""Navigation as in Netron and Model Explorer: search reaches equations inside closed groups
+and opens them, arrow keys walk the edges, groups open and close all at once."""
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from tests.ui.test_main_window import WAIT, trace_code
+
+TRANSFORMER = (Path(__file__).parents[2] / "resources" / "examples" /
+               "11_transformer_grad.py").read_text()
+
+
+def _closed_groups(window):
+    model = window.set.models[window.set.current]
+    return [g for g in model.groups if g not in model.open]
+
+
+def test_search_finds_equations_in_closed_groups_and_opens_them(window, qtbot):
+    trace_code(window, qtbot, TRANSFORMER, "transformer", "make(12), f32[16,32]", "")
+    assert _closed_groups(window)
+    qtbot.keyClicks(window.search, "exp")  # softmax's exp: inside every (closed) block
+    assert "in closed groups" in window.search_count.text()
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(window.graph.matches), timeout=WAIT)
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    selected = window.graph.selected_ids()
+    assert selected and window.set.nodes[window.set.current][selected[0]].primitive == "exp"
+
+
+def test_arrow_keys_walk_the_edges(window, qtbot):
+    nodes = window.set.nodes[window.set.current]
+    first = next(n.id for n in nodes.values() if n.kind == "eqn" and n.primitive == "integer_pow")
+    window.graph.select_nodes([first])
+    window.graph.setFocus()
+    qtbot.keyClick(window.graph, Qt.Key.Key_Up)
+    assert window.graph.selected_ids() == ["in0"]  # what it uses: the input x
+    qtbot.keyClick(window.graph, Qt.Key.Key_Down)
+    down = window.graph.selected_ids()
+    assert down and down[0] != "in0" and window.details.isVisible() is not None
+
+
+def test_close_and_open_all_groups(window, qtbot):
+    trace_code(window, qtbot, TRANSFORMER, "transformer", "make(3), f32[16,32]", "")
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        window.close_all_groups()
+    model = window.set.models[window.set.current]
+    assert model.open == set()
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        window.open_all_groups()
+    assert model.open == set(model.groups)
