@@ -27,7 +27,7 @@ from jaxviz.core.errors import ErrorInfo, exit_code
 from jaxviz.worker import protocol as p
 from jaxviz.worker.client import DEFAULT_TIMEOUT, WorkerClient, WorkerError
 
-SUBCOMMANDS = ("trace", "export", "diff", "devices", "pmap", "bench")
+SUBCOMMANDS = ("trace", "export", "diff", "devices", "pmap", "bench", "retrace")
 
 
 class CliError(Exception):
@@ -201,13 +201,17 @@ def partial_error(result: p.TraceResult) -> None:
 def cmd_trace(args: argparse.Namespace) -> int:
     result = call_worker(args, trace_request(args))
     if args.json:
-        keys = ("title", "jaxpr", "equations", "printed_equations", "graph")
+        keys = ("title", "jaxpr", "equations", "printed_equations", "notes", "graph")
         stages = [{k: s[k] for k in keys} for s in result.stages]
         print(json.dumps({"stages": stages}, indent=1))
     else:
         for stage in result.stages:
             print(f"== {stage['title']}  ({count_text(stage)})")
             print(stage["jaxpr"])
+            for n in stage.get("notes", []):
+                where = f"line {n['line']}: " if n.get("line") else ""
+                hint = f"  (fix: {n['hint']})" if n.get("hint") else ""
+                print(f"note: {where}{n['message']}{hint}")
             print()
     partial_error(result)
     return 0

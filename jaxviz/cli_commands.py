@@ -56,6 +56,17 @@ def add_more_commands(sub, add_source_args: Callable, add_worker_args: Callable)
     export.add_argument("--no-edge-labels", action="store_true", help="hide shapes on edges")
     export.add_argument("--force", action="store_true", help="replace OUT even when it is not "
                         "an earlier jaxviz export (never a device or other non-regular file)")
+    retrace = sub.add_parser("retrace", help="call jit(f) with each argument set: did it trace "
+                             "again, and why")
+    retrace.add_argument("file", help="a Python file, or pkg.module[:function]")
+    retrace.add_argument("-f", "--function")
+    retrace.add_argument("-a", "--args", action="append", required=True, metavar="ARGS",
+                         help="one call's arguments; give -a once per call, in order")
+    retrace.add_argument("--static-argnums", type=int, nargs="*", default=[], metavar="I")
+    retrace.add_argument("--static-argnames", nargs="*", default=[], metavar="NAME")
+    retrace.add_argument("--path", action="append", default=[], metavar="DIR")
+    retrace.add_argument("--json", action="store_true")
+    add_worker_args(retrace)
     devices = sub.add_parser("devices", help="list the worker's local devices")
     add_worker_args(devices)
     devices.add_argument("--json", action="store_true")
@@ -234,10 +245,32 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retrace(args: argparse.Namespace) -> int:
+    from jaxviz.cli import call_worker, source_fields
+
+    calls = args.args
+    fields = source_fields(argparse.Namespace(**{**vars(args), "args": ""}))
+    request = p.RetraceRequest(**{k: v for k, v in fields.items() if k != "args"},
+                               calls=calls, static_argnums=args.static_argnums,
+                               static_argnames=args.static_argnames)
+    result = call_worker(args, request)
+    if args.json:
+        print(json.dumps({"calls": result.calls}, indent=1))
+        return 0
+    for c in result.calls:
+        verdict = "traced and compiled" if c["traced"] else "cache hit"
+        print(f"call {c['call'] + 1}  ({c['args']}): {verdict}, {c['seconds'] * 1e3:.1f} ms")
+        print(f"   {c['reason']}")
+        for line in c["jax"].splitlines():
+            print(f"   | {line}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "devices": cmd_devices,
     "export": cmd_export,
     "diff": cmd_diff,
     "pmap": cmd_pmap,
     "bench": cmd_bench,
+    "retrace": cmd_retrace,
 }

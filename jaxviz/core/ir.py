@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-IR_VERSION = 2  # 2: scopes and transforms on equations
+IR_VERSION = 3  # 2: scopes and transforms on equations; 3: unused equations, stage notes
 
 EQN, INPUT, CONST, OUTPUT = "eqn", "input", "const", "output"
 
@@ -136,6 +136,9 @@ class Stage:
     timings: dict[str, float] = field(default_factory=dict)  # seconds, by step
     # equations in the text: JAX prints a jaxpr that several equations share once (`let g =`)
     printed_equations: int | None = None
+    # what the trace did that a pure function would not: {"kind": "constant" | "print" |
+    # "global" | "effect", "message", "line", "hint"} (trace/purity.py)
+    notes: list[dict] = field(default_factory=list)
 
     def count_text(self) -> str:
         """``21 equations`` or, where shared jaxprs make the two differ, ``21 equations, 13

@@ -48,12 +48,23 @@ class InputError(Exception):
 
 def load_function(source: str, filename: str, function: str, args_text: str):
     """The function and its concrete arguments, or InputError."""
+    fn, calls = load_calls(source, filename, function, [args_text])
+    return fn, *calls[0]
+
+
+def load_calls(source: str, filename: str, function: str, texts: list[str]):
+    """The function, and the concrete (args, kwargs) of each arguments text: the module runs
+    once, every text is evaluated in its namespace."""
     namespace, error = run_module(source, filename)
     if error:
         raise InputError(error)
     fn, error = find_function(namespace, function, filename)
     if error:
         raise InputError(error)
+    return fn, [_concrete_arguments(text, namespace) for text in texts]
+
+
+def _concrete_arguments(args_text: str, namespace: dict):
     values, error = guarded("arguments", "<arguments>")(evaluate_arguments, args_text, namespace)
     if error:
         error.message = f"The arguments expression {args_text!r} failed: {error.message}"
@@ -64,7 +75,7 @@ def load_function(source: str, filename: str, function: str, args_text: str):
             raise InputError(ErrorInfo(kind="arguments", message=f"Argument leaf {i} is the "
                              f"abstract shorthand {leaf.dtype}{list(leaf.shape)}: running needs "
                              "values.", hint="give concrete arrays, e.g. jnp.ones((8, 3))"))
-    return fn, args, kwargs
+    return args, kwargs
 
 
 # --- pmap ------------------------------------------------------------------------------------

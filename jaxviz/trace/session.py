@@ -33,6 +33,7 @@ from jaxviz.trace.pipeline import (
     static_argnames,
     static_argnums,
 )
+from jaxviz.trace.purity import constant_notes, effect_notes, watching
 
 Progress = Callable[[str, float], None]
 
@@ -110,7 +111,7 @@ def prepare(source: str, filename: str, function: str, args_text: str, pipeline:
 
 
 def trace_stage(plan: StagePlan, static: tuple[int, ...], filename: str,
-                static_names: tuple[str, ...] = ()) -> Stage:
+                static_names: tuple[str, ...] = (), namespace: dict | None = None) -> Stage:
     """make_jaxpr of one stage, as a Stage with its graph IR and timings. Static keyword
     arguments are bound first (make_jaxpr has no ``static_argnames``); a jit stage still sees
     them as keywords, so its own ``static_argnames`` applies."""
@@ -119,10 +120,12 @@ def trace_stage(plan: StagePlan, static: tuple[int, ...], filename: str,
     if fixed:
         fn = functools.partial(fn, **fixed)
     start = time.perf_counter()
-    closed = jax.make_jaxpr(fn, static_argnums=static, axis_env=plan.axis_env or None)(
-        *plan.args, **kwargs)
+    with watching(filename, namespace if namespace is not None else {}) as notes:
+        closed = jax.make_jaxpr(fn, static_argnums=static, axis_env=plan.axis_env or None)(
+            *plan.args, **kwargs)
     traced = time.perf_counter()
     stage = stage_from_closed_jaxpr(closed, plan.index, plan.title, filename, plan.transform)
+    stage.notes = notes + constant_notes(closed, stage.graph) + effect_notes(closed)
     stage.timings = {"trace": traced - start, "ir": time.perf_counter() - traced}
     return stage
 
@@ -139,7 +142,8 @@ def trace_source(source: str, filename: str, function: str, args_text: str, pipe
         if progress:
             progress(f"tracing {plan.title}", plan.index / len(prepared.plans))
         try:
-            stages.append(trace_stage(plan, prepared.static, filename, prepared.static_names))
+            stages.append(trace_stage(plan, prepared.static, filename, prepared.static_names,
+                                      prepared.namespace))
             stages[-1].graph.loop_spans = loops
         except SystemExit as exc:
             return stages, ErrorInfo(kind="exit", message=f"The code called sys.exit({exc.code!r})"

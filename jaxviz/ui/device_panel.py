@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ..worker import protocol as p
 from ..worker.bench_stats import spread
+from .retrace_panel import RetracePanel
 
 
 class TimingChart(QWidget):
@@ -118,8 +119,10 @@ class DevicePanel(QWidget):
         bbox.addWidget(self.bench_btn)
         bbox.addWidget(self.chart)
         bbox.addWidget(self.bench_text)
+        self.retrace = RetracePanel()
+        self.retrace.requestMade.connect(self.requestMade.emit)
         layout = QVBoxLayout(self)
-        for w in (devices, pmap, bench):
+        for w in (devices, pmap, bench, self.retrace):
             layout.addWidget(w)
         self.apply_btn.clicked.connect(lambda: self.hostDevicesChanged.emit(
             self.host_devices.value()))
@@ -178,6 +181,8 @@ class DevicePanel(QWidget):
             f"compile {result.compile_time * 1e3:.1f} ms, apart")
 
     def show_failure(self, request, message: str) -> None:
+        if isinstance(request, p.RetraceRequest):
+            self.retrace.show_failure(message)
         if isinstance(request, p.PmapRequest):
             self.pmap_out.setHtml(f"<p style='color:#b91c1c'>{html.escape(message)}</p>")
         elif isinstance(request, p.BenchRequest):

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -75,7 +76,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         from .device_panel import DevicePanel
         from .diff_panel import DiffPanel
         from .legend import LegendStrip
-        from .panels import DetailsPanel, ErrorPanel, JaxprView, StageStrip
+        from .panels import DetailsPanel, ErrorPanel, JaxprView, NotesPanel, StageStrip
 
         self.editor = CodeEditor()
         self.function = QComboBox(minimumWidth=120, toolTip="The function to trace")
@@ -84,6 +85,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
                              "f32[8,3] is an abstract array (no memory allocated).")
         self.pipeline = PipelineEditor()
         self.errors = ErrorPanel()
+        self.notes = NotesPanel()
         self.stage_strip = StageStrip()
         self.graph = GraphView()
         self.search = QLineEdit(placeholderText="Search: primitive, variable, shape  (Ctrl+F)")
@@ -93,6 +95,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         self.devices.source_fields = lambda: (self.editor.toPlainText(),
                                               self.function.currentText(), self.args.text(),
                                               self.session.file or "<editor>")
+        self.devices.retrace.source_fields = self.devices.source_fields
         self.diff_panel = DiffPanel()
         self.diff_button = QPushButton("Diff with previous stage", checkable=True,
                                        toolTip="Step through what each transformation did "
@@ -135,6 +138,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         box.addWidget(self.pipeline)
         box.addWidget(self.editor, 1)
         box.addWidget(self.errors)
+        box.addWidget(self.notes)
         middle = QWidget()
         search_row = QHBoxLayout()
         prev_btn, next_btn = QToolButton(text="▲"), QToolButton(text="▼")
@@ -160,7 +164,9 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         self.side = QTabWidget()
         self.side.addTab(self.jaxpr, "jaxpr")
         self.side.addTab(self.details, "Details")
-        self.side.addTab(self.devices, "Devices")
+        scroll = QScrollArea(widgetResizable=True)  # its boxes never make the window taller
+        scroll.setWidget(self.devices)
+        self.side.addTab(scroll, "Devices")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         for w in (left, middle, self.side):
             splitter.addWidget(w)
@@ -243,6 +249,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         self.editor.lineClicked.connect(self._on_editor_line)
         self.jaxpr.lineClicked.connect(self._on_jaxpr_line)
         self.errors.lineRequested.connect(lambda line: self.editor.show_line(line))
+        self.notes.lineRequested.connect(lambda line: self.editor.show_line(line))
         self.stage_strip.currentChanged.connect(self.show_stage)
         self.graph.nodesSelected.connect(self._on_nodes_selected)
         self.graph.groupToggled.connect(self.toggle_group)
@@ -343,6 +350,8 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
             self.devices.show_pmap(response)
         elif isinstance(response, p.BenchResult):
             self.devices.show_bench(response)
+        elif isinstance(response, p.RetraceResult):
+            self.devices.retrace.show_result(response)
 
     def set_host_devices(self, count: int) -> None:
         """Restart the worker with ``count`` simulated CPU devices; the session stays."""
@@ -414,6 +423,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         self.set.current = index
         stage, layout = self.set.stages[index], self.set.layouts[index]
         self.jaxpr.set_text(stage.jaxpr)
+        self.notes.show_notes(stage.notes)
         self.details.show_node(None)
         if layout is None:  # laid out on demand: only the last stage comes laid out
             self.graph.clear()

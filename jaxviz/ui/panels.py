@@ -122,6 +122,35 @@ class DetailsPanel(QTextBrowser):
             self.setHtml(node_details_html(node))
 
 
+class NotesPanel(QLabel):
+    """What the stage's trace did that a pure function would not (trace/purity.py): captured
+    constants, prints at trace time, globals changed, effects. Click a line to go to it."""
+
+    lineRequested = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.setStyleSheet("QLabel { background: #fef9c3; color: #713f12; padding: 6px; "
+                           "border: 1px solid #facc15; border-radius: 4px; }")
+        self.linkActivated.connect(lambda link: self.lineRequested.emit(int(link)))
+        self.notes: list[dict] = []
+        self.hide()
+
+    def show_notes(self, notes: list[dict]) -> None:
+        self.notes = list(notes)
+        self.setVisible(bool(self.notes))
+        e = html.escape
+        rows = []
+        for n in self.notes:
+            where = f"<a href='{n['line']}'>line {n['line']}</a>: " if n.get("line") else ""
+            fix = f"<br><i>{e(n['hint'])}</i>" if n.get("hint") else ""
+            rows.append(f"<b>{e(n['kind'])}</b> — {where}{e(n['message'])}{fix}")
+        self.setText("<br>".join(rows))
+
+
 class ErrorPanel(QLabel):
     """The error of the last trace: what went wrong, where, and the fix. Click: go to the line."""
 

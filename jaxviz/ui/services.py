@@ -119,7 +119,8 @@ class WorkerService(QObject):
 def _describe(request: Any) -> str:
     return {"TraceRequest": "Tracing", "LayoutRequest": "Laying out",
             "ExportRequest": "Exporting", "DevicesRequest": "Listing devices",
-            "PmapRequest": "Running pmap", "BenchRequest": "Timing"}.get(
+            "PmapRequest": "Running pmap", "BenchRequest": "Timing",
+        "RetraceRequest": "Calling jit"}.get(
         type(request).__name__, "Working")
 
 

@@ -138,6 +138,24 @@ def handle_bench(request: p.BenchRequest, progress: Progress) -> p.BenchResult |
     return p.BenchResult(**result)
 
 
+def handle_retrace(request: p.RetraceRequest, progress: Progress
+                   ) -> p.RetraceResult | p.Failure:
+    from jaxviz.trace.devices import InputError, load_calls
+    from jaxviz.trace.modules import set_extra_roots
+    from jaxviz.trace.retrace import explain_retraces
+
+    set_extra_roots(request.paths)
+    progress("calling jit with each argument set", 0.1)
+    try:
+        fn, values = load_calls(request.source, request.filename, request.function,
+                                request.calls)
+    except InputError as exc:
+        return p.Failure(exc.info.to_dict())
+    calls = [(args, kwargs, text) for (args, kwargs), text in zip(values, request.calls)]
+    verdicts = explain_retraces(fn, calls, request.static_argnums, request.static_argnames)
+    return p.RetraceResult(calls=verdicts)
+
+
 HANDLERS: dict[type, Callable] = {
     p.TraceRequest: handle_trace,
     p.LayoutRequest: handle_layout,
@@ -145,4 +163,5 @@ HANDLERS: dict[type, Callable] = {
     p.DevicesRequest: handle_devices,
     p.PmapRequest: handle_pmap,
     p.BenchRequest: handle_bench,
+    p.RetraceRequest: handle_retrace,
 }

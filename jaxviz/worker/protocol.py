@@ -119,6 +119,25 @@ class Progress:
 
 
 @dataclass
+class RetraceRequest:
+    """Call jit(f) with each argument set in turn: did it trace again, and why."""
+
+    source: str
+    function: str
+    calls: list[str]  # argument expressions, one per call
+    filename: str = "<editor>"
+    paths: list[str] = field(default_factory=list)
+    static_argnums: list[int] = field(default_factory=list)
+    static_argnames: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RetraceResult:
+    calls: list[dict]  # {"call", "args", "traced", "reason", "jax", "seconds"} per call
+    stdout: str = ""
+
+
+@dataclass
 class TraceResult:
     stages: list[dict]  # core.ir.Stage dicts, in pipeline order
     layouts: list[dict | None] = field(default_factory=list)  # Layout dicts per stage (None:
@@ -169,7 +188,7 @@ class Failure:
 MESSAGE_TYPES = {cls.__name__: cls for cls in (
     TraceRequest, LayoutRequest, ExportRequest, ExportResult, DevicesRequest, PmapRequest,
     BenchRequest, ShutdownRequest, Ready, Progress, TraceResult, LayoutResult, DevicesResult,
-    PmapResult, BenchResult, Failure)}
+    PmapResult, BenchResult, RetraceRequest, RetraceResult, Failure)}
 
 
 CHUNK = 1000  # items of a big list per line

@@ -35,7 +35,8 @@ def test_trace_json():
     r = jaxviz("trace", POLY, "-f", "f", "-a", "2.0", "-p", "grad", "--json")
     data = json.loads(r.stdout)
     assert [s["title"] for s in data["stages"]] == ["f", "grad(f)"]
-    assert set(data["stages"][1]) == {"title", "jaxpr", "equations", "printed_equations", "graph"}
+    assert set(data["stages"][1]) == {"title", "jaxpr", "equations", "printed_equations",
+                                      "notes", "graph"}
     assert data["stages"][1]["equations"] == 18
 
 

@@ -39,3 +39,24 @@ def test_export_to_a_path_the_user_confirmed_replaces_it(window, qtbot, tmp_path
     with qtbot.waitSignal(window.exported, timeout=WAIT):
         window.export_to(str(target))  # the save dialog asked, the user said yes
     assert "written by jaxviz" in target.read_text()
+
+
+def test_sharp_bits_notes_and_retrace_in_the_app(window, qtbot):
+    from pathlib import Path
+
+    from tests.ui.test_main_window import trace_code
+
+    examples = Path(__file__).parents[2] / "resources" / "examples"
+    source = (examples / "14_global_array.py").read_text()
+    trace_code(window, qtbot, source, "project", "jnp.ones((8, 512))", "jit")
+    window.show_stage(0)
+    assert window.notes.isVisible() and "baked into the jaxpr" in window.notes.text()
+    source = (examples / "16_changing_shapes.py").read_text()
+    trace_code(window, qtbot, source, "normalise", "jnp.ones(3)", "jit")
+    assert not window.notes.isVisible()  # a pure function: no note
+    window.devices.retrace.calls.setPlainText("jnp.ones(3)\njnp.ones(3)\njnp.ones(4)")
+    with qtbot.waitSignal(window.tracer.finished, timeout=60_000):
+        window.devices.retrace.run_btn.click()
+    text = window.devices.retrace.out.toPlainText()
+    assert text.count("traced and compiled") == 2 and text.count("cache hit") == 1
+    assert "new shape for x" in text
