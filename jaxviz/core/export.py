@@ -96,7 +96,7 @@ def _edge_stmts(layout: Layout, names: dict[str, str], labels: bool) -> list[str
         src, dst = names[e.src], names[e.dst]
         label = _edge_label(e, h) if labels else ""
         if not e.cut:
-            out.append(f"{src} -> {dst} [pos=\"{_spline(e.points, h)}\"{label}];")
+            out += _whole_edge(src, dst, e.points, h, label)
             continue
         (sx, sy), (tx, ty) = e.stubs
         var = quote(f"↓ {e.var}")
@@ -109,6 +109,28 @@ def _edge_stmts(layout: Layout, names: dict[str, str], labels: bool) -> list[str
         out.append(f"si{k} -> {dst} [pos=\"{_spline([e.stubs[1], e.points[-1]], h)}\" "
                    f"style=dashed color=\"{CUT_EDGE_COLOR}\"{label}];")
     return out
+
+
+MAX_POINTS = 250  # per DOT edge: 3 control points of ~18 characters each, and graphviz
+# reads quoted strings of up to 16,384 characters
+
+
+def _whole_edge(src: str, dst: str, points: list, height: float, label: str) -> list[str]:
+    """One edge, or for a very long route several in a row (the arrow on the last): each
+    ``pos`` stays under graphviz's limit on a quoted string."""
+    chunks = [points[i:i + MAX_POINTS + 1] for i in range(0, len(points) - 1, MAX_POINTS)]
+    stmts = [f"{src} -> {dst} [pos=\"{_plain_spline(chunk, height)}\" arrowhead=none];"
+             for chunk in chunks[:-1]]
+    return stmts + [f"{src} -> {dst} [pos=\"{_spline(chunks[-1], height)}\"{label}];"]
+
+
+def _plain_spline(points: list, height: float) -> str:
+    """A polyline as a graphviz B-spline with no arrow."""
+    pts = [(x, height - y) for x, y in points]
+    ctrl = [pts[0]]
+    for a, b in zip(pts, pts[1:]):
+        ctrl += [a, b, b]
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in ctrl[: 1 + 3 * (len(pts) - 1)])
 
 
 def _edge_label(edge, height: float) -> str:

@@ -242,6 +242,7 @@ def layout_visible(view: VisibleGraph, options: LayoutOptions) -> Layout:
                                     columns=result.columns, axis=result.columns_axis)
     for edge in result.edges:
         clip_edge(edge, result.nodes[edge.src], result.nodes[edge.dst])
+        edge.points = simplified(edge.points)
     if options.edge_labels:
         from .layout_labels import place_labels
         place_labels(result.nodes, result.edges, vertical=options.rankdir == "TB")
@@ -269,6 +270,22 @@ def _clip(box: NodeBox, toward: list[float]) -> list[float]:
         t = min(hw / abs(dx) if dx else math.inf, hh / abs(dy) if dy else math.inf)
     t = min(t, 1.0)
     return [round(box.x + dx * t, 1), round(box.y + dy * t, 1)]
+
+
+def simplified(points: list[list[float]]) -> list[list[float]]:
+    """The polyline without its points that lie on the straight line between their
+    neighbours (a long edge's lanes, one above the other, give many): the same drawing."""
+    if len(points) < 3:
+        return points
+    out = [points[0]]
+    for here, after in zip(points[1:], points[2:]):
+        before = out[-1]
+        cross = (here[0] - before[0]) * (after[1] - before[1]) - \
+            (here[1] - before[1]) * (after[0] - before[0])
+        if abs(cross) > 0.01 * (abs(after[0] - before[0]) + abs(after[1] - before[1]) + 1):
+            out.append(here)
+    out.append(points[-1])
+    return out
 
 
 def clip_edge(edge: EdgePath, src: NodeBox, dst: NodeBox) -> None:

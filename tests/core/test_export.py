@@ -159,3 +159,15 @@ def test_export_legend_lists_only_what_is_drawn_without_app_instructions():
     assert "backward pass (transpose)" in legend and "matmul" in legend
     assert "double-click" not in svg and "closed group" not in legend
     assert "collective" not in legend and "random" not in legend
+
+
+def test_a_route_longer_than_graphviz_reads_in_one_string_still_exports():
+    layout, stage = laid_out()
+    edge = layout.edges[0]
+    a, b = edge.points[0], edge.points[-1]
+    zigzag = [[a[0] + (k % 2) * 3.0, a[1] + (b[1] - a[1]) * k / 1200] for k in range(1200)]
+    edge.points = [a] + zigzag + [b]
+    dot = export_bytes(layout, stage, "dot").decode()
+    assert max(len(part) for part in dot.split('"')) < 16_000
+    pygraphviz.AGraph(string=dot)  # reads back
+    assert export_bytes(layout, stage, "svg").count(b"<path") > len(layout.edges)
