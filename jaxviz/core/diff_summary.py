@@ -63,13 +63,24 @@ def _wrapping(d, after: Stage) -> str:
     nodes = _nodes(after)
     chain = " → ".join(nodes[w].primitive for w in d.wrappers) or "nothing"
     body = d.counts["unchanged"]
+    dead = _dead_code(nodes)
     if is_wrapped(d) and not d.counts["added"] and not d.counts["changed"]:
         return (f"{d.transform} wraps the whole of {d.before} in {chain}: the body is unchanged "
-                f"({_plural(body, 'equation')}).")
+                f"({_plural(body, 'equation')}).{dead}")
     added = Counter(p.primitive for p in d.pairs if p.cls == "added")
     return (f"{d.transform} wraps {d.before} in {chain}. Inside: {body} unchanged, "
             f"{d.counts['changed']} changed, {d.counts['removed']} removed, and "
-            f"{sum(added.values())} added ({_list(added)}).")
+            f"{sum(added.values())} added ({_list(added)}).{dead}")
+
+
+def _dead_code(nodes: dict) -> str:
+    """What XLA will drop when it compiles: the equations whose results nobody uses."""
+    unused = Counter(n.primitive for n in nodes.values() if n.kind == "eqn" and n.unused)
+    if not unused:
+        return ""
+    return (f" When it compiles, dead-code elimination drops the "
+            f"{_plural(sum(unused.values()), 'equation')} whose results nobody uses "
+            f"({_list(unused)}; drawn pale).")
 
 
 def _generic(d, after: Stage) -> str:

@@ -71,6 +71,7 @@ class Node:
     # nothing uses its results, even through other equations, and it has no effect: JAX
     # prints dropped results as _, and jit removes such equations (dead code)
     unused: bool = False
+    effects: list[str] = field(default_factory=list)  # e.g. ["DebugEffect"]: kept by jit
     subgraphs: list[Graph] = field(default_factory=list)
 
 

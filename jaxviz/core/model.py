@@ -73,6 +73,8 @@ def node_lines(node: Node) -> list[str]:
 def _raw_lines(node: Node) -> list[str]:
     if node.kind == EQN:
         head = f"{node.primitive} {node.params_short}".strip()
+        if node.effects:  # a side effect: it runs at every call, and jit keeps it
+            head = f"⚡ {head}"
         if not node.literals:
             return [head]
         # literal operands shown in place, the others as •: "mul 4.0 •" for `mul 4.0 b`

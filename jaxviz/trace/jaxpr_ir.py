@@ -160,6 +160,7 @@ class _Builder:
                     params_short=short_params(prim, params), params_full=full_params(params),
                     outputs=[self.port(v) for v in eqn.outvars], arity=len(eqn.invars),
                     name_stack=str(eqn.source_info.name_stack))
+        node.effects = sorted({type(e).__name__ for e in eqn.effects})
         node.scopes, own = _stack_parts(eqn.source_info.name_stack)
         node.transforms = self.outer_transforms + own
         (node.line, node.column, node.end_column, node.user_frames,

@@ -416,6 +416,18 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         self.errors.show_error(info)
         self.editor.set_error(info.line if info else None, info.message if info else "")
 
+    def _all_notes(self) -> list[dict]:
+        """The notes of every stage, once each, saying which trace found them: a trace that
+        JAX took from its cache (a jit stage) runs no Python, so finds nothing new."""
+        seen, notes = set(), []
+        for stage in self.set.stages:
+            for n in stage.notes:
+                key = (n["kind"], n["message"], n.get("line"))
+                if key not in seen:
+                    seen.add(key)
+                    notes.append(dict(n, message=f"{n['message']} (tracing {stage.title})"))
+        return notes
+
     def show_stage(self, index: int) -> None:
         if not 0 <= index < len(self.set.stages):
             self.graph.clear()
@@ -423,7 +435,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         self.set.current = index
         stage, layout = self.set.stages[index], self.set.layouts[index]
         self.jaxpr.set_text(stage.jaxpr)
-        self.notes.show_notes(stage.notes)
+        self.notes.show_notes(self._all_notes())
         self.details.show_node(None)
         if layout is None:  # laid out on demand: only the last stage comes laid out
             self.graph.clear()

@@ -28,7 +28,7 @@ class RetracePanel(QGroupBox):
         self.calls.setMaximumHeight(90)
         self.static = QLineEdit(placeholderText="static argument names, e.g. n, mode")
         self.run_btn = QPushButton("Explain retraces")
-        self.out = QTextBrowser()
+        self.out = QTextBrowser(minimumHeight=180)
         box = QVBoxLayout(self)
         for w in (self.calls, self.static, self.run_btn, self.out):
             box.addWidget(w)

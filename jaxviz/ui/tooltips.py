@@ -20,6 +20,9 @@ def tooltips(model: GraphModel, view: VisibleGraph) -> dict[str, str]:
         lines += [f"{p.name}: {p.type}" for p in node.outputs]
         if node.params_full:
             lines.append(node.params_full)
+        if node.effects:
+            lines.append(f"side effect ({', '.join(node.effects)}): runs at every call; jit "
+                         f"keeps it")
         if node.unused:
             lines.append("nothing uses its results (JAX prints them as _): jit drops it")
         if node.line:

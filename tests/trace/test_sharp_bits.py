@@ -75,3 +75,17 @@ def test_the_retrace_command(tmp_path):
     calls = json.loads(r.stdout)["calls"]
     assert [c["traced"] for c in calls] == [True, False, True]
     assert "float32[5]" in calls[2]["reason"]
+
+
+def test_effects_are_marked_on_their_nodes_and_jit_explains_dead_code():
+    from jaxviz.core.diff import diff_stages
+    from jaxviz.core.model import GraphModel
+
+    source = IMPURE + "\ndef wasteful(x):\n    unused = jnp.sin(x)\n    return x * 2.0\n"
+    stages, _ = trace(source=source, function="impure", args="jnp.ones(3)", pipeline="")
+    model = GraphModel(stages[0].graph)
+    labels = [n.lines[0] for n in model.visible().nodes.values() if n.kind == "eqn"]
+    assert any(label.startswith("⚡ debug_print") for label in labels)
+    stages, _ = trace(source=source, function="wasteful", args="jnp.ones(3)", pipeline="jit")
+    summary = diff_stages(stages[0], stages[1]).summary
+    assert "dead-code elimination drops the 1 equation" in summary and "sin" in summary
