@@ -160,7 +160,7 @@ class _Builder:
                     params_short=short_params(prim, params), params_full=full_params(params),
                     outputs=[self.port(v) for v in eqn.outvars], arity=len(eqn.invars),
                     name_stack=str(eqn.source_info.name_stack))
-        node.effects = sorted({type(e).__name__ for e in eqn.effects})
+        node.effects = side_effects(eqn.effects)
         node.scopes, own = _stack_parts(eqn.source_info.name_stack)
         node.transforms = self.outer_transforms + own
         (node.line, node.column, node.end_column, node.user_frames,
@@ -312,6 +312,16 @@ def _shared_starts(text: str, context) -> dict[int, int]:
     starts = {m.group(1): i for i, line in enumerate(text.splitlines())
               if (m := _SHARED.match(line))}
     return {id(jaxpr): starts[name] for jaxpr, name in names.items() if name in starts}
+
+
+# Effects that are bookkeeping, not something that happens when the program runs: a
+# collective's axis name (psum under shard_map carries one)
+NOT_SIDE_EFFECTS = {"NamedAxisEffect"}
+
+
+def side_effects(effects) -> list[str]:
+    """The names of the effects that happen at run time (printing, callbacks, I/O)."""
+    return sorted({type(e).__name__ for e in effects} - NOT_SIDE_EFFECTS)
 
 
 def _dead_equations(jaxpr) -> set[int]:

@@ -113,7 +113,9 @@ def constant_notes(closed, graph) -> list[dict]:
 
 
 def effect_notes(closed) -> list[dict]:
-    effects = sorted({type(e).__name__ for e in closed.effects})
+    from jaxviz.trace.jaxpr_ir import side_effects
+
+    effects = side_effects(closed.effects)
     return [note("effect", f"the jaxpr has side effects ({', '.join(effects)}): they run at "
                  f"every call, and jit keeps the equations that have them", None)] \
         if effects else []
