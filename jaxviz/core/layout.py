@@ -184,8 +184,11 @@ def stacked_ends(view: VisibleGraph, rank: dict[str, int]) -> dict[str, int]:
     moved = dict(rank)
     for (r, _, direction), ids in rows.items():
         if len(ids) > MAX_ROW:
+            # rows of about sqrt(2n): a block twice as wide as tall, and the lanes the upper
+            # rows need through the lower ones stay near n·sqrt(n)/4, not n²/20
+            width = max(MAX_ROW, math.ceil(math.sqrt(2 * len(ids))))
             for i, nid in enumerate(ids):
-                moved[nid] = r + direction * (i // MAX_ROW)
+                moved[nid] = r + direction * (i // width)
     low = min(moved.values(), default=0)
     return {n: v - low for n, v in moved.items()} if low < 0 else moved
 

@@ -16,7 +16,7 @@ from .graph_items import ClusterItem, EdgeItem, NodeItem, draw_banner, label_fon
 ZOOM_STEP = 1.5  # a step that gets somewhere: three take you from a fit to full size
 MIN_SCALE, MAX_SCALE = 0.02, 6.0
 FIT_MAX_SCALE = 1.4
-BATCH = 800  # items added per turn of the event loop (about 15 ms)
+BATCH = 800  # items (an edge: 1 + its points / 16) added per turn of the event loop (~15 ms)
 # Labels are 10 px tall at scale 1: the first view never goes below READABLE_SCALE (9 px).
 # A graph that fits only smaller opens at its top at that scale; F fits it all on demand.
 READABLE_SCALE = 0.9
@@ -113,7 +113,11 @@ class GraphView(QGraphicsView):
         if generation != self._generation:
             return  # a newer layout replaced this one meanwhile
         scene = self.scene()
-        for kind, nid, data in work[start:start + BATCH]:
+        end, cost = start, 0.0
+        while end < len(work) and cost < BATCH:  # an edge of many lanes costs more
+            cost += 1.0 if work[end][0] == "node" else 1.0 + len(work[end][2].points) / 16
+            end += 1
+        for kind, nid, data in work[start:end]:
             if kind == "node":
                 item = NodeItem(data, tooltips.get(nid, ""), self.font)
                 self.items_by_id[nid] = item
@@ -123,9 +127,9 @@ class GraphView(QGraphicsView):
                 for end in item.ends:
                     end.edges.append(item)
             scene.addItem(item)
-        if start + BATCH < len(work):
-            QTimer.singleShot(0, lambda: self._add_batch(work, start + BATCH, tooltips,
-                                                         edge_labels, generation, on_done))
+        if end < len(work):
+            QTimer.singleShot(0, lambda: self._add_batch(work, end, tooltips, edge_labels,
+                                                         generation, on_done))
         elif on_done is not None:
             on_done()
 
