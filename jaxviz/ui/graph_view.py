@@ -113,11 +113,11 @@ class GraphView(QGraphicsView):
         if generation != self._generation:
             return  # a newer layout replaced this one meanwhile
         scene = self.scene()
-        end, cost = start, 0.0
-        while end < len(work) and cost < BATCH:  # an edge of many lanes costs more
-            cost += 1.0 if work[end][0] == "node" else 1.0 + len(work[end][2].points) / 16
-            end += 1
-        for kind, nid, data in work[start:end]:
+        stop, cost = start, 0.0
+        while stop < len(work) and cost < BATCH:  # an edge of many lanes costs more
+            cost += 1.0 if work[stop][0] == "node" else 1.0 + len(work[stop][2].points) / 16
+            stop += 1
+        for kind, nid, data in work[start:stop]:
             if kind == "node":
                 item = NodeItem(data, tooltips.get(nid, ""), self.font)
                 self.items_by_id[nid] = item
@@ -127,8 +127,8 @@ class GraphView(QGraphicsView):
                 for end in item.ends:
                     end.edges.append(item)
             scene.addItem(item)
-        if end < len(work):
-            QTimer.singleShot(0, lambda: self._add_batch(work, end, tooltips, edge_labels,
+        if stop < len(work):
+            QTimer.singleShot(0, lambda: self._add_batch(work, stop, tooltips, edge_labels,
                                                          generation, on_done))
         elif on_done is not None:
             on_done()
