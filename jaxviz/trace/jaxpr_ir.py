@@ -8,9 +8,7 @@ uses the same names as the jaxpr text), and one equation's printed line.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
-import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -32,9 +30,16 @@ from jaxviz.core.ir import (
     gc_paused,
 )
 from jaxviz.core.labels import full_params, short_params
+from jaxviz.trace.jaxpr_text import (
+    DROPPED_SEARCH,
+    equation_text,
+    first_from,
+    lines_by_name,
+    main_start,
+    shared_starts,
+)
 
 MAX_PARAM_TEXT = 400  # characters kept of one param's text
-MAX_EQN_TEXT = 240  # characters kept of one equation's printed line
 
 # For a few primitives a nested jaxpr takes a non-contiguous slice of the operands. Everything
 # else is wired generically: all operands when the counts match, else the last ones.
@@ -77,13 +82,13 @@ class _Builder:
     def __init__(self, closed, user_file: str):
         self.text, self.names, self.context = jaxpr_text_and_names(closed)
         self.user_file = user_file
-        self.lines_by_name = _lines_by_name(self.text)
+        self.lines_by_name = lines_by_name(self.text)
         self.flat_lines = [" ".join(line.split()) for line in self.text.splitlines()]
         # Equations are matched to text lines in print order: the cursor is the first line the
         # next equation may be on. JAX reuses variable names across nested jaxprs, so a name
         # alone would send a nested equation to the line of an outer one.
-        self.cursor = _main_start(self.text)
-        self.shared_starts = _shared_starts(self.text, self.context)
+        self.cursor = main_start(self.text)
+        self.shared_starts = shared_starts(self.text, self.context)
         self.outer_transforms: list[str] = []  # of the equations around the jaxpr being read
         self.ports: dict = {}
         self.avals: dict = {}
@@ -244,7 +249,7 @@ class _Builder:
         primitive."""
         for port in node.outputs:
             if port.name != "_":
-                found = _first_from(self.lines_by_name.get(port.name, ()), self.cursor)
+                found = first_from(self.lines_by_name.get(port.name, ()), self.cursor)
                 if found is not None:
                     self.cursor = found + 1
                     return found
@@ -257,61 +262,7 @@ class _Builder:
         return None
 
     def _eqn_text(self, line: int | None) -> str:
-        """The equation's printed text, its parameter lines joined, from the stage's text."""
-        if line is None:
-            return ""
-        parts = [self.flat_lines[line]]
-        index = line
-        while parts[-1].endswith("[") and index + 1 < len(self.flat_lines) \
-                and sum(len(p) for p in parts) < MAX_EQN_TEXT:
-            index += 1
-            parts.append(self.flat_lines[index])
-            if self.flat_lines[index].startswith("]"):
-                break
-        text = " ".join(parts)
-        return text if len(text) <= MAX_EQN_TEXT else text[: MAX_EQN_TEXT - 1] + "…"
-
-
-_LHS = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*):\S")
-_LHS_NAMES = re.compile(r"(?:^|\s)([A-Za-z_][A-Za-z0-9_]*):")
-_SHARED = re.compile(r"^let ([A-Za-z_][A-Za-z0-9_]*) = \{ lambda")
-DROPPED_SEARCH = 400  # lines searched ahead for an equation whose results are all dropped
-
-
-def _lines_by_name(text: str) -> dict[str, list[int]]:
-    """Line indices (ascending) of the equations defining each variable name (any result on
-    the left of ``=``: ``_:f32[] o:f32[] = jit[...]`` defines ``o``)."""
-    lines: dict[str, list[int]] = {}
-    for index, line in enumerate(text.splitlines()):
-        if " = " not in line or not _LHS.match(line):
-            continue
-        for name in _LHS_NAMES.findall(line.split(" = ", 1)[0]):
-            lines.setdefault(name, []).append(index)
-    return lines
-
-
-def _first_from(lines: list[int], cursor: int) -> int | None:
-    at = bisect.bisect_left(lines, cursor)
-    return lines[at] if at < len(lines) else None
-
-
-def _main_start(text: str) -> int:
-    """The line where the stage's own jaxpr starts, after the shared ones' `let` blocks."""
-    for index, line in enumerate(text.splitlines()):
-        if line.startswith("{ lambda"):
-            return index
-    return 0
-
-
-def _shared_starts(text: str, context) -> dict[int, int]:
-    """For each jaxpr JAX prints once for several equations (``let g = { lambda ...``), the
-    line its block starts on, keyed by the jaxpr's id."""
-    names = getattr(context, "shared_jaxprs", None) or {}
-    if not names:
-        return {}
-    starts = {m.group(1): i for i, line in enumerate(text.splitlines())
-              if (m := _SHARED.match(line))}
-    return {id(jaxpr): starts[name] for jaxpr, name in names.items() if name in starts}
+        return equation_text(self.flat_lines, line)
 
 
 # Effects that are bookkeeping, not something that happens when the program runs: a

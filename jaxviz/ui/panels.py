@@ -122,22 +122,29 @@ class DetailsPanel(QTextBrowser):
             self.setHtml(node_details_html(node))
 
 
-class NotesPanel(QLabel):
-    """What the stage's trace did that a pure function would not (trace/purity.py): captured
-    constants, prints at trace time, globals changed, effects. Click a line to go to it."""
+class Banner(QLabel):
+    """A coloured box of rich text under the editor; a click on a line link goes there."""
 
     lineRequested = Signal(int)
 
-    def __init__(self, parent=None):
+    def __init__(self, background: str, color: str, border: str, parent=None):
         super().__init__(parent)
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                      | Qt.TextInteractionFlag.LinksAccessibleByMouse)
-        self.setStyleSheet("QLabel { background: #fef9c3; color: #713f12; padding: 6px; "
-                           "border: 1px solid #facc15; border-radius: 4px; }")
+        self.setStyleSheet(f"QLabel {{ background: {background}; color: {color}; padding: 6px; "
+                           f"border: 1px solid {border}; border-radius: 4px; }}")
         self.linkActivated.connect(lambda link: self.lineRequested.emit(int(link)))
-        self.notes: list[dict] = []
         self.hide()
+
+
+class NotesPanel(Banner):
+    """What the stage's trace did that a pure function would not (trace/purity.py): captured
+    constants, prints at trace time, globals changed, effects. Click a line to go to it."""
+
+    def __init__(self, parent=None):
+        super().__init__("#fef9c3", "#713f12", "#facc15", parent)
+        self.notes: list[dict] = []
 
     def show_notes(self, notes: list[dict]) -> None:
         self.notes = list(notes)
@@ -151,21 +158,12 @@ class NotesPanel(QLabel):
         self.setText("<br>".join(rows))
 
 
-class ErrorPanel(QLabel):
+class ErrorPanel(Banner):
     """The error of the last trace: what went wrong, where, and the fix. Click: go to the line."""
 
-    lineRequested = Signal(int)
-
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setWordWrap(True)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                     | Qt.TextInteractionFlag.LinksAccessibleByMouse)
-        self.setStyleSheet("QLabel { background: #fde2e1; color: #7f1d1d; padding: 6px; "
-                           "border: 1px solid #f87171; border-radius: 4px; }")
-        self.linkActivated.connect(lambda link: self.lineRequested.emit(int(link)))
+        super().__init__("#fde2e1", "#7f1d1d", "#f87171", parent)
         self.info: ErrorInfo | None = None
-        self.hide()
 
     def show_error(self, info: ErrorInfo | None) -> None:
         self.info = info

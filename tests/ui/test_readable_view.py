@@ -1,22 +1,12 @@
 """The first view reads: labels at least 9 px tall, the legend beside the graph listing only
 what is drawn, the view refitted on resize until the user zooms or pans."""
 
+from pathlib import Path
+
 from tests.data import samples as s
 from tests.ui.test_main_window import WAIT, trace_code
 
-MLP6 = """
-def layer(p, x):
-    return jnp.tanh(x @ p["w"] + p["b"])
-
-def mlp(params, x):
-    for p in params:
-        x = layer(p, x)
-    return jnp.mean(x ** 2)
-
-def make(depth, width=32):
-    return [dict(w=jax.ShapeDtypeStruct((width, width), jnp.float32),
-                 b=jax.ShapeDtypeStruct((width,), jnp.float32)) for _ in range(depth)]
-"""
+MLP6 = (Path(__file__).parents[2] / "resources" / "examples" / "10_deep_mlp_grad.py").read_text()
 
 
 def test_a_big_graph_opens_readable_at_its_top(window, qtbot):
