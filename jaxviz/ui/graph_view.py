@@ -83,6 +83,10 @@ class GraphView(QGraphicsView):
         else:
             self.fit()
 
+    def fits_readably(self, layout: Layout) -> bool:
+        """Whether the whole graph fits the view with labels at least 9 px tall."""
+        return self._fit_scale(layout) >= READABLE_SCALE
+
     def _fit_scale(self, layout: Layout) -> float:
         rect = self.viewport().rect()
         return min((rect.width() - 8) / max(layout.width + 80, 1),

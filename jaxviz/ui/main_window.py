@@ -76,6 +76,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         from .device_panel import DevicePanel
         from .diff_panel import DiffPanel
         from .legend import LegendStrip
+        from .minimap import MiniMap
         from .panels import DetailsPanel, ErrorPanel, JaxprView, NotesPanel, StageStrip
 
         self.editor = CodeEditor()
@@ -101,6 +102,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
                                        toolTip="Step through what each transformation did "
                                                "(Ctrl+D)")
         self.legend = LegendStrip()
+        self.minimap = MiniMap(self.graph)
         self.details = DetailsPanel()
         self.details.show_node(None)
         self.setCentralWidget(self._splitter())
@@ -151,7 +153,10 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         page.setContentsMargins(0, 0, 0, 0)
         page.addLayout(search_row)
         page.addWidget(self.graph, 1)
-        page.addWidget(self.legend)
+        strip = QHBoxLayout()
+        strip.addWidget(self.legend, 1)
+        strip.addWidget(self.minimap, 0, Qt.AlignmentFlag.AlignBottom)
+        page.addLayout(strip)
         self.pages = QStackedWidget()
         self.pages.addWidget(graph_page)
         self.pages.addWidget(self.diff_panel)
@@ -500,6 +505,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
                                on_done=done)
         self.legend.set_entries(legend_entries(layout.nodes.values(), in_app=True)
                                 if self.legend_action.isChecked() else [])
+        self.minimap.set_layout(layout, needed=not self.graph.fits_readably(layout))
 
     def redraw(self) -> None:
         if self.set.stages:

@@ -37,3 +37,18 @@ def test_the_legend_lists_only_what_is_drawn_beside_the_graph(window, qtbot):
                    for n in names)
     legend, graph = window.legend.geometry(), window.graph.geometry()
     assert not legend.intersects(graph)  # beside it, never over it
+
+
+def test_a_minimap_shows_where_the_view_is_on_a_big_graph(window, qtbot):
+    from PySide6.QtCore import QPoint, Qt
+
+    window.resize(1900, 1100)
+    trace_code(window, qtbot, s.POLYNOMIAL.source, "f", "2.0", "grad")
+    assert not window.minimap.isVisible()  # it fits: nothing to find your way in
+    trace_code(window, qtbot, MLP6, "mlp", "make(6), f32[16,32]", "grad")
+    assert window.minimap.isVisible()
+    before = window.graph.mapToScene(window.graph.viewport().rect().center())
+    qtbot.mouseClick(window.minimap, Qt.MouseButton.LeftButton,
+                     pos=QPoint(window.minimap.width() - 5, window.minimap.height() - 5))
+    after = window.graph.mapToScene(window.graph.viewport().rect().center())
+    assert after.y() > before.y()  # the view went down to where the click was
