@@ -154,7 +154,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         steps = [dict(d.to_dict(), **{"from": i, "to": j}) for (i, j), d in zip(pairs, diffs)]
         print(json.dumps(steps[0] if len(steps) == 1 else {"steps": steps}, indent=1))
     elif args.html:
-        _write_diff_html(args.html, diffs[0], pairs[0], result)
+        _write_diff_html(args.html, diffs, pairs, result)
     else:
         for d in diffs:
             c = d.counts
@@ -178,25 +178,29 @@ def _check_html_target(args: argparse.Namespace, source_file: str) -> None:
         raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
 
 
-def _write_diff_html(path: str, diff, pair: tuple[int, int], result) -> None:
+def _write_diff_html(path: str, diffs: list, pairs: list[tuple[int, int]], result) -> None:
+    """One page with every step asked for, one section each, in pipeline order."""
     from jaxviz.cli import CliError
-    from jaxviz.core.diff_view import decorate, diff_html
+    from jaxviz.core.diff_view import decorate, diff_html, joined_pages
     from jaxviz.core.errors import ErrorInfo
     from jaxviz.core.export import ExportError, export_bytes
     from jaxviz.core.files import write_atomic
     from jaxviz.core.layout import Layout
 
-    i, j = pair
-    svgs = []
-    for index, classes in ((i, diff.classes_before()), (j, diff.classes_after())):
-        layout = decorate(Layout.from_dict(result.layouts[index]), classes)
-        svgs.append(export_bytes(layout, result.stages[index], "svg", legend=False))
-    page = diff_html(diff, svgs[0], svgs[1], result.stages[i]["jaxpr"], result.stages[j]["jaxpr"])
+    pages = []
+    for diff, (i, j) in zip(diffs, pairs):
+        svgs = []
+        for index, classes in ((i, diff.classes_before()), (j, diff.classes_after())):
+            layout = decorate(Layout.from_dict(result.layouts[index]), classes)
+            svgs.append(export_bytes(layout, result.stages[index], "svg", legend=False))
+        pages.append(diff_html(diff, svgs[0], svgs[1], result.stages[i]["jaxpr"],
+                               result.stages[j]["jaxpr"]))
     try:
-        write_atomic(Path(path), page.encode())
+        write_atomic(Path(path), joined_pages(pages).encode())
     except ExportError as exc:
         raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
-    print(f"wrote {path}  ({diff.before} → {diff.after})")
+    steps = ", ".join(f"{d.before} → {d.after}" for d in diffs)
+    print(f"wrote {path}  ({steps})")
 
 
 def _source_request(cls, args: argparse.Namespace, **extra):

@@ -81,3 +81,12 @@ pre,.diff{{font-family:'DejaVu Sans Mono',monospace;font-size:12px}}
 <h2>jaxpr text diff</h2><div class="diff">{rows}</div>
 </body></html>
 """
+
+
+def joined_pages(pages: list[str]) -> str:
+    """Several diff pages as one: the first page's head, then every page's body in turn."""
+    if len(pages) == 1:
+        return pages[0]
+    bodies = [page[page.find("<body>") + 6:page.rfind("</body>")] for page in pages]
+    head = pages[0][:pages[0].find("<body>") + 6]
+    return head + "<hr>".join(bodies) + "</body></html>"

@@ -114,6 +114,19 @@ class CodeEditor(QPlainTextEdit):
         self.updateRequest.connect(self._scroll_numbers)
         self._update_margin()
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Enter keeps the line's indentation, one level more after a ``:`` (def, if, for)."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            line = self.textCursor().block().text()[:self.textCursor().positionInBlock()]
+            indent = line[:len(line) - len(line.lstrip())]
+            if line.rstrip().endswith(":"):
+                indent += "    "
+            self.textCursor().insertText("\n" + indent)
+            self.ensureCursorVisible()
+            return
+        super().keyPressEvent(event)
+
     # --- line numbers ---------------------------------------------------------------------
 
     def line_number_width(self) -> int:

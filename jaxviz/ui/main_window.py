@@ -201,6 +201,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
 
     def _build_menus(self) -> None:
         m = self.menuBar().addMenu("&File")
+        self._action(m, "&New", self.new_file, QKeySequence.StandardKey.New)
         self._action(m, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self._action(m, "&Save", self.save, QKeySequence.StandardKey.Save)
         self._action(m, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)

@@ -31,6 +31,16 @@ class FilesAndExport:
         self.labels_action.setChecked(s.edge_labels)
         self._set_title()
 
+    def new_file(self) -> None:
+        """An empty module to start from (the last text stays in the session until replaced;
+        a saved file is untouched)."""
+        self.session.file = ""
+        self.editor.setReadOnly(False)
+        self.editor.setPlainText("def f(x):\n    return jnp.sin(x) * 2.0\n")
+        self._refresh_functions("f", new_text=True)
+        self.args.setText("1.0")
+        self._set_title()
+
     def show_input_error(self, message: str) -> None:
         self._show_error(ErrorInfo(kind="input", message=message))
 

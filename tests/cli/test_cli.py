@@ -147,3 +147,12 @@ def test_bench_json(pmap_file):
     assert set(data) == {"eager", "jit", "compile_time", "speedup", "repeats"}
     assert data["eager"]["min"] <= data["eager"]["median"] <= data["eager"]["max"]
     assert data["compile_time"] > 0
+
+
+def test_html_diff_holds_every_step(tmp_path):
+    out = tmp_path / "steps.html"
+    r = jaxviz("diff", POLY, "-a", "2.0", "-p", "grad | jit", "--html", str(out))
+    assert r.returncode == 0, r.stderr
+    page = out.read_text()
+    assert page.count("<svg") == 4 and "f → grad(f)" in page and "grad(f) → jit(grad(f))" in page
+    assert page.count("<html") == 1 and page.rstrip().endswith("</html>")

@@ -52,3 +52,18 @@ def test_a_minimap_shows_where_the_view_is_on_a_big_graph(window, qtbot):
                      pos=QPoint(window.minimap.width() - 5, window.minimap.height() - 5))
     after = window.graph.mapToScene(window.graph.viewport().rect().center())
     assert after.y() > before.y()  # the view went down to where the click was
+
+
+def test_enter_indents_after_a_colon_and_file_new_starts_a_module(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    window.editor.setPlainText("")
+    qtbot.keyClicks(window.editor, "def g(x):")
+    qtbot.keyClick(window.editor, Qt.Key.Key_Return)
+    qtbot.keyClicks(window.editor, "return x")
+    assert window.editor.toPlainText() == "def g(x):\n    return x"
+    window.new_file()
+    assert window.function.currentText() == "f" and window.session.file == ""
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        window.trace()
+    assert [st.title for st in window.set.stages][0] == "f"
