@@ -2,7 +2,8 @@
 
 A flat transformer of 40 layers, opened, is 90 times taller than wide. When a drawing is more
 than ``MAX_ASPECT`` times longer along the ranks than across, its ranks are cut into columns
-set side by side, each cut between ranks that no group spans (a group box must not be torn).
+set side by side, each cut where it tears the fewest groups (a torn group gets a box in each
+column it reaches, see ``layout.cluster_boxes``).
 An edge that crosses a cut leaves the bottom of its column, runs below it to the gutter on its
 right, up the gutter, above the next column, and down into its rank there: every new segment
 lies outside the columns, each edge on its own track, so none passes through a node.

@@ -5,7 +5,9 @@ blocks: the process is spawned and imports JAX on its own while the caller goes 
 request waits for its ``Ready``. A request past its timeout kills the worker and raises
 ``WorkerTimeout``; a worker that dies (segfault, ``os._exit``, out of memory) raises
 ``WorkerCrashed``; ``cancel()`` from another thread kills it and raises ``WorkerCancelled``.
-In every case the next request gets a fresh worker.
+In every case the next request gets a fresh worker. The worker runs under a supervisor in a
+process group of its own (``supervisor.py``): killing the group kills whatever user code
+forked, and the group dies with this process however it ends.
 """
 
 from __future__ import annotations
