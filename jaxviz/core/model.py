@@ -279,11 +279,6 @@ class GraphModel:
 
     # --- state, for the layout process ----------------------------------------------------
 
-    def state(self, graph_dict: dict | None = None) -> dict:
-        """The graph and the open groups, as plain data (``graph_dict``: a copy at hand)."""
-        from .ir import to_dict
-        return {"graph": graph_dict or to_dict(self.graph), "open": sorted(self.open)}
-
     @classmethod
     def from_state(cls, state: dict) -> GraphModel:
         from .ir import gc_paused, graph_from_dict

@@ -37,6 +37,7 @@ from ..core.styles import legend_entries
 from ..worker import protocol as p
 from .editor import CodeEditor
 from .graph_view import GraphView
+from .layout_feed import LayoutFeed
 from .pipeline_editor import PipelineEditor
 from .services import WorkerService
 from .session_store import Session, SessionStore
@@ -61,6 +62,7 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         self.set = StageSet()
         self.tracer.prepare = build_stage_set
         self.layouter.prepare = prepare_views(lambda: self.set)
+        self.feed = LayoutFeed(layouter.client)
         self._after_layout = None  # what to do once the layouts asked for arrive
         self.trace_started = 0.0
         self.last_error: ErrorInfo | None = None
@@ -388,6 +390,9 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         self.stage_strip.set_stages(stages, self.set.current)
         self.show_stage(self.set.current)
         self._report_timings(received)
+        prime = self.feed.prime_request(self.set, [self.set.current])
+        if prime is not None:  # in the background: the first toggle then sends no graph
+            self.layouter.submit(prime)
 
     def _report_timings(self, received: float) -> None:
         stage = self.set.stages[self.set.current] if self.set.stages else None
@@ -556,15 +561,19 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
                 then()
             return
         self._after_layout = then
-        self.layouter.submit(p.LayoutRequest([self.set.state(i) for i in indices],
-                                             self.layout_options().to_dict(), list(indices)))
+        self.layouter.submit(self.feed.layout_request(self.set, list(indices),
+                                                      self.layout_options().to_dict()))
 
     def _on_layout_done(self, request, response) -> None:
-        if isinstance(response, p.Failure):
+        if isinstance(response, p.Failure) and isinstance(request, p.LayoutRequest) and \
+                response.error.get("message") == p.UNKNOWN_GRAPH:
+            self.feed.forget()  # the worker restarted: send the graphs again
+            self._request_layouts(request.stages, then=self._after_layout)
+        elif isinstance(response, p.Failure):
             self._show_error(ErrorInfo.from_dict(response.error), stale=False)
         elif isinstance(response, p.LayoutResult):
-            stale = [id(self.set.graph_dicts[i]) for i in response.stages
-                     if i < len(self.set.graph_dicts)] != [id(m["graph"]) for m in request.models]
+            stale = [self.set.key(i) for i in response.stages] != \
+                [m["key"] for m in request.models]
             if stale:  # a new trace came in meanwhile
                 return
             ready = getattr(response, "prepared", None) or [Layout.from_dict(d)

@@ -8,6 +8,7 @@ window keeps answering while it happens.
 from __future__ import annotations
 
 import gc
+import itertools
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -15,6 +16,8 @@ from ..core.ir import Node, Stage, gc_paused, stage_from_dict
 from ..core.layout import Layout
 from ..core.model import GraphModel
 from ..worker import protocol as p
+
+_SERIALS = itertools.count(1)
 
 
 @dataclass
@@ -29,6 +32,7 @@ class StageSet:
     current: int = 0
     views: dict[int, tuple] = field(default_factory=dict)  # see view_of
     layout_cache: dict[tuple, Layout] = field(default_factory=dict)  # (stage, open groups)
+    serial: int = field(default_factory=lambda: next(_SERIALS))  # tells traces apart
 
     def remember_layout(self, index: int, open_groups: frozenset, layout: Layout) -> None:
         if len(self.layout_cache) > 64:  # a bounded memory of recent states
@@ -66,9 +70,15 @@ class StageSet:
                 self.remember_layout(len(self.stages) - 1, frozenset(self.models[-1].open),
                                      self.layouts[-1])
 
-    def state(self, index: int) -> dict:
-        """What the layout worker needs to lay out stage ``index`` as it is open now."""
-        return self.models[index].state(self.graph_dicts[index])
+    def key(self, index: int) -> str:
+        """The graph's key in the layout worker: this trace, this stage."""
+        return f"{self.serial}/{index}"
+
+    def state(self, index: int, with_graph: bool) -> dict:
+        """What the layout worker needs to lay out stage ``index`` as it is open now: the
+        graph only when the worker does not have it yet."""
+        return {"key": self.key(index), "open": sorted(self.models[index].open),
+                "graph": self.graph_dicts[index] if with_graph else None}
 
 
 def build_stage_set(request, response):

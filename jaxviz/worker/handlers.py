@@ -75,14 +75,43 @@ def _layouts(stages, options: dict, expand_all: bool, last_only: bool, progress:
     return layouts
 
 
-def handle_layout(request: p.LayoutRequest, progress: Progress) -> p.LayoutResult:
-    from jaxviz.core.layout import LayoutOptions, layout_model
+_models: dict = {}  # graph key → GraphModel, the last few stages this worker was given
+KEPT_MODELS = 16
+
+
+def _model(state: dict):
+    """The stage's model, from the graph sent along or kept from an earlier request."""
     from jaxviz.core.model import GraphModel
 
+    key = state.get("key")
+    if state.get("graph") is not None:
+        _models.pop(key, None)
+        _models[key] = GraphModel.from_state({"graph": state["graph"], "open": []})
+        while len(_models) > KEPT_MODELS:
+            _models.pop(next(iter(_models)))
+    model = _models.get(key)
+    if model is None:
+        return None
+    model.open = set(state["open"]) & set(model.groups)
+    return model
+
+
+def handle_layout(request: p.LayoutRequest, progress: Progress) -> p.LayoutResult | p.Failure:
+    from jaxviz.core.errors import ErrorInfo
+    from jaxviz.core.layout import LayoutOptions, layout_model
+
     options = LayoutOptions.from_dict(request.options)
-    layouts = [layout_model(GraphModel.from_state(state), options).to_dict()
-               for state in request.models]
+    models = [_model(state) for state in request.models]
+    if any(m is None for m in models):
+        return p.Failure(ErrorInfo(kind="input", message=p.UNKNOWN_GRAPH).to_dict())
+    layouts = [layout_model(m, options).to_dict() for m in models]
     return p.LayoutResult(layouts, request.stages)
+
+
+def handle_prime(request: p.PrimeRequest, progress: Progress) -> p.Primed:
+    for state in request.models:
+        _model({"key": state["key"], "graph": state["graph"], "open": []})
+    return p.Primed([state["key"] for state in request.models])
 
 
 def handle_export(request: p.ExportRequest, progress: Progress) -> p.ExportResult | p.Failure:
@@ -164,4 +193,5 @@ HANDLERS: dict[type, Callable] = {
     p.PmapRequest: handle_pmap,
     p.BenchRequest: handle_bench,
     p.RetraceRequest: handle_retrace,
+    p.PrimeRequest: handle_prime,
 }

@@ -40,9 +40,26 @@ class TraceRequest:
 class LayoutRequest:
     """Lay out graph models' visible graphs (a group opened or closed, a stage shown)."""
 
-    models: list[dict]  # GraphModel states: the stage IR and the open groups
+    # per stage: {"key": the stage's graph key, "open": the open groups, "graph": the IR, only
+    # the first time this worker sees the key (it keeps the graph: a toggle sends a few bytes)}
+    models: list[dict]
     options: dict = field(default_factory=dict)
     stages: list[int] = field(default_factory=list)  # which stages they are, echoed back
+
+
+UNKNOWN_GRAPH = "unknown graph key"  # a layout worker's answer when it lacks a key's graph
+
+
+@dataclass
+class PrimeRequest:
+    """Give the layout worker stages' graphs ahead of the first toggle: {"key", "graph"}."""
+
+    models: list[dict]
+
+
+@dataclass
+class Primed:
+    keys: list[str]
 
 
 @dataclass
@@ -188,7 +205,7 @@ class Failure:
 MESSAGE_TYPES = {cls.__name__: cls for cls in (
     TraceRequest, LayoutRequest, ExportRequest, ExportResult, DevicesRequest, PmapRequest,
     BenchRequest, ShutdownRequest, Ready, Progress, TraceResult, LayoutResult, DevicesResult,
-    PmapResult, BenchResult, RetraceRequest, RetraceResult, Failure)}
+    PmapResult, BenchResult, RetraceRequest, RetraceResult, PrimeRequest, Primed, Failure)}
 
 
 CHUNK = 1000  # items of a big list per line

@@ -53,6 +53,7 @@ def test_sharp_bits_notes_and_retrace_in_the_app(window, qtbot):
     assert window.notes.isVisible() and "baked into the jaxpr" in window.notes.text()
     source = (examples / "16_changing_shapes.py").read_text()
     trace_code(window, qtbot, source, "normalise", "jnp.ones(3)", "jit")
+    qtbot.waitUntil(lambda: window.set.stages[0].title == "normalise", timeout=60_000)
     assert not window.notes.isVisible()  # a pure function: no note
     window.devices.retrace.calls.setPlainText("jnp.ones(3)\njnp.ones(3)\njnp.ones(4)")
     with qtbot.waitSignal(window.tracer.finished, timeout=60_000):

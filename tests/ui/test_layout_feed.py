@@ -1,0 +1,37 @@
+"""A group opened or closed sends the layout worker a key and the open groups, not the IR: the
+graph went there once, ahead of the first toggle; a restarted worker gets it again."""
+
+from jaxviz.worker import protocol as p
+from tests.ui.test_main_window import WAIT, trace_code
+
+CHAIN = "def f(x):\n    for _ in range(1000):\n        x = jnp.sin(x) * 2.0 + 1.0\n    return x\n"
+
+
+def _toggle_and_measure(window, qtbot, sent, which):
+    """Open or close a group (a new state each time: a state seen before comes from the
+    window's cache, with no request at all)."""
+    model = window.set.models[window.set.current]
+    closed = [g for g in model.groups if g not in model.open
+              and (model.groups[g].parent is None or model.groups[g].parent in model.open)]
+    gid = closed[which % len(closed)]
+    sent.clear()
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        window.toggle_group(gid)
+    layouts = [r for r in sent if isinstance(r, p.LayoutRequest)]
+    return [len(p.encode(r, 1)) for r in layouts]
+
+
+def test_toggling_a_group_sends_a_few_bytes(window, qtbot):
+    trace_code(window, qtbot, CHAIN, "f", "1.0", "")
+    assert window.set.stages[0].equations == 3000
+    sent = []
+    submit = window.layouter.submit
+    window.layouter.submit = lambda request: (sent.append(request), submit(request))[1]
+    qtbot.waitUntil(lambda: not window.layouter.busy, timeout=WAIT)  # the graph went ahead
+    sizes = _toggle_and_measure(window, qtbot, sent, 0)
+    assert sizes and max(sizes) < 10_000, sizes
+    window.layouter.client.restart()  # a worker with nothing: the graph goes again, once
+    sizes = _toggle_and_measure(window, qtbot, sent, 1)
+    assert sizes and max(sizes) > 100_000
+    sizes = _toggle_and_measure(window, qtbot, sent, 2)
+    assert sizes and max(sizes) < 10_000
