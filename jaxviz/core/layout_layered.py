@@ -42,16 +42,24 @@ def run_layered(view: VisibleGraph, options: LayoutOptions, rank: dict[str, int]
     group = {nid: n.cluster if n.cluster in view.clusters else None
              for nid, n in view.nodes.items()}
     parents = {gid: g.parent for gid, g in view.clusters.items()}
-    chains = [_chain(i, e.src, e.dst, rank, size, group, parents)
+    outside = {i for i, e in enumerate(view.edges) if _goes_round(e, rank, group, parents)}
+    chains = [[e.src, e.dst] if i in outside else _chain(i, e.src, e.dst, rank, size, group,
+                                                          parents)
               for i, e in enumerate(view.edges)]
-    links = [(a, b) for chain in chains for a, b in zip(chain, chain[1:])]
+    links = [(a, b) for i, chain in enumerate(chains) if i not in outside
+             for a, b in zip(chain, chain[1:])]
     horizontal = options.rankdir == "LR"
     along = 0 if horizontal else 1  # the size that runs along the ranks
     layers = _order(rank, links, group, parents)
     pos, bands, blocks = _coordinates(layers, links, size, along, group, view.clusters)
-    routes = [_route(chain, pos, bands, rank) for chain in chains]
+    side = _side(pos, size, 1 - along, blocks)
+    track_of = {i: k for k, i in enumerate(sorted(outside))}  # each its own track
+    routes = [_round_route(chain, pos, bands, rank, side + TRACK * track_of[i])
+              if i in outside else _route(chain, pos, bands, rank)
+              for i, chain in enumerate(chains)]
+    tracks = side + TRACK * len(outside) if outside else None
     pos, routes, columns = \
-        _wrapped(pos, bands, rank, routes, size, 1 - along, group, parents, blocks) \
+        _wrapped(pos, bands, rank, routes, size, 1 - along, group, parents, blocks, tracks) \
         if options.wrap else (pos, [[p for p, _ in r] for r in routes], [])
     boxes = {}
     for nid, node in view.nodes.items():
@@ -64,8 +72,39 @@ def run_layered(view: VisibleGraph, options: LayoutOptions, rank: dict[str, int]
     return layout
 
 
+LONG_SPAN = 16  # ranks: a longer edge between top-level parts goes round the side
+TRACK = 4.0  # points between the tracks of the edges that go round
+
+
+def _goes_round(edge, rank: dict, group: dict, parents: dict) -> bool:
+    """A long edge that no group holds (the residuals of a deep grad, from each forward layer
+    to its backward twin): lanes for it would grow with the depth squared, so it goes round
+    the side of the drawing instead, in a constant number of points."""
+    if rank[edge.dst] - rank[edge.src] <= LONG_SPAN:
+        return False
+    return _common_group(group.get(edge.src), group.get(edge.dst), parents) is None
+
+
+def _side(pos: dict, size: dict, across: int, blocks: list) -> float:
+    """Where the tracks round the side begin: past every node and group block."""
+    ends = [x + size[n][across] / 2 for n, (x, _) in pos.items()] + [hi for _, hi, _, _ in blocks]
+    return max(ends, default=0.0) + 2 * NODE_SEP
+
+
+def _round_route(chain: list[str], pos: dict, bands, rank: dict, track: float
+                 ) -> list[tuple[tuple[float, float], int]]:
+    """Out of the source's rank, across its gap to the track, along the track, across the gap
+    before the target's rank, and in: the across segments run in gaps, where no node is."""
+    src, dst = chain
+    below = bands[rank[src]][1] + RANK_SEP / 2
+    above = bands[rank[dst]][0] - RANK_SEP / 2
+    return [(pos[src], rank[src]), ((pos[src][0], below), rank[src]),
+            ((track, below), rank[src]), ((track, above), rank[dst]),
+            ((pos[dst][0], above), rank[dst]), (pos[dst], rank[dst])]
+
+
 def _wrapped(pos: dict, bands, rank: dict, routes, size: dict, across: int, group: dict,
-             parents: dict, blocks: list):
+             parents: dict, blocks: list, tracks: float | None = None):
     """Positions and routes, in columns when the drawing is too long (``layout_wrap``)."""
     extent: dict[int, tuple[float, float]] = {}
 
@@ -78,6 +117,9 @@ def _wrapped(pos: dict, bands, rank: dict, routes, size: dict, across: int, grou
     for lo, hi, r0, r1 in blocks:  # group boxes, with their padding and labels
         for r in range(r0, r1 + 1):
             widen(r, lo, hi)
+    if tracks is not None:  # the edges that go round: every column keeps room for them
+        for r in list(extent):
+            widen(r, extent[r][0], tracks)
     width = max((h for _, h in extent.values()), default=0.0) - \
         min((lo for lo, _ in extent.values()), default=0.0)
     columns = column_count(bands[-1][1] if bands else 0.0, width)
@@ -85,8 +127,21 @@ def _wrapped(pos: dict, bands, rank: dict, routes, size: dict, across: int, grou
         if columns > 1 else []
     if not cuts:
         return pos, [[p for p, _ in r] for r in routes], []
+    routes = [_split_at_cuts(route, bands, cuts) for route in routes]
     placed, moved_routes = wrap(routes, bands, cuts, extent)
     return {n: placed.move(p, rank[n]) for n, p in pos.items()}, moved_routes, placed.spans()
+
+
+def _split_at_cuts(route, bands, cuts: list[int]):
+    """A segment that runs past cuts (a track round the side) gets a point at each side of
+    each cut, so that wrapping moves it column by column."""
+    out = [route[0]]
+    for (pa, ra), (pb, rb) in zip(route, route[1:]):
+        for c in cuts:
+            if ra < c <= rb and pa[0] == pb[0]:
+                out += [((pa[0], bands[c - 1][1]), c - 1), ((pa[0], bands[c][0]), c)]
+        out.append((pb, rb))
+    return out
 
 
 def _chain(index: int, src: str, dst: str, rank: dict[str, int], size: dict,
