@@ -212,15 +212,17 @@ CHUNK = 1000  # items of a big list per line
 
 
 def _big_lists(body: dict) -> list[tuple[list, list]]:
-    """(path, list) of the lists worth sending in chunks: each stage's nodes and edges."""
+    """(path, list) of the lists worth sending in chunks: the nodes and edges of each stage's
+    graph (a TraceResult's stages, a LayoutRequest's or PrimeRequest's models)."""
     out = []
-    for i, stage in enumerate(body.get("stages") or []):
-        if not isinstance(stage, dict):  # LayoutRequest's stages are indices
-            continue
-        graph = stage.get("graph", {})
-        for key in ("nodes", "edges"):
-            if len(graph.get(key, [])) > CHUNK:
-                out.append((["stages", i, "graph", key], graph[key]))
+    for field_name in ("stages", "models"):
+        for i, item in enumerate(body.get(field_name) or []):
+            if not isinstance(item, dict):  # LayoutRequest's stages are indices
+                continue
+            graph = item.get("graph") or {}
+            for key in ("nodes", "edges"):
+                if len(graph.get(key, [])) > CHUNK:
+                    out.append(([field_name, i, "graph", key], graph[key]))
     return out
 
 

@@ -61,7 +61,10 @@ def serve(proto_in: BinaryIO, proto_out: BinaryIO, preload_jax: bool) -> None:
     send(p.Ready(pid=os.getpid(), jax_version=_preload() if preload_jax else ""))
     from jaxviz.worker.handlers import HANDLERS
     for line in proto_in:
-        request, request_id = p.decode(line)
+        data, parts = p.decode_head(line)  # a big request comes in chunks, like answers
+        for _ in range(parts):
+            p.add_part(data, proto_in.readline())
+        request, request_id = p.build(data)
         if isinstance(request, p.ShutdownRequest):
             return
         def progress(message: str, fraction: float, _id: int = request_id) -> None:
