@@ -42,7 +42,9 @@ def run_layered(view: VisibleGraph, options: LayoutOptions, rank: dict[str, int]
     group = {nid: n.cluster if n.cluster in view.clusters else None
              for nid, n in view.nodes.items()}
     parents = {gid: g.parent for gid, g in view.clusters.items()}
-    outside = {i for i, e in enumerate(view.edges) if _goes_round(e, rank, group, parents)}
+    outside = {i for i, e in enumerate(view.edges)
+               if view.nodes[e.src].kind not in ("input", "const")  # stacked inputs: lanes
+               and _goes_round(e, rank, group, parents)}
     chains = [[e.src, e.dst] if i in outside else _chain(i, e.src, e.dst, rank, size, group,
                                                           parents)
               for i, e in enumerate(view.edges)]

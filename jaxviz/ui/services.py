@@ -10,6 +10,7 @@ rendering (which hold the GIL in pygraphviz) happen in the worker processes, nev
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from ..worker import protocol as p
 from ..worker.client import WorkerClient, WorkerError
 
 CANCEL_AFTER = 1.0  # seconds an outdated request may keep running before it is killed
+QUIET = (p.PrimeRequest,)  # requests that run without the busy indicator
 
 
 class WorkerService(QObject):
@@ -52,7 +54,9 @@ class WorkerService(QObject):
 
     @property
     def busy(self) -> bool:
-        return self._running is not None
+        """Work the user waits for is running (housekeeping, such as priming the layout
+        worker, does not count: showing the busy bar for it would resize the window's views)."""
+        return self._running is not None and not isinstance(self._running, QUIET)
 
     def submit(self, request: Any) -> None:
         """Run ``request`` as soon as possible; a request still queued is replaced."""
@@ -81,11 +85,15 @@ class WorkerService(QObject):
         self._thread.start()
 
     def _run(self, request: Any) -> None:
-        self.started.emit(_describe(request))
+        if not isinstance(request, QUIET):
+            self.started.emit(_describe(request))
         try:
             # No cyclic collection while a big answer is read and rebuilt: a full pass over
             # the millions of objects being made holds the GIL, and so the window, for 0.1 s.
-            with gc_paused():
+            # (Not for housekeeping that reads back nothing big: pausing the collector for
+            # the whole process while the window builds its scene makes the next collection
+            # a long one.)
+            with gc_paused() if not isinstance(request, QUIET) else contextlib.nullcontext():
                 response = self.client.call(request, on_progress=self._on_progress)
                 if self.prepare is not None:
                     response = self.prepare(request, response)
