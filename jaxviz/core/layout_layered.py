@@ -43,8 +43,9 @@ def run_layered(view: VisibleGraph, options: LayoutOptions, rank: dict[str, int]
              for nid, n in view.nodes.items()}
     parents = {gid: g.parent for gid, g in view.clusters.items()}
     outside = {i for i, e in enumerate(view.edges)
-               if view.nodes[e.src].kind not in ("input", "const")  # stacked inputs: lanes
-               and _goes_round(e, rank, group, parents)}
+               if _goes_round(e, rank, group, parents,
+                              INPUT_SPAN if view.nodes[e.src].kind in ("input", "const")
+                              else LONG_SPAN)}
     chains = [[e.src, e.dst] if i in outside else _chain(i, e.src, e.dst, rank, size, group,
                                                           parents)
               for i, e in enumerate(view.edges)]
@@ -74,15 +75,17 @@ def run_layered(view: VisibleGraph, options: LayoutOptions, rank: dict[str, int]
     return layout
 
 
-LONG_SPAN = 16  # ranks: a longer edge between top-level parts goes round the side
+LONG_SPAN = 16  # ranks: a longer edge between top-level parts goes round the side...
+INPUT_SPAN = 64  # ...or this many from an input (inputs stacked in rows above their consumer
+# keep their lanes; a parameter the backward pass uses far below goes round)
 TRACK = 4.0  # points between the tracks of the edges that go round
 
 
-def _goes_round(edge, rank: dict, group: dict, parents: dict) -> bool:
+def _goes_round(edge, rank: dict, group: dict, parents: dict, span: int) -> bool:
     """A long edge that no group holds (the residuals of a deep grad, from each forward layer
     to its backward twin): lanes for it would grow with the depth squared, so it goes round
     the side of the drawing instead, in a constant number of points."""
-    if rank[edge.dst] - rank[edge.src] <= LONG_SPAN:
+    if rank[edge.dst] - rank[edge.src] <= span:
         return False
     return _common_group(group.get(edge.src), group.get(edge.dst), parents) is None
 
