@@ -31,9 +31,8 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import ErrorInfo
 from ..core.examples import read_examples
-from ..core.layout import Layout, LayoutOptions
+from ..core.layout import LayoutOptions
 from ..core.source import parses, top_level_functions
-from ..core.styles import legend_entries
 from ..worker import protocol as p
 from .editor import CodeEditor
 from .graph_view import GraphView
@@ -43,17 +42,15 @@ from .services import WorkerService
 from .session_store import Session, SessionStore
 from .stage_set import StageSet, build_stage_set, prepare_views
 from .window_files import FilesAndExport
+from .window_layout import DiffAndLayout
+from .window_results import Results
 from .window_selection import Selection
 
 TRACE_PAUSE_MS = 700  # a trace starts this long after typing stops
 AUTOSAVE_MS = 300
-# stages up to this size go to the layout worker ahead of the first toggle; sending a bigger
-# one at once costs the window event-loop gaps over 100 ms (measured at 19,803 equations), so
-# its first toggle carries it instead
-PRIME_MAX = 5_000
 
 
-class MainWindow(FilesAndExport, Selection, QMainWindow):
+class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, QMainWindow):
     graphShown = Signal(int)  # the stage index whose graph was just drawn
     exported = Signal(list)  # the paths an export wrote
     diffShown = Signal(int)  # the later stage of the step the diff mode just drew
@@ -344,254 +341,6 @@ class MainWindow(FilesAndExport, Selection, QMainWindow):
         for w in (self.busy, self.cancel_btn, self.busy_label):
             w.setVisible(bool(what) or self.tracer.busy or self.layouter.busy)
         self.busy_label.setText(what)
-
-    # --- results --------------------------------------------------------------------------
-
-    def _on_worker_answer(self, request, response) -> None:
-        """Answers of the tracing worker, by kind."""
-        self._trace_answered(request)
-        if isinstance(response, p.Failure):
-            info = ErrorInfo.from_dict(response.error)
-            self.devices.show_failure(request, info.summary())
-            self._show_error(info, stale=isinstance(request, p.TraceRequest))
-        elif isinstance(response, p.TraceResult):
-            self._on_traced(request, response)
-        elif isinstance(response, p.DevicesResult):
-            self.devices.show_devices(response)
-        elif isinstance(response, p.PmapResult):
-            self.devices.show_pmap(response)
-        elif isinstance(response, p.BenchResult):
-            self.devices.show_bench(response)
-        elif isinstance(response, p.RetraceResult):
-            self.devices.retrace.show_result(response)
-
-    def set_host_devices(self, count: int) -> None:
-        """Restart the worker with ``count`` simulated CPU devices; the session stays."""
-        self.session.host_devices = count
-        self.autosave()
-        self.tracer.cancel()
-        self.tracer.client.restart(host_devices=count)
-        self.tracer.submit(p.DevicesRequest())
-        self.trace()
-
-    def show_extra_stage(self, stage_data: dict) -> None:
-        """Add a stage that is not in the pipeline (the pmap run's) and show it."""
-        s = self.set
-        s.add(stage_data, None)
-        self.stage_strip.set_stages(s.stages, len(s.stages) - 1)
-        self.show_stage(len(s.stages) - 1)
-
-    def _on_traced(self, request, response) -> None:
-        received = time.perf_counter()
-        built: StageSet = response.prepared
-        stages = built.stages
-        same_pipeline = [s.title for s in stages] == [s.title for s in self.set.stages]
-        built.current = max(self.set.current if same_pipeline else len(stages) - 1, 0)
-        self.set = built
-        self._show_error(ErrorInfo.from_dict(response.error) if response.error else None)
-        if response.stdout:
-            self.statusBar().showMessage(f"Your code printed: {response.stdout[:200]}", 8000)
-        self.stage_strip.set_stages(stages, self.set.current)
-        self.show_stage(self.set.current)
-        self._report_timings(received)
-        prime = self.feed.prime_request(self.set, [self.set.current]) \
-            if self.set.stages[self.set.current].equations <= PRIME_MAX else None
-        if prime is not None:  # in the background: the first toggle then sends no graph
-            self.layouter.submit(prime)
-
-    def _report_timings(self, received: float) -> None:
-        stage = self.set.stages[self.set.current] if self.set.stages else None
-        total = time.perf_counter() - self.trace_started
-        if stage is None:
-            return
-        t = stage.timings
-        self.timings.setText(
-            f"{stage.title}: trace {t.get('trace', 0) * 1000:.0f} ms · IR "
-            f"{t.get('ir', 0) * 1000:.0f} ms · layout {t.get('layout', 0) * 1000:.0f} ms · "
-            f"draw {(time.perf_counter() - received) * 1000:.0f} ms  —  request to screen "
-            f"{total * 1000:.0f} ms")
-
-    def _trace_answered(self, request) -> None:
-        if isinstance(request, p.TraceRequest) and self.session.trace_in_flight:
-            self.session.trace_in_flight = False
-            self.autosave()
-
-    def _on_failed(self, request, info: ErrorInfo) -> None:
-        self._trace_answered(request)
-        if info.kind != "cancelled":
-            self.devices.show_failure(request, info.summary())
-            self._show_error(info, stale=isinstance(request, p.TraceRequest))
-
-    def _show_error(self, info: ErrorInfo | None, stale: bool = True) -> None:
-        self.last_error = info
-        if info is not None:
-            self.errorShown.emit(info)
-        # a failed trace leaves the last good graph up, greyed so it is not taken for current
-        if stale or info is None:
-            self.graph.set_stale(info is not None and info.kind != "cancelled")
-        self.errors.show_error(info)
-        self.editor.set_error(info.line if info else None, info.message if info else "")
-
-    def _all_notes(self) -> list[dict]:
-        """The notes of every stage, once each, saying which trace found them: a trace that
-        JAX took from its cache (a jit stage) runs no Python, so finds nothing new."""
-        seen, notes = set(), []
-        for stage in self.set.stages:
-            for n in stage.notes:
-                key = (n["kind"], n["message"], n.get("line"))
-                if key not in seen:
-                    seen.add(key)
-                    notes.append(dict(n, message=f"{n['message']} (tracing {stage.title})"))
-        return notes
-
-    def show_stage(self, index: int) -> None:
-        if not 0 <= index < len(self.set.stages):
-            self.graph.clear()
-            return
-        self.set.current = index
-        stage, layout = self.set.stages[index], self.set.layouts[index]
-        self.jaxpr.set_text(stage.jaxpr)
-        self.notes.show_notes(self._all_notes())
-        self.details.show_node(None)
-        if layout is None:  # laid out on demand: only the last stage comes laid out
-            self.graph.clear()
-            self._request_layouts([index], then=lambda: self.show_stage(index)
-                                  if self.set.current == index else None)
-            return
-        self._draw(layout, keep_view=False)
-        if self.diff_mode():
-            if index == 0:
-                self.diff_button.setChecked(False)
-            else:
-                self._show_diff()
-
-    # --- diff mode ------------------------------------------------------------------------
-
-    def set_diff_mode(self, on: bool) -> None:
-        """Side-by-side diff of the current stage with the one before it."""
-        if on and len(self.set.stages) < 2:
-            self.diff_button.setChecked(False)
-            self.statusBar().showMessage("Diff mode needs a pipeline with a transform", 4000)
-            return
-        if on and self.set.current == 0:
-            self.stage_strip.setCurrentIndex(1)
-        self.pages.setCurrentIndex(1 if on else 0)
-        if on:
-            self._show_diff()
-
-    def diff_mode(self) -> bool:
-        return self.pages.currentIndex() == 1
-
-    def _show_diff(self) -> None:
-        s = self.set
-        if not (self.diff_mode() and s.current >= 1):
-            return
-        missing = [i for i in (s.current - 1, s.current) if s.layouts[i] is None]
-        if missing:
-            self._request_layouts(missing, then=self._show_diff)
-            return
-        self.diff_panel.show_step(s.stages, s.layouts, s.models, s.current)
-        self.diffShown.emit(s.current)
-
-    def step_diff(self, step: int) -> None:
-        """Previous or next transformation (in diff mode, stage 0 is never the 'after')."""
-        if not self.set.stages:
-            return
-        target = self.set.current + step
-        low = 1 if self.diff_mode() else 0
-        if low <= target < len(self.set.stages):
-            self.stage_strip.setCurrentIndex(target)
-
-    def _draw(self, layout: Layout, keep_view: bool) -> None:
-
-        index = self.set.current
-        _, tips, search = self.set.view_of(index)
-
-        def done():
-            if self.search.text():
-                self._on_search(self.search.text())
-            self.graphShown.emit(index)
-
-        self.graph.show_layout(layout, tips, search, self.labels_action.isChecked(), keep_view,
-                               on_done=done)
-        self.legend.set_entries(legend_entries(layout.nodes.values(), in_app=True)
-                                if self.legend_action.isChecked() else [])
-        self.minimap.set_layout(layout, needed=not self.graph.fits_readably(layout))
-
-    def redraw(self) -> None:
-        if self.set.stages:
-            self._draw(self.set.layouts[self.set.current], keep_view=True)
-
-    def step_stage(self, step: int) -> None:
-        if self.set.stages:
-            self.stage_strip.setCurrentIndex((self.set.current + step) % len(self.set.stages))
-
-    # --- groups and layout ----------------------------------------------------------------
-
-    def toggle_group(self, gid: str) -> None:
-        model = self.set.models[self.set.current]
-        model.toggle(gid)
-        self._request_layout()
-
-    def open_all_groups(self) -> None:
-        if self.set.models:
-            self.set.models[self.set.current].open_all()
-            self._request_layout()
-
-    def relayout(self) -> None:
-        """Layout options changed: every stage is laid out again when next shown."""
-        self.autosave()
-        if self.set.models:
-            self.set.layouts = [None] * len(self.set.stages)
-            self.set.layout_cache.clear()
-            self.show_stage(self.set.current)
-
-    def _request_layout(self) -> None:
-        """Lay out the current stage again (a group opened or closed, an option changed)."""
-        index = self.set.current
-
-        def redraw():
-            if self.set.current == index and self.set.layouts[index] is not None:
-                self._draw(self.set.layouts[index], keep_view=True)
-        self._request_layouts([index], then=redraw)
-
-    def _request_layouts(self, indices: list[int], then=None) -> None:
-        """Lay out stages as their groups are open now: from the cache when this state was
-        laid out before (closing a group just opened costs nothing), else in the worker."""
-        cached = [self.set.cached_layout(i) for i in indices]
-        if all(layout is not None for layout in cached):
-            for i, layout in zip(indices, cached):
-                self.set.layouts[i] = layout
-            if then is not None:
-                then()
-            return
-        self._after_layout = then
-        self.layouter.submit(self.feed.layout_request(self.set, list(indices),
-                                                      self.layout_options().to_dict()))
-
-    def _on_layout_done(self, request, response) -> None:
-        if isinstance(response, p.Failure) and isinstance(request, p.LayoutRequest) and \
-                response.error.get("message") == p.UNKNOWN_GRAPH:
-            self.feed.forget()  # the worker restarted: send the graphs again
-            self._request_layouts(request.stages, then=self._after_layout)
-        elif isinstance(response, p.Failure):
-            self._show_error(ErrorInfo.from_dict(response.error), stale=False)
-        elif isinstance(response, p.LayoutResult):
-            stale = [self.set.key(i) for i in response.stages] != \
-                [m["key"] for m in request.models]
-            if stale:  # a new trace came in meanwhile
-                return
-            ready = getattr(response, "prepared", None) or [Layout.from_dict(d)
-                                                              for d in response.layouts]
-            for index, layout, state in zip(response.stages, ready, request.models):
-                self.set.layouts[index] = layout
-                self.set.remember_layout(index, frozenset(state["open"]), layout)
-            then, self._after_layout = self._after_layout, None
-            if then is not None:
-                then()
-        elif isinstance(response, p.ExportResult):
-            self.statusBar().showMessage("Exported " + ", ".join(response.paths), 6000)
-            self.exported.emit(response.paths)
 
     # --- closing --------------------------------------------------------------------------
 

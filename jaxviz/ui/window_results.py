@@ -1,0 +1,141 @@
+"""The main window's results: answers of the tracing worker (stages, devices, pmap, timing,
+retraces), errors, notes and the stage shown. A mixin of ``MainWindow``, like
+``window_files``; it uses the window's views and services."""
+
+from __future__ import annotations
+
+import time
+
+from ..core.errors import ErrorInfo
+from ..worker import protocol as p
+from .stage_set import StageSet
+
+# stages up to this size go to the layout worker ahead of the first toggle; sending a bigger
+# one at once costs the window event-loop gaps over 100 ms (measured at 19,803 equations), so
+# its first toggle carries it instead
+PRIME_MAX = 5_000
+
+
+class Results:
+    """Worker answers into the views; mixed into MainWindow."""
+
+    # --- results --------------------------------------------------------------------------
+
+    def _on_worker_answer(self, request, response) -> None:
+        """Answers of the tracing worker, by kind."""
+        self._trace_answered(request)
+        if isinstance(response, p.Failure):
+            info = ErrorInfo.from_dict(response.error)
+            self.devices.show_failure(request, info.summary())
+            self._show_error(info, stale=isinstance(request, p.TraceRequest))
+        elif isinstance(response, p.TraceResult):
+            self._on_traced(request, response)
+        elif isinstance(response, p.DevicesResult):
+            self.devices.show_devices(response)
+        elif isinstance(response, p.PmapResult):
+            self.devices.show_pmap(response)
+        elif isinstance(response, p.BenchResult):
+            self.devices.show_bench(response)
+        elif isinstance(response, p.RetraceResult):
+            self.devices.retrace.show_result(response)
+
+    def set_host_devices(self, count: int) -> None:
+        """Restart the worker with ``count`` simulated CPU devices; the session stays."""
+        self.session.host_devices = count
+        self.autosave()
+        self.tracer.cancel()
+        self.tracer.client.restart(host_devices=count)
+        self.tracer.submit(p.DevicesRequest())
+        self.trace()
+
+    def show_extra_stage(self, stage_data: dict) -> None:
+        """Add a stage that is not in the pipeline (the pmap run's) and show it."""
+        s = self.set
+        s.add(stage_data, None)
+        self.stage_strip.set_stages(s.stages, len(s.stages) - 1)
+        self.show_stage(len(s.stages) - 1)
+
+    def _on_traced(self, request, response) -> None:
+        received = time.perf_counter()
+        built: StageSet = response.prepared
+        stages = built.stages
+        same_pipeline = [s.title for s in stages] == [s.title for s in self.set.stages]
+        built.current = max(self.set.current if same_pipeline else len(stages) - 1, 0)
+        self.set = built
+        self._show_error(ErrorInfo.from_dict(response.error) if response.error else None)
+        if response.stdout:
+            self.statusBar().showMessage(f"Your code printed: {response.stdout[:200]}", 8000)
+        self.stage_strip.set_stages(stages, self.set.current)
+        self.show_stage(self.set.current)
+        self._report_timings(received)
+        prime = self.feed.prime_request(self.set, [self.set.current]) \
+            if self.set.stages[self.set.current].equations <= PRIME_MAX else None
+        if prime is not None:  # in the background: the first toggle then sends no graph
+            self.layouter.submit(prime)
+
+    def _report_timings(self, received: float) -> None:
+        stage = self.set.stages[self.set.current] if self.set.stages else None
+        total = time.perf_counter() - self.trace_started
+        if stage is None:
+            return
+        t = stage.timings
+        self.timings.setText(
+            f"{stage.title}: trace {t.get('trace', 0) * 1000:.0f} ms · IR "
+            f"{t.get('ir', 0) * 1000:.0f} ms · layout {t.get('layout', 0) * 1000:.0f} ms · "
+            f"draw {(time.perf_counter() - received) * 1000:.0f} ms  —  request to screen "
+            f"{total * 1000:.0f} ms")
+
+    def _trace_answered(self, request) -> None:
+        if isinstance(request, p.TraceRequest) and self.session.trace_in_flight:
+            self.session.trace_in_flight = False
+            self.autosave()
+
+    def _on_failed(self, request, info: ErrorInfo) -> None:
+        self._trace_answered(request)
+        if info.kind != "cancelled":
+            self.devices.show_failure(request, info.summary())
+            self._show_error(info, stale=isinstance(request, p.TraceRequest))
+
+    def _show_error(self, info: ErrorInfo | None, stale: bool = True) -> None:
+        self.last_error = info
+        if info is not None:
+            self.errorShown.emit(info)
+        # a failed trace leaves the last good graph up, greyed so it is not taken for current
+        if stale or info is None:
+            self.graph.set_stale(info is not None and info.kind != "cancelled")
+        self.errors.show_error(info)
+        self.editor.set_error(info.line if info else None, info.message if info else "")
+
+    def _all_notes(self) -> list[dict]:
+        """The notes of every stage, once each, saying which trace found them: a trace that
+        JAX took from its cache (a jit stage) runs no Python, so finds nothing new."""
+        seen, notes = set(), []
+        for stage in self.set.stages:
+            for n in stage.notes:
+                key = (n["kind"], n["message"], n.get("line"))
+                if key not in seen:
+                    seen.add(key)
+                    notes.append(dict(n, message=f"{n['message']} (tracing {stage.title})"))
+        return notes
+
+    def show_stage(self, index: int) -> None:
+        if not 0 <= index < len(self.set.stages):
+            self.graph.clear()
+            return
+        self.set.current = index
+        stage, layout = self.set.stages[index], self.set.layouts[index]
+        self.jaxpr.set_text(stage.jaxpr)
+        self.notes.show_notes(self._all_notes())
+        self.details.show_node(None)
+        if layout is None:  # laid out on demand: only the last stage comes laid out
+            self.graph.clear()
+            self._request_layouts([index], then=lambda: self.show_stage(index)
+                                  if self.set.current == index else None)
+            return
+        self._draw(layout, keep_view=False)
+        if self.diff_mode():
+            if index == 0:
+                self.diff_button.setChecked(False)
+            else:
+                self._show_diff()
+
