@@ -92,6 +92,7 @@ class Stage:
         return layout_model(model, LayoutOptions(rankdir=rankdir, edge_labels=edge_labels))
 
     def svg(self, **options) -> bytes:
+        """The stage's graph as SVG bytes (what a notebook shows inline)."""
         from jaxviz.core.export import export_bytes
 
         return export_bytes(self.layout(**options), to_dict(self.ir), "svg")
@@ -185,13 +186,12 @@ class Diff:
 def _stage_html(stage: Stage, open_text: bool, open_graph: bool = True) -> str:
     """A stage inline: its title and counts, the graph (first view: big groups closed, with a
     note of what was left closed), and JAX's text behind a toggle."""
-    from jaxviz.core.export import export_bytes
     from jaxviz.core.model import GraphModel
 
     model = GraphModel(stage.graph)
     closed = [g for gid, g in model.groups.items() if gid not in model.open
               and (g.parent is None or g.parent in model.open)]
-    svg = export_bytes(stage.layout(), to_dict(stage.ir), "svg")
+    svg = stage.svg()
     svg = svg[svg.find(b"<svg"):].decode()
     note = (f"<p style='color:#6b7280'>{len(closed)} group(s) shown closed "
             f"({sum(g.equations for g in closed)} equations); open them in the app with "

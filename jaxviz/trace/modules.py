@@ -64,11 +64,19 @@ def new_module(filename: str, namespace: dict) -> tuple[types.ModuleType, list[s
 
 
 def note_imports(roots: list[str]) -> None:
-    """After a run: the modules it imported from the user's roots, to forget next time."""
+    """After a run: the modules it imported from the user's own folders, to forget next time.
+    Installed packages are kept even when they live under a root (a project's ``.venv``):
+    importing flax again beside the flax that made live objects would break them."""
     for name in set(sys.modules) - _modules_before:
         origin = getattr(sys.modules.get(name), "__file__", None) or ""
-        if any(origin.startswith(root + "/") for root in roots):
+        if any(origin.startswith(root + "/") for root in roots) and not _installed(origin):
             _user_modules.add(name)
+
+
+def _installed(origin: str) -> bool:
+    parts = Path(origin).parts
+    return "site-packages" in parts or "dist-packages" in parts or \
+        origin.startswith((sys.prefix + "/", sys.base_prefix + "/"))
 
 
 def forget_user_modules() -> None:

@@ -26,23 +26,10 @@ def mlp(w1, w2, x):
 """
 
 
-def scaled(x, w):
-    return jnp.sin(x) * w
-
-
-def normalise(x):
-    return x / lax.psum(x, "i")
-
-
-def repeat(x, n):
-    for _ in range(n):
-        x = jnp.sin(x)
-    return x
-
-
-def mlp(w1, w2, x):
-    return jnp.tanh(jnp.tanh(x @ w1) @ w2).sum()
-
+# the same functions, for jax.make_jaxpr to trace directly (one source for both)
+_NAMESPACE = {"jax": jax, "jnp": jnp, "lax": lax}
+exec(SOURCE, _NAMESPACE)
+scaled, normalise, repeat, mlp = (_NAMESPACE[n] for n in ("scaled", "normalise", "repeat", "mlp"))
 
 def texts(function, args, pipeline):
     stages, error = trace(source=SOURCE, function=function, args=args, pipeline=pipeline)
