@@ -27,7 +27,8 @@ from jaxviz.core.errors import ErrorInfo, exit_code
 from jaxviz.worker import protocol as p
 from jaxviz.worker.client import DEFAULT_TIMEOUT, WorkerClient, WorkerError
 
-SUBCOMMANDS = ("trace", "export", "diff", "devices", "pmap", "bench", "retrace")
+SUBCOMMANDS = ("trace", "export", "diff", "devices", "pmap", "bench", "retrace", "fusions",
+               "cost", "memory", "residuals")
 
 
 class CliError(Exception):
@@ -97,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--json", action="store_true", help="stages with their graph IR as JSON")
     from jaxviz.cli_commands import add_more_commands
     add_more_commands(sub, _add_source_args, _add_worker_args)
+    from jaxviz.cli_below import add_below_commands
+    add_below_commands(sub, _add_source_args)
     return parser
 
 
@@ -219,8 +222,9 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 def run_subcommand(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    from jaxviz.cli_below import COMMANDS as BELOW_COMMANDS
     from jaxviz.cli_commands import COMMANDS
-    handler = {"trace": cmd_trace, **COMMANDS}[args.command]
+    handler = {"trace": cmd_trace, **COMMANDS, **BELOW_COMMANDS}[args.command]
     try:
         return handler(args)
     except BrokenPipeError:  # output piped into `head` and the like

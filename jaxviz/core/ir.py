@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-IR_VERSION = 3  # 2: scopes and transforms on equations; 3: unused equations, stage notes
+IR_VERSION = 4  # 2: scopes and transforms on equations; 3: unused equations, stage notes;
+# 4: lowered and compiled stages (dialect, fusion map, XLA's cost and memory), equation costs
 
 EQN, INPUT, CONST, OUTPUT = "eqn", "input", "const", "output"
 
@@ -140,10 +141,26 @@ class Stage:
     # what the trace did that a pure function would not: {"kind": "constant" | "print" |
     # "global" | "effect", "message", "line", "hint"} (trace/purity.py)
     notes: list[dict] = field(default_factory=list)
+    dialect: str = "jaxpr"  # "jaxpr", "stablehlo" (a lower stage) or "hlo" (a compile stage)
+    source_stage: int | None = None  # lower/compile: the jaxpr stage they were made from
+    # compile stage: equation id of the source stage → fusion_map.Placement as a dict
+    fusions: dict[str, dict] = field(default_factory=dict)
+    # JAX's and XLA's own figures, to compare ours with: on a compile stage "cost"
+    # (cost_analysis), "memory" (memory_analysis), "platform", "map_via", "map_summary"; on a
+    # stage a grad made (or its jit), "residuals": JAX's saved_residuals as [type, text]
+    reference: dict = field(default_factory=dict)
+    # a jaxpr stage that was compiled: equation id → cost.EquationCost as a dict
+    costs: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def is_jaxpr(self) -> bool:
+        return self.dialect == "jaxpr"
 
     def count_text(self) -> str:
         """``21 equations`` or, where shared jaxprs make the two differ, ``21 equations, 13
         printed``."""
+        if not self.is_jaxpr:
+            return f"{self.equations} instructions"
         printed = self.printed_equations
         extra = f", {printed} printed" if printed is not None and printed != self.equations \
             else ""

@@ -23,6 +23,9 @@ TRANSFORMS: dict[str, tuple[str, ...]] = {
     "checkpoint": ("prevent_cse", "static_argnums", "policy"),
 }
 ALIASES = {"remat": "checkpoint"}
+# Steps below the jaxpr: they end a pipeline (``grad | jit | compile``) and make stages of
+# their own from the last jaxpr stage: StableHLO (lower), XLA's optimized HLO (compile).
+BELOW = ("lower", "compile")
 
 PRESETS = {
     "grad": "grad",
@@ -31,6 +34,7 @@ PRESETS = {
     "pmap": "pmap",
     "grad | vmap | jit": "grad | vmap | jit",
     "grad | grad | grad": "grad | grad | grad",
+    "grad | jit | compile": "grad | jit | compile",
 }
 
 
@@ -103,7 +107,30 @@ def parse_pipeline(text: str) -> list[TransformSpec]:
         tree = ast.parse(text, mode="eval").body
     except SyntaxError as err:
         raise PipelineError(f"pipeline {text!r}: not a valid pipeline ({err.msg})") from None
-    return [_parse_transform(term) for term in _split_bitor(tree)]
+    specs = [_parse_transform(term) for term in _split_bitor(tree)]
+    _check_below(specs)
+    return specs
+
+
+def _check_below(specs: list[TransformSpec]) -> None:
+    """``lower`` and ``compile`` come last, each once, ``lower`` before ``compile``."""
+    names = [s.name for s in specs]
+    tail = [n for n in names if n in BELOW]
+    if not tail:
+        return
+    first = names.index(tail[0])
+    if any(n not in BELOW for n in names[first:]):
+        raise PipelineError(f"{tail[0]} must come after every transform (it compiles the "
+                            f"jaxpr they make), e.g. grad | jit | {tail[0]}")
+    if tail not in (["lower"], ["compile"], ["lower", "compile"]):
+        raise PipelineError("lower and compile each come once, lower first: "
+                            "... | lower | compile")
+
+
+def split_below(specs: list[TransformSpec]) -> tuple[list[TransformSpec], list[str]]:
+    """The transforms, and the steps below the jaxpr that end the pipeline."""
+    return [s for s in specs if s.name not in BELOW], [s.name for s in specs
+                                                       if s.name in BELOW]
 
 
 def format_pipeline(specs: list[TransformSpec]) -> str:
@@ -142,8 +169,13 @@ def _literal(transform: str, kw: ast.keyword) -> Any:
 
 def _make_spec(name: str, options: dict[str, Any]) -> TransformSpec:
     name = ALIASES.get(name, name)
+    if name in BELOW:
+        if options:
+            raise PipelineError(f"{name} takes no options")
+        return TransformSpec(name, {})
     if name not in TRANSFORMS:
-        raise PipelineError(f"unknown transform {name!r}; known: {', '.join(TRANSFORMS)}")
+        raise PipelineError(f"unknown transform {name!r}; known: "
+                            f"{', '.join([*TRANSFORMS, *BELOW])}")
     unknown = sorted(set(options) - set(TRANSFORMS[name]))
     if unknown:
         raise PipelineError(f"{name} has no option {unknown[0]!r}; its options: "

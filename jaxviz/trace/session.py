@@ -20,9 +20,11 @@ from jax import lax
 
 from jaxviz.core.errors import ErrorInfo
 from jaxviz.core.ir import Stage
-from jaxviz.core.pipeline_spec import PipelineError, parse_pipeline
+from jaxviz.core.pipeline_spec import PipelineError, parse_pipeline, split_below
 from jaxviz.core.source import loop_spans
 from jaxviz.trace.args import evaluate_arguments
+from jaxviz.trace.compiled import below_stages
+from jaxviz.trace.cost import stage_costs
 from jaxviz.trace.explain import explain, guarded
 from jaxviz.trace.jaxpr_ir import stage_from_closed_jaxpr
 from jaxviz.trace.modules import missing_module_hint, new_module, note_imports
@@ -34,6 +36,7 @@ from jaxviz.trace.pipeline import (
     static_argnums,
 )
 from jaxviz.trace.purity import constant_notes, effect_notes, watching
+from jaxviz.trace.residuals import gradient_listings
 
 Progress = Callable[[str, float], None]
 
@@ -49,6 +52,8 @@ class Prepared:
     plans: list[StagePlan] = field(default_factory=list)
     static: tuple[int, ...] = ()
     static_names: tuple[str, ...] = ()
+    below: list[str] = field(default_factory=list)  # "lower" and/or "compile", at the end
+    specs: list = field(default_factory=list)  # the transforms, one per stage after the first
 
 
 def run_module(source: str, filename: str) -> tuple[dict | None, ErrorInfo | None]:
@@ -101,20 +106,27 @@ def prepare(source: str, filename: str, function: str, args_text: str, pipeline:
         return None, error
     args, kwargs = values
     try:
-        specs = parse_pipeline(pipeline)
+        specs, below = split_below(parse_pipeline(pipeline))
         plans = plan_stages(fn, function, specs, args, kwargs)
     except (PipelineError, ArgumentShapeError) as exc:
         kind = "pipeline" if isinstance(exc, PipelineError) else "arguments"
         return None, ErrorInfo(kind=kind, message=str(exc))
     return Prepared(namespace, fn, args, kwargs, plans, static_argnums(specs),
-                    static_argnames(specs)), None
+                    static_argnames(specs), below, specs), None
 
 
 def trace_stage(plan: StagePlan, static: tuple[int, ...], filename: str,
                 static_names: tuple[str, ...] = (), namespace: dict | None = None) -> Stage:
-    """make_jaxpr of one stage, as a Stage with its graph IR and timings. Static keyword
-    arguments are bound first (make_jaxpr has no ``static_argnames``); a jit stage still sees
-    them as keywords, so its own ``static_argnames`` applies."""
+    """make_jaxpr of one stage, as a Stage with its graph IR and timings."""
+    return trace_closed(plan, static, filename, static_names, namespace)[1]
+
+
+def trace_closed(plan: StagePlan, static: tuple[int, ...], filename: str,
+                 static_names: tuple[str, ...] = (), namespace: dict | None = None
+                 ) -> tuple[Any, Stage]:
+    """The closed jaxpr of one stage and its Stage. Static keyword arguments are bound first
+    (make_jaxpr has no ``static_argnames``); a jit stage still sees them as keywords, so its
+    own ``static_argnames`` applies."""
     fn, kwargs = plan.fn, dict(plan.kwargs)
     fixed = {name: kwargs.pop(name) for name in static_names if name in kwargs}
     if fixed:
@@ -127,7 +139,16 @@ def trace_stage(plan: StagePlan, static: tuple[int, ...], filename: str,
     stage = stage_from_closed_jaxpr(closed, plan.index, plan.title, filename, plan.transform)
     stage.notes = notes + constant_notes(closed, stage.graph) + effect_notes(closed)
     stage.timings = {"trace": traced - start, "ir": time.perf_counter() - traced}
-    return stage
+    return closed, stage
+
+
+def add_below_stages(closed, stages: list[Stage], below: list[str]) -> None:
+    """Cost the last jaxpr stage, then lower and/or compile it into stages of their own."""
+    source = stages[-1]
+    start = time.perf_counter()
+    source.costs = {k: c.to_dict() for k, c in stage_costs(closed, source.graph).items()}
+    source.timings["cost"] = time.perf_counter() - start
+    stages += below_stages(closed, source, below, len(stages))
 
 
 def trace_source(source: str, filename: str, function: str, args_text: str, pipeline: str,
@@ -138,16 +159,46 @@ def trace_source(source: str, filename: str, function: str, args_text: str, pipe
         return [], error
     stages: list[Stage] = []
     loops = loop_spans(source)
+    closed = None
     for plan in prepared.plans:
         if progress:
             progress(f"tracing {plan.title}", plan.index / len(prepared.plans))
         try:
-            stages.append(trace_stage(plan, prepared.static, filename, prepared.static_names,
-                                      prepared.namespace))
+            closed, stage = trace_closed(plan, prepared.static, filename, prepared.static_names,
+                                         prepared.namespace)
+            stages.append(stage)
             stages[-1].graph.loop_spans = loops
         except SystemExit as exc:
             return stages, ErrorInfo(kind="exit", message=f"The code called sys.exit({exc.code!r})"
                                      , stage=plan.title)
         except BaseException as exc:  # KeyboardInterrupt too: user code must not end the worker
             return stages, explain(exc, filename, plan.title)
+    if prepared.below:
+        return _below(closed, stages, prepared, filename, progress)
     return stages, None
+
+
+def _below(closed, stages: list[Stage], prepared: Prepared, filename: str,
+           progress: Progress | None) -> tuple[list[Stage], ErrorInfo | None]:
+    """The lower/compile stages and JAX's residual listings; an error there keeps the jaxpr
+    stages."""
+    below = prepared.below
+    if progress:
+        progress(f"{' and '.join(below)} {stages[-1].title} with XLA", 0.9)
+    try:
+        _add_residual_listings(stages, prepared)
+        add_below_stages(closed, stages, below)
+    except BaseException as exc:  # noqa: BLE001 - XLA's errors are the user's to read
+        return stages, explain(exc, filename, f"{below[-1]}({stages[-1].title})")
+    return stages, None
+
+
+def _add_residual_listings(stages: list[Stage], prepared: Prepared) -> None:
+    """JAX's saved residuals on each stage a grad made, and on the jits of it."""
+    listings = gradient_listings(prepared.plans, prepared.specs)
+    for index, listing in listings.items():
+        stages[index].reference["residuals"] = listing
+        following = index + 1
+        while following < len(stages) and prepared.specs[following - 1].name == "jit":
+            stages[following].reference["residuals"] = listing
+            following += 1

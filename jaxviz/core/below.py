@@ -1,0 +1,258 @@
+"""Reports below the jaxpr, from the stages alone: the fusion map, costs, the memory timeline,
+the residuals. The CLI prints them (text or ``--json``), the app and the API show them.
+
+Each report compares ours with JAX's or XLA's own figure where one exists (``cost_analysis``,
+``memory_analysis``, ``saved_residuals``) and says how the two are counted.
+"""
+
+from __future__ import annotations
+
+from .cost import EquationCost, total
+from .fusion_map import DEAD, FOLDED, STATUS_TEXT, Placement
+from .ir import EQN, Node, Stage
+from .memory import timeline
+from .residuals import compare_with_jax, residuals
+
+TOP = 15  # rows of the text tables
+
+
+def compiled_of(stages: list[Stage]) -> Stage | None:
+    return next((s for s in reversed(stages) if s.dialect == "hlo"), None)
+
+
+def analysed_of(stages: list[Stage]) -> Stage | None:
+    """The jaxpr stage that was lowered/compiled (the one the costs are on)."""
+    below = next((s for s in stages if s.source_stage is not None), None)
+    return stages[below.source_stage] if below is not None else None
+
+
+def placements(compiled: Stage) -> dict[str, Placement]:
+    return {k: Placement(**v) for k, v in compiled.fusions.items()}
+
+
+def costs(stage: Stage) -> dict[str, EquationCost]:
+    return {k: EquationCost(**v) for k, v in stage.costs.items()}
+
+
+def _nodes(stage: Stage) -> dict[str, Node]:
+    return {n.id: n for n in stage.graph.walk_nodes() if n.kind == EQN}
+
+
+def _where(node: Node) -> str:
+    return f"line {node.line}" if node.line else ""
+
+
+# --- fusions -------------------------------------------------------------------------------
+
+def fusion_report(source: Stage, compiled: Stage) -> dict:
+    places = placements(compiled)
+    nodes = _nodes(source)
+    kernels: dict[str, list[str]] = {}
+    for node_id, place in places.items():
+        if place.kernel:
+            kernels.setdefault(place.kernel, []).append(node_id)
+    return {
+        "stage": source.title, "compiled": compiled.title, "via": compiled.reference.get(
+            "map_via", "tag"), "summary": compiled.reference.get("map_summary", {}),
+        "equations": {nid: {**p.to_dict(), "primitive": nodes[nid].primitive,
+                            "line": nodes[nid].line} for nid, p in places.items()
+                      if nid in nodes},
+        "kernels": {k: {"kind": places[v[0]].kernel_kind, "equations": v}
+                    for k, v in sorted(kernels.items(), key=lambda kv: -len(kv[1]))},
+    }
+
+
+def fusion_text(report: dict) -> list[str]:
+    lines = [f"{report['compiled']}: each equation of {report['stage']} and the XLA kernel it "
+             f"runs in (mapped by {report['via']})"]
+    lines += [f"  {count:>5}  {status}: {STATUS_TEXT[status]}"
+              for status, count in report["summary"].items() if count]
+    lines.append("")
+    equations = report["equations"]
+    for kernel, info in report["kernels"].items():
+        lines.append(f"{kernel}  ({info['kind']}, {len(info['equations'])} equations)")
+        for nid in info["equations"]:
+            eq = equations[nid]
+            lines.append(f"    {nid:<14} {eq['primitive']:<18} {eq['status']:<7} "
+                         f"{('line ' + str(eq['line'])) if eq['line'] else ''}")
+    gone = [(nid, eq) for nid, eq in equations.items() if eq["status"] in (DEAD, FOLDED)]
+    if gone:
+        lines.append("removed by XLA")
+        lines += [f"    {nid:<14} {eq['primitive']:<18} {eq['status']}" for nid, eq in gone]
+    return lines
+
+
+# --- cost ----------------------------------------------------------------------------------
+
+def cost_report(source: Stage, compiled: Stage | None) -> dict:
+    per = costs(source)
+    nodes = _nodes(source)
+    ours = total(per, source.graph)
+    kept = None
+    if compiled is not None and compiled.fusions:
+        gone = {k for k, p in placements(compiled).items() if p.status in (DEAD, FOLDED)}
+        kept = _kept_total(per, source, gone)
+    leaves = [nid for nid in per if not nodes[nid].subgraphs]
+    top = sorted(leaves, key=lambda nid: -(per[nid].flops + per[nid].transcendentals))
+    return {
+        "stage": source.title,
+        "ours": ours.to_dict(), "ours_kept": kept.to_dict() if kept else None,
+        "xla": compiled.reference.get("cost", {}) if compiled else {},
+        "rules": _rule_counts(per),
+        "top": [{"id": nid, "primitive": nodes[nid].primitive, "line": nodes[nid].line,
+                 **per[nid].to_dict()} for nid in top[:100]],
+    }
+
+
+def _kept_total(per: dict[str, EquationCost], source: Stage, gone: set[str]) -> EquationCost:
+    """Our total over the equations XLA kept (dead code and folded constants left out); a
+    removed equation inside a loop or branch is left in (its share there is not one)."""
+    result = total(per, source.graph)
+    nodes = _nodes(source)
+    looped = _inside_loops(source)
+    for nid in gone:
+        if not nodes[nid].subgraphs and nid not in looped:
+            result.add(per[nid], -1.0)
+    return result
+
+
+def _inside_loops(stage: Stage) -> set[str]:
+    inside: set[str] = set()
+    for node in stage.graph.walk_nodes():
+        if node.primitive in ("scan", "while", "cond"):
+            inside |= {n.id for sub in node.subgraphs for n in sub.walk_nodes()}
+    return inside
+
+
+def _rule_counts(per: dict[str, EquationCost]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for cost in per.values():
+        counts[cost.rule] = counts.get(cost.rule, 0) + 1
+    return counts
+
+
+def number(value: float) -> str:
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= size:
+            return f"{value / size:.2f}{unit}"
+    return f"{value:g}"
+
+
+def cost_text(report: dict) -> list[str]:
+    ours, xla, kept = report["ours"], report["xla"], report["ours_kept"]
+    lines = [f"cost of {report['stage']}  (rules: " + ", ".join(
+        f"{k} {v}" for k, v in report["rules"].items()) + ")",
+        f"{'':22}{'FLOPs':>12}{'transcend.':>12}{'bytes':>12}",
+        f"{'ours, every equation':22}{number(ours['flops']):>12}"
+        f"{number(ours['transcendentals']):>12}"
+        f"{number(ours['bytes_read'] + ours['bytes_written']):>12}"]
+    if kept:
+        lines.append(f"{'ours, XLA kept':22}{number(kept['flops']):>12}"
+                     f"{number(kept['transcendentals']):>12}"
+                     f"{number(kept['bytes_read'] + kept['bytes_written']):>12}")
+    if xla:
+        lines.append(f"{'XLA cost_analysis':22}{number(xla.get('flops', 0)):>12}"
+                     f"{number(xla.get('transcendentals', 0)):>12}"
+                     f"{number(xla.get('bytes accessed', 0)):>12}")
+        lines.append("(our bytes count every equation's operands and results as if nothing "
+                     "were fused; XLA's count only what its kernels read and write)")
+    lines.append("")
+    lines.append(f"{'equation':<16}{'primitive':<20}{'FLOPs':>10}{'transc.':>10}{'bytes':>10}"
+                 f"  line")
+    for row in report["top"][:TOP]:
+        lines.append(f"{row['id']:<16}{row['primitive']:<20}{number(row['flops']):>10}"
+                     f"{number(row['transcendentals']):>10}"
+                     f"{number(row['bytes_read'] + row['bytes_written']):>10}  "
+                     f"{row['line'] or ''}")
+    return lines
+
+
+# --- memory --------------------------------------------------------------------------------
+
+CALLS = ("jit", "pjit", "closed_call", "core_call", "custom_jvp_call", "custom_vjp_call",
+         "checkpoint", "remat")
+
+
+def program_graph(stage: Stage):
+    """The jaxpr that runs: a stage that is one call (``jit(grad(f))``) runs its body."""
+    graph = stage.graph
+    while True:
+        eqns = [n for n in graph.nodes if n.kind == EQN]
+        if len(eqns) != 1 or eqns[0].primitive not in CALLS or len(eqns[0].subgraphs) != 1:
+            return graph
+        graph = eqns[0].subgraphs[0]
+
+
+def memory_report(source: Stage, compiled: Stage | None) -> dict:
+    line = timeline(program_graph(source))
+    peak = line.peak_index
+    nodes = _nodes(source)
+    names = {n.id: n.display_name or n.label for n in source.graph.walk_nodes()}
+    alive = line.alive_at(peak) if peak is not None else []
+    return {
+        "stage": source.title, "resident_bytes": line.resident,
+        "peak_bytes": line.steps[peak].live if peak is not None else line.resident,
+        "peak_at": line.steps[peak].node if peak is not None else None,
+        "peak_primitive": nodes[line.steps[peak].node].primitive if peak is not None else "",
+        "steps": [[s.node, s.live, s.after] for s in line.steps],
+        "largest_at_peak": [{"name": v.name, "type": v.type, "bytes": v.bytes,
+                             "made_by": v.producer, "what": names.get(v.producer, "")}
+                            for v in alive[:8]],
+        "xla": compiled.reference.get("memory", {}) if compiled else {},
+    }
+
+
+def memory_text(report: dict) -> list[str]:
+    xla = report["xla"]
+    lines = [f"memory of {report['stage']}, in program order",
+             f"  inputs and constants (alive throughout): {number(report['resident_bytes'])}B",
+             f"  peak: {number(report['peak_bytes'])}B while {report['peak_at']} "
+             f"({report['peak_primitive']}) runs"]
+    lines += [f"      {v['name']:<8} {v['type']:<18} {number(v['bytes'])}B  (made by "
+              f"{v['made_by']})" for v in report["largest_at_peak"]]
+    if xla:
+        total_xla = (xla.get("argument_size_in_bytes", 0) + xla.get("output_size_in_bytes", 0)
+                     + xla.get("temp_size_in_bytes", 0) - xla.get("alias_size_in_bytes", 0))
+        sizes = {k: number(xla.get(f"{k}_size_in_bytes", 0))
+                 for k in ("argument", "output", "temp", "alias")}
+        lines.append(f"  XLA memory_analysis: arguments {sizes['argument']}B, outputs "
+                     f"{sizes['output']}B, temporaries {sizes['temp']}B, aliased "
+                     f"{sizes['alias']}B: {number(total_xla)}B")
+        lines.append("  (ours holds every intermediate in memory; XLA's fusions keep most of "
+                     "them in registers and its buffers are reused)")
+    return lines
+
+
+# --- residuals -----------------------------------------------------------------------------
+
+def residual_report(stage: Stage) -> dict:
+    found = residuals(stage.graph)
+    listing = stage.reference.get("residuals")
+    return {
+        "stage": stage.title,
+        "residuals": [{"name": r.name, "type": r.type, "bytes": r.bytes, "made_by": r.made_by,
+                       "line": r.line, "producer": r.producer, "readers": r.readers}
+                      for r in found],
+        "total_bytes": sum(r.bytes for r in found),
+        "jax": listing,
+        "comparison": compare_with_jax(found, listing) if listing is not None else None,
+    }
+
+
+def residual_text(report: dict) -> list[str]:
+    rows = report["residuals"]
+    lines = [f"residuals of {report['stage']}: {len(rows)} values, "
+             f"{number(report['total_bytes'])}B saved by the forward pass for the backward pass"]
+    for r in sorted(rows, key=lambda r: -r["bytes"]):
+        where = f"line {r['line']}" if r["line"] else ""
+        lines.append(f"  {r['name']:<6} {r['type']:<16} {number(r['bytes']):>8}B  "
+                     f"{r['made_by']:<14} {where}  read by {len(r['readers'])}")
+    comparison = report["comparison"]
+    if comparison is not None:
+        verdict = "agree" if comparison["agree"] else "differ"
+        lines.append(f"JAX's saved_residuals lists {sum(comparison['jax'].values())} values; "
+                     f"by type the two listings {verdict}")
+        if not comparison["agree"]:
+            lines.append(f"  ours {comparison['ours']}")
+            lines.append(f"  JAX  {comparison['jax']}")
+    return lines
