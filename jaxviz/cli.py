@@ -119,6 +119,11 @@ def build_app_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host-devices", type=device_count, default=None, metavar="N")
     parser.add_argument("--no-restore", action="store_true",
                         help="start without restoring the last session")
+    parser.add_argument("--color-by", choices=("kind", "fusion", "flops", "transcendentals",
+                                               "bytes", "memory", "residuals"),
+                        help="open on the stage that was compiled, coloured by this overlay")
+    parser.add_argument("--tab", choices=("jaxpr", "details", "devices", "xla"),
+                        help="the side tab to show first")
     return parser
 
 

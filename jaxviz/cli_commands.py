@@ -54,6 +54,10 @@ def add_more_commands(sub, add_source_args: Callable, add_worker_args: Callable)
     export.add_argument("--dpi", type=ranged(float, 0, 2400, "a resolution"), default=144.0,
                         help="PNG resolution (default 144)")
     export.add_argument("--no-edge-labels", action="store_true", help="hide shapes on edges")
+    export.add_argument("--color-by", choices=("kind", "fusion", "flops", "transcendentals",
+                                               "bytes", "memory", "residuals"),
+                        default="kind", help="colour the nodes by an overlay (fusion and "
+                        "costs compile the pipeline: '| compile' is added; default: kind)")
     export.add_argument("--force", action="store_true", help="replace OUT even when it is not "
                         "an earlier jaxviz export (never a device or other non-regular file)")
     retrace = sub.add_parser("retrace", help="call jit(f) with each argument set: did it trace "
@@ -97,6 +101,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from jaxviz.core.layout import LayoutOptions
 
     out = Path(args.output)
+    if args.color_by in ("fusion", "flops", "transcendentals", "bytes"):
+        from jaxviz.cli_below import with_below
+        args.pipeline = with_below(args.pipeline or "", "compile")
     options = LayoutOptions(rankdir=args.rankdir, edge_labels=not args.no_edge_labels)
     request = trace_request(args, layout=options.to_dict())
     try:
@@ -110,7 +117,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     request.expand_all = args.expand_all
     request.export = {"stage": args.stage, "path": str(out.resolve()), "format": fmt,
                       "dpi": args.dpi, "edge_labels": not args.no_edge_labels,
-                      "force": args.force, "inputs": [request.filename]}
+                      "force": args.force, "inputs": [request.filename],
+                      "color_by": args.color_by, "expand_all": args.expand_all}
     result = call_worker(args, request)
     partial_error(result)
     for path, title in result.written:

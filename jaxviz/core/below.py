@@ -38,6 +38,34 @@ def _nodes(stage: Stage) -> dict[str, Node]:
     return {n.id: n for n in stage.graph.walk_nodes() if n.kind == EQN}
 
 
+def value_names(stage: Stage) -> dict[str, str]:
+    """A name per node for the reader: the Python path of a stage input (``params[1]['w']``),
+    also for the inputs of a nested jaxpr that are fed by one; else JAX's variable name."""
+    names = {n.id: n.display_name or n.label for n in stage.graph.walk_nodes()}
+    holders = {n.id: n for n in stage.graph.walk_nodes()}
+    for graph in stage.graph.walk_graphs():
+        holder_id = graph.id.rsplit("/g", 1)[0] if graph.id else ""
+        parent = _graph_of(stage, holder_id)
+        if holder_id not in holders or parent is None:
+            continue
+        feeds = {e.dst_port: e.src for e in parent.edges if e.dst == holder_id}
+        for node in graph.nodes:
+            if node.kind == "input":
+                k = int(node.id.rsplit("in", 1)[-1])
+                port = graph.input_ports[k] if k < len(graph.input_ports) else None
+                if port is not None and port in feeds:
+                    names[node.id] = names.get(feeds[port], names[node.id])
+    return names
+
+
+def _graph_of(stage: Stage, node_id: str):
+    """The graph that holds node ``node_id``."""
+    for graph in stage.graph.walk_graphs():
+        if any(n.id == node_id for n in graph.nodes):
+            return graph
+    return None
+
+
 def _where(node: Node) -> str:
     return f"line {node.line}" if node.line else ""
 
@@ -187,7 +215,7 @@ def memory_report(source: Stage, compiled: Stage | None) -> dict:
     line = timeline(program_graph(source))
     peak = line.peak_index
     nodes = _nodes(source)
-    names = {n.id: n.display_name or n.label for n in source.graph.walk_nodes()}
+    names = value_names(source)
     alive = line.alive_at(peak) if peak is not None else []
     return {
         "stage": source.title, "resident_bytes": line.resident,
@@ -196,10 +224,18 @@ def memory_report(source: Stage, compiled: Stage | None) -> dict:
         "peak_primitive": nodes[line.steps[peak].node].primitive if peak is not None else "",
         "steps": [[s.node, s.live, s.after] for s in line.steps],
         "largest_at_peak": [{"name": v.name, "type": v.type, "bytes": v.bytes,
-                             "made_by": v.producer, "what": names.get(v.producer, "")}
+                             "made_by": v.producer, "what": names.get(v.producer, ""),
+                             "primitive": nodes[v.producer].primitive
+                             if v.producer in nodes else ""}
                             for v in alive[:8]],
         "xla": compiled.reference.get("memory", {}) if compiled else {},
     }
+
+
+def _maker(value: dict) -> str:
+    if value["made_by"].rsplit("/", 1)[-1].startswith("in"):
+        return f"input {value.get('what', '')}"
+    return f"made by {value.get('primitive', '')} {value['made_by']}"
 
 
 def memory_text(report: dict) -> list[str]:
@@ -208,8 +244,8 @@ def memory_text(report: dict) -> list[str]:
              f"  inputs and constants (alive throughout): {number(report['resident_bytes'])}B",
              f"  peak: {number(report['peak_bytes'])}B while {report['peak_at']} "
              f"({report['peak_primitive']}) runs"]
-    lines += [f"      {v['name']:<8} {v['type']:<18} {number(v['bytes'])}B  (made by "
-              f"{v['made_by']})" for v in report["largest_at_peak"]]
+    lines += [f"      {v['name']:<8} {v['type']:<18} {number(v['bytes']):>8}B  "
+              f"({_maker(v)})" for v in report["largest_at_peak"]]
     if xla:
         total_xla = (xla.get("argument_size_in_bytes", 0) + xla.get("output_size_in_bytes", 0)
                      + xla.get("temp_size_in_bytes", 0) - xla.get("alias_size_in_bytes", 0))
@@ -228,10 +264,12 @@ def memory_text(report: dict) -> list[str]:
 def residual_report(stage: Stage) -> dict:
     found = residuals(stage.graph)
     listing = stage.reference.get("residuals")
+    names = value_names(stage)
     return {
         "stage": stage.title,
-        "residuals": [{"name": r.name, "type": r.type, "bytes": r.bytes, "made_by": r.made_by,
-                       "line": r.line, "producer": r.producer, "readers": r.readers}
+        "residuals": [{"name": r.name, "what": names.get(r.producer, r.name), "type": r.type,
+                       "bytes": r.bytes, "made_by": r.made_by, "line": r.line,
+                       "producer": r.producer, "readers": r.readers}
                       for r in found],
         "total_bytes": sum(r.bytes for r in found),
         "jax": listing,
@@ -245,8 +283,9 @@ def residual_text(report: dict) -> list[str]:
              f"{number(report['total_bytes'])}B saved by the forward pass for the backward pass"]
     for r in sorted(rows, key=lambda r: -r["bytes"]):
         where = f"line {r['line']}" if r["line"] else ""
+        made = f"input {r['what']}" if r["made_by"] == "input" else r["made_by"]
         lines.append(f"  {r['name']:<6} {r['type']:<16} {number(r['bytes']):>8}B  "
-                     f"{r['made_by']:<14} {where}  read by {len(r['readers'])}")
+                     f"{made:<20} {where:<9} read by {len(r['readers'])}")
     comparison = report["comparison"]
     if comparison is not None:
         verdict = "agree" if comparison["agree"] else "differ"

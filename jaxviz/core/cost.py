@@ -109,7 +109,9 @@ def _node_cost(node: Node, operands: list, override: dict, costs: dict) -> Equat
         cost.flops = sum(elements(s) for s, _ in operands[:1])
     elif CATEGORY_OF.get(prim) == ELEMENTWISE and prim not in FREE:
         cost.flops = out
-    if node.id in override and prim not in TRANSCENDENTALS:  # roofline counts them as FLOPs
+    # roofline counts transcendentals as FLOPs, and some elementwise ops (add_any) as none
+    if node.id in override and prim not in TRANSCENDENTALS and (override[node.id] > 0
+                                                                 or cost.flops == 0):
         cost.flops, cost.rule = override[node.id], "roofline"
     cost.bytes_read = sum(port_bytes(s, d) for s, d in operands)
     cost.bytes_read += sum(ITEMSIZE.get(_literal_dtype(lit.text), 4) for lit in node.literals)

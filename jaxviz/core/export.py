@@ -197,7 +197,7 @@ def display_dot(layout: Layout, title: str = "", edge_labels: bool = True,
     """DOT carrying the whole picture: reparses with graphviz, renders with ``nop2``."""
     names = {nid: f"n{i}" for i, nid in enumerate(layout.nodes)}
     title = one_line(title)
-    entries = legend_entries(layout.nodes.values()) if legend else []
+    entries = legend_entries(layout.nodes.values(), overlay=layout.overlay) if legend else []
     width = layout.width + (LEGEND_W if legend else 0)
     if legend and layout.height < legend_height(entries) + 24:  # room beside for the legend
         layout = dataclasses.replace(layout, height=legend_height(entries) + 24)

@@ -56,6 +56,8 @@ def _computation_graph(module: HloModule, comp: Computation, gid: str, kind: str
 def _instruction_node(module: HloModule, ins: Instruction, node_id: str, port: Port,
                       depth: int) -> Node:
     params = dict(ins.attributes)
+    if ins.op_name:  # JAX's name stack: kept as text (a name stack would draw scope boxes)
+        params["op_name"] = ins.op_name
     shown = LABEL_ATTRIBUTES.get(ins.opcode, ())
     short = " ".join(f"{k}={params[k]}" for k in shown if k in params)
     if ins.opcode == "fusion":
@@ -63,8 +65,7 @@ def _instruction_node(module: HloModule, ins: Instruction, node_id: str, port: P
     node = Node(id=node_id, kind=EQN, label=ins.opcode, primitive=ins.opcode, params=params,
                 params_short=short.strip(), params_full=", ".join(f"{k}={v}" for k, v in
                                                                    params.items()),
-                outputs=[port], arity=len(ins.operands), text=ins.text, text_line=ins.line,
-                name_stack=ins.op_name)
+                outputs=[port], arity=len(ins.operands), text=ins.text, text_line=ins.line)
     if depth < MAX_DEPTH:
         node.subgraphs = _called_graphs(module, ins, node_id, depth)
     return node

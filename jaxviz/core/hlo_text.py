@@ -194,3 +194,22 @@ def strip_tags(text: str) -> str:
     text = re.sub(r'jaxviz_eqn="[^"]*",?\s*', "", text)
     text = re.sub(r'\s*mhlo\.frontend_attributes = \{jaxviz_eqn = "[^"]*"\},?', "", text)
     return re.sub(r'\{jaxviz_eqn = "[^"]*"\}', "{}", text)
+
+
+DEBUG_SECTIONS = ("FileNames", "FunctionNames", "FileLocations", "StackFrames")
+
+
+def without_debug_sections(text: str) -> str:
+    """The module text without the stack-frame tables XLA prints before the computations
+    (``FileNames``, ``StackFrames``, ...): they index ``stack_frame_id`` metadata, list the
+    worker's own frames, and are not what a reader came for."""
+    kept, skipping = [], False
+    for line in text.splitlines():
+        if line.strip() in DEBUG_SECTIONS:
+            skipping = True
+            continue
+        if skipping and (not line.strip() or line[:1].isdigit()):
+            continue
+        skipping = False
+        kept.append(line)
+    return "\n".join(kept) + "\n"

@@ -108,6 +108,8 @@ class Layout:
     # across the ranks on ``columns_axis``; a group torn by a cut gets a box in each
     columns: list[list[float]] = field(default_factory=list)
     columns_axis: str = "x"
+    # an overlay's colours on the boxes (core/overlay.py): {"title", "entries": [[text, fill]]}
+    overlay: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """Plain data, written out by hand (``asdict`` deep-copies: 0.7 s at 4,600 nodes)."""
@@ -115,7 +117,8 @@ class Layout:
                 "nodes": {k: dict(b.__dict__) for k, b in self.nodes.items()},
                 "edges": [dict(e.__dict__) for e in self.edges],
                 "clusters": [dict(c.__dict__) for c in self.clusters],
-                "engine": self.engine, "seconds": self.seconds, "options": dict(self.options)}
+                "engine": self.engine, "seconds": self.seconds, "options": dict(self.options),
+                "overlay": self.overlay}
 
     @classmethod
     def from_dict(cls, data: dict) -> Layout:
@@ -129,7 +132,7 @@ class Layout:
                    edges=[EdgePath(**e) for e in data["edges"]],
                    clusters=[ClusterBox(**c) for c in data["clusters"]],
                    engine=data.get("engine", ""), seconds=data.get("seconds", 0.0),
-                   options=data.get("options", {}))
+                   options=data.get("options", {}), overlay=data.get("overlay", {}))
 
 
 def cluster_label_width(label: str) -> float:

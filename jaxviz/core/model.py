@@ -21,6 +21,8 @@ OPEN_MAX_EQUATIONS = 60  # a group bigger than this starts closed...
 OPEN_MAX_DEPTH = 3  # ...and so does one nested deeper than this...
 VISIBLE_BUDGET = 400  # ...and opening stops once this many equations are visible
 MAX_OPEN_GROUPS = 16  # ...or this many groups are open (80 open layers read worse than 80 boxes)
+# ...and an XLA fusion starts closed: the compiled program reads first as its kernels
+CLOSED_FIRST = ("fusion",)
 
 
 
@@ -166,7 +168,8 @@ class GraphModel:
             if group.kind == SUBGRAPH:  # one of several jaxprs: shown whenever its call is
                 opened.add(group.id)
                 continue
-            if group.depth > OPEN_MAX_DEPTH or group.equations > min(OPEN_MAX_EQUATIONS, budget):
+            if group.depth > OPEN_MAX_DEPTH or group.equations > min(OPEN_MAX_EQUATIONS, budget) \
+                    or group.primitive in CLOSED_FIRST:
                 continue
             if sum(1 for g in opened if self.groups[g].kind != SUBGRAPH) >= MAX_OPEN_GROUPS:
                 break

@@ -42,8 +42,26 @@ _CATEGORY_MEMBERS: dict[str, tuple[str, ...]] = {
                  "pvary", "all_gather_invariant"),
 }
 
-CATEGORY_OF: dict[str, str] = {prim: cat for cat, prims in _CATEGORY_MEMBERS.items()
-                               for prim in prims}
+# XLA's HLO opcodes, for the lowered and compiled stages ("add", "and", ... are shared)
+_HLO_MEMBERS: dict[str, tuple[str, ...]] = {
+    ELEMENTWISE: ("multiply", "subtract", "divide", "maximum", "minimum", "negate", "compare",
+                  "select", "convert", "remainder", "clamp", "popcnt", "shift-left",
+                  "shift-right-logical", "shift-right-arithmetic", "round-nearest-even",
+                  "round-nearest-afz", "is-finite"),
+    TRANSCENDENTAL: ("exponential", "exponential-minus-one", "log-plus-one", "sine", "cosine",
+                     "power", "logistic", "erf", "tan", "atan2"),
+    MATMUL: ("dot", "convolution"),
+    REDUCTION: ("reduce", "reduce-window", "reduce-precision"),
+    SHAPE: ("broadcast", "bitcast", "get-tuple-element", "tuple", "dynamic-slice",
+            "dynamic-update-slice", "constant", "reverse", "bitcast-convert"),
+    CONTROL: ("fusion", "conditional", "call", "custom-call", "async-start", "async-done"),
+    COLLECTIVE: ("all-reduce", "all-gather", "all-to-all", "collective-permute",
+                 "reduce-scatter", "partition-id", "replica-id"),
+    RANDOM: ("rng", "rng-bit-generator"),
+}
+
+CATEGORY_OF: dict[str, str] = {prim: cat for members in (_HLO_MEMBERS, _CATEGORY_MEMBERS)
+                               for cat, prims in members.items() for prim in prims}
 
 # Fill colours, chosen to read on white paper and to stay apart for common colour blindness.
 CATEGORY_COLORS: dict[str, str] = {
@@ -117,7 +135,8 @@ KIND_NAMES = {"input": "input", "const": "constant", "output": "output",
               "group": "closed group"}
 
 
-def legend_entries(boxes, in_app: bool = False) -> list[tuple[str, NodeStyle]]:
+def legend_entries(boxes, in_app: bool = False, overlay: dict | None = None
+                   ) -> list[tuple[str, NodeStyle]]:
     """(meaning, style) pairs for what is drawn, and nothing else: the categories whose fill
     some equation has, the passes whose border some equation has, the other kinds of node
     present. ``boxes`` are the drawn nodes (anything with ``kind``, ``fill``, ``border`` and
@@ -127,6 +146,8 @@ def legend_entries(boxes, in_app: bool = False) -> list[tuple[str, NodeStyle]]:
     fills, borders = {b.fill for b in eqns}, {(b.border, b.dash) for b in eqns}
     entries = [(CATEGORY_NAMES[c], NodeStyle("box", color, "#555555", "solid", 1.0))
                for c, color in CATEGORY_COLORS.items() if color in fills]
+    if overlay:  # the fills are the overlay's: its legend says what they mean
+        entries = overlay_entries(overlay)
     for prov, name in PROVENANCE_NAMES.items():
         color, dash, width = PROVENANCE_BORDERS[prov]
         if (color, dash) in borders:
@@ -140,3 +161,11 @@ def legend_entries(boxes, in_app: bool = False) -> list[tuple[str, NodeStyle]]:
             hint = " (double-click to open)" if kind == "group" and in_app else ""
             entries.append((name + hint, KIND_STYLES[kind]))
     return entries
+
+
+def overlay_entries(overlay: dict) -> list[tuple[str, NodeStyle]]:
+    """The legend of an overlay (``Layout.overlay``): its title on the first entry."""
+    entries = overlay.get("entries", []) if overlay else []
+    return [((f"{overlay['title']}: " if i == 0 else "") + text,
+             NodeStyle("box", fill, "#555555", "solid", 1.0))
+            for i, (text, fill) in enumerate(entries)]

@@ -23,7 +23,7 @@ from jax.extend import core as jcore
 
 from jaxviz.core.fusion_map import fusion_map, op_name_map, summary
 from jaxviz.core.hlo_ir import hlo_graph, instruction_count
-from jaxviz.core.hlo_text import parse_module, strip_tags
+from jaxviz.core.hlo_text import parse_module, strip_tags, without_debug_sections
 from jaxviz.core.ir import Stage
 
 TAG = "jaxviz_eqn"
@@ -69,21 +69,31 @@ def tag_jaxpr(closed):
     return jcore.ClosedJaxpr(tag(closed.jaxpr, ""), closed.consts)
 
 
-def _lower(closed):
-    """``jax.jit`` of the jaxpr, lowered for its input types."""
+def _lower(closed, name: str = "f"):
+    """``jax.jit`` of the jaxpr, lowered for its input types; the module is named ``name``."""
     fn = jcore.jaxpr_as_fun(closed)
     specs = [jax.ShapeDtypeStruct(v.aval.shape, v.aval.dtype) for v in closed.jaxpr.invars]
-    return jax.jit(lambda *args: fn(*args)).lower(*specs)
+
+    def run(*args):
+        return fn(*args)
+    run.__name__ = run.__qualname__ = name
+    return jax.jit(run).lower(*specs)
+
+
+def _function_name(title: str) -> str:
+    """``loss`` from ``jit(grad(loss))``."""
+    return title.rsplit("(", 1)[-1].strip(")") or "f"
 
 
 def below_stages(closed, source: Stage, tail: list[str], first_index: int) -> list[Stage]:
     """The ``lower`` and/or ``compile`` stages after the jaxpr stage ``source``."""
     start = time.perf_counter()
     via = "tag"
+    name = _function_name(source.title)
     try:
-        lowered = _lower(tag_jaxpr(closed))
+        lowered = _lower(tag_jaxpr(closed), name)
     except (ImportError, AttributeError, TypeError):  # JAX's internals moved: no tags
-        lowered, via = _lower(closed), "op_name"
+        lowered, via = _lower(closed, name), "op_name"
     lowered_at = time.perf_counter()
     stages, index = [], first_index
     if "lower" in tail:
@@ -96,7 +106,7 @@ def below_stages(closed, source: Stage, tail: list[str], first_index: int) -> li
 
 def _lowered_stage(lowered, source: Stage, index: int, seconds: float) -> Stage:
     text = strip_tags(lowered.as_text())
-    module = parse_module(lowered.as_text(dialect="hlo"))
+    module = parse_module(without_debug_sections(lowered.as_text(dialect="hlo")))
     graph = hlo_graph(module, f"lower({source.title})")
     stage = Stage(index=index, title=f"lower({source.title})", jaxpr=text,
                   equations=instruction_count(module), graph=graph, transform="lower",
@@ -112,7 +122,7 @@ def _compiled_stage(lowered, source: Stage, index: int, via: str, lower_s: float
     start = time.perf_counter()
     compiled = lowered.compile()
     compiled_at = time.perf_counter()
-    raw = compiled.as_text()
+    raw = without_debug_sections(compiled.as_text())
     module = parse_module(raw)
     placements = (fusion_map if via == "tag" else op_name_map)(module, source.graph)
     stage = Stage(index=index, title=f"compile({source.title})", jaxpr=strip_tags(raw),

@@ -71,6 +71,10 @@ def build_window(args: argparse.Namespace, store: SessionStore | None = None):
     tracer.start()  # JAX imports in the worker while the window opens
     layouter.start()
     window = MainWindow(tracer, layouter, store, session)
+    window.launch_view = {"color_by": getattr(args, "color_by", None),
+                          "tab": getattr(args, "tab", None)}
+    if window.launch_view["color_by"] not in (None, "kind"):
+        window.launch_target = -1  # known once the stages are in
     window.devices.host_devices.setValue(session.host_devices)
     tracer.submit(p.DevicesRequest())
     if getattr(args, "path", None):
@@ -107,7 +111,10 @@ def take_screenshot(window, path: str, app: QApplication) -> None:
     def shoot(*_):
         QTimer.singleShot(300, lambda: (window.grab().save(path), print(f"wrote {path}"),
                                         app.quit()))
-    window.graphShown.connect(shoot)
+    def drawn(index: int) -> None:  # --color-by: the stage it colours, once coloured
+        if getattr(window, "launch_target", None) in (None, index):
+            shoot()
+    window.graphShown.connect(drawn)
     window.tracer.failed.connect(shoot)
     window.errorShown.connect(shoot)  # an error in the code: the picture shows it
     if window.last_error is not None:  # it came before we listened

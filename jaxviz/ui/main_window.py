@@ -41,6 +41,7 @@ from .pipeline_editor import PipelineEditor
 from .services import WorkerService
 from .session_store import Session, SessionStore
 from .stage_set import StageSet, build_stage_set, prepare_views
+from .window_below import BelowTheJaxpr
 from .window_files import FilesAndExport
 from .window_layout import DiffAndLayout
 from .window_results import Results
@@ -50,7 +51,7 @@ TRACE_PAUSE_MS = 700  # a trace starts this long after typing stops
 AUTOSAVE_MS = 300
 
 
-class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, QMainWindow):
+class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxpr, QMainWindow):
     graphShown = Signal(int)  # the stage index whose graph was just drawn
     exported = Signal(list)  # the paths an export wrote
     diffShown = Signal(int)  # the later stage of the step the diff mode just drew
@@ -108,6 +109,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, QMainWindow)
         self.minimap = MiniMap(self.graph)
         self.details = DetailsPanel()
         self.details.show_node(None)
+        self._build_below()
         self.setCentralWidget(self._splitter())
         self._build_status()
         self._size_to_screen()
@@ -149,7 +151,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, QMainWindow)
         prev_btn, next_btn = QToolButton(text="▲"), QToolButton(text="▼")
         prev_btn.clicked.connect(lambda: self.graph.next_match(-1))
         next_btn.clicked.connect(lambda: self.graph.next_match(1))
-        for w in (self.search, self.search_count, prev_btn, next_btn):
+        for w in (self.search, self.search_count, prev_btn, next_btn, self.colour_by):
             search_row.addWidget(w, 1 if w is self.search else 0)
         graph_page = QWidget()
         page = QVBoxLayout(graph_page)
@@ -175,6 +177,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, QMainWindow)
         scroll = QScrollArea(widgetResizable=True)  # its boxes never make the window taller
         scroll.setWidget(self.devices)
         self.side.addTab(scroll, "Devices")
+        self.side.addTab(self.below, "XLA")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         for w in (left, middle, self.side):
             splitter.addWidget(w)

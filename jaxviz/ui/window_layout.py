@@ -52,18 +52,20 @@ class DiffAndLayout:
             self.stage_strip.setCurrentIndex(target)
 
     def _draw(self, layout: Layout, keep_view: bool) -> None:
-
+        layout = self._overlaid(layout)
         index = self.set.current
         _, tips, search = self.set.view_of(index)
 
         def done():
             if self.search.text():
                 self._on_search(self.search.text())
+            self._select_kernel(index)
             self.graphShown.emit(index)
 
         self.graph.show_layout(layout, tips, search, self.labels_action.isChecked(), keep_view,
                                on_done=done)
-        self.legend.set_entries(legend_entries(layout.nodes.values(), in_app=True)
+        self.legend.set_entries(legend_entries(layout.nodes.values(), in_app=True,
+                                               overlay=layout.overlay)
                                 if self.legend_action.isChecked() else [])
         self.minimap.set_layout(layout, needed=not self.graph.fits_readably(layout))
 

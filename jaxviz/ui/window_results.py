@@ -67,6 +67,7 @@ class Results:
             self.statusBar().showMessage(f"Your code printed: {response.stdout[:200]}", 8000)
         self.stage_strip.set_stages(stages, self.set.current)
         self.show_stage(self.set.current)
+        self._apply_launch_view()
         self._report_timings(received)
         prime = self.feed.prime_request(self.set, [self.set.current]) \
             if self.set.stages[self.set.current].equations <= PRIME_MAX else None
@@ -79,9 +80,11 @@ class Results:
         if stage is None:
             return
         t = stage.timings
+        steps = ("lower", "compile", "map") if not stage.is_jaxpr else ("trace", "ir")
+        done = " · ".join(f"{s.replace('ir', 'IR')} {t.get(s, 0) * 1000:.0f} ms"
+                          for s in steps if s in t or stage.is_jaxpr)
         self.timings.setText(
-            f"{stage.title}: trace {t.get('trace', 0) * 1000:.0f} ms · IR "
-            f"{t.get('ir', 0) * 1000:.0f} ms · layout {t.get('layout', 0) * 1000:.0f} ms · "
+            f"{stage.title}: {done} · layout {t.get('layout', 0) * 1000:.0f} ms · "
             f"draw {(time.perf_counter() - received) * 1000:.0f} ms  —  request to screen "
             f"{total * 1000:.0f} ms")
 
@@ -125,6 +128,7 @@ class Results:
         self.set.current = index
         stage, layout = self.set.stages[index], self.set.layouts[index]
         self.jaxpr.set_text(stage.jaxpr)
+        self._show_below(index)
         self.notes.show_notes(self._all_notes())
         self.details.show_node(None)
         if layout is None:  # laid out on demand: only the last stage comes laid out

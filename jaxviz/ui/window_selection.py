@@ -26,6 +26,8 @@ class Selection:
             return
         self.details.show_node(node)
         self.editor.show_line(node.line, node.column)
+        if len(ids) == 1 and node.kind == EQN:
+            self._show_fusion_mates(node.id)
         lines = [nodes[i].text_line for i in ids if i in nodes and nodes[i].text_line is not None]
         self.jaxpr.show_lines(lines)
 

@@ -38,23 +38,48 @@ def _export_stages(stages, layouts: list[dict], spec: dict, progress: Progress
     from pathlib import Path
 
     from jaxviz.core.errors import ErrorInfo
-    from jaxviz.core.export import ExportError, chosen_stages, export_file, numbered
+    from jaxviz.core.export import ExportError, export_file, numbered
     from jaxviz.core.layout import Layout
+    from jaxviz.core.overlay import OverlayError
 
     written = []
     try:
-        chosen = chosen_stages(spec["stage"], len(stages))
+        chosen = _export_choice(stages, spec)
         for k, index in enumerate(chosen):
             path = numbered(Path(spec["path"]), index) if spec["stage"] == "all" \
                 else Path(spec["path"])
             progress(f"writing {path}", k / len(chosen))
-            export_file(Layout.from_dict(layouts[index]), to_dict(stages[index]), path,
+            layout = _overlaid(Layout.from_dict(layouts[index]), stages, index, spec)
+            export_file(layout, to_dict(stages[index]), path,
                         spec["format"], spec["dpi"], spec["edge_labels"],
                         [Path(i) for i in spec["inputs"]], spec["force"])
             written.append([str(path), stages[index].title])
-    except ExportError as exc:
+    except (ExportError, OverlayError) as exc:
         return p.Failure(ErrorInfo(kind="input", message=str(exc)).to_dict())
     return p.TraceResult(stages=[{"title": s.title} for s in stages], written=written)
+
+
+def _export_choice(stages, spec: dict) -> list[int]:
+    """The stages to write; with an overlay, 'last' is the jaxpr stage that was compiled."""
+    from jaxviz.core.below import analysed_of
+    from jaxviz.core.export import chosen_stages
+
+    analysed = analysed_of(stages)
+    if spec.get("color_by", "kind") != "kind" and spec["stage"] == "last" and analysed:
+        return [analysed.index]
+    return chosen_stages(spec["stage"], len(stages))
+
+
+def _overlaid(layout, stages, index: int, spec: dict):
+    """The layout coloured by ``--color-by`` (the groups open as the layout has them)."""
+    from jaxviz.core.model import GraphModel
+    from jaxviz.core.overlay import colour, values
+
+    name = spec.get("color_by", "kind")
+    if name == "kind":
+        return layout
+    model = GraphModel(stages[index].graph, expand_all=spec.get("expand_all", False))
+    return colour(layout, model, name, values(name, stages, index))
 
 
 def _layouts(stages, options: dict, expand_all: bool, last_only: bool, progress: Progress

@@ -1,0 +1,197 @@
+"""Overlays: a stage's graph coloured by what XLA made of it or by what each equation costs.
+
+``values`` gives a number (or, for fusions, a kernel name) per IR node; ``colour`` repaints a
+layout's boxes with it, a closed group taking the sum over what it holds (one kernel's
+colour when everything in it runs in one kernel), and returns the legend that goes with it.
+The app, the CLI's ``export --color-by`` and the API all go through here, so a file shows the
+colours the window shows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from .below import analysed_of, compiled_of, costs, placements, program_graph
+from .fusion_map import DEAD, FOLDED
+from .ir import EQN, Stage
+from .layout import Layout
+from .memory import timeline
+from .model import GraphModel
+from .residuals import is_backward, residuals
+
+OVERLAYS = {
+    "kind": "kind of operation",
+    "fusion": "XLA kernel (fusion)",
+    "flops": "FLOPs",
+    "transcendentals": "transcendentals",
+    "bytes": "bytes read + written",
+    "memory": "live memory while it runs",
+    "residuals": "residuals (saved for the backward pass)",
+}
+# light to strong, dark text stays readable on each (ColorBrewer YlOrRd)
+HEAT = ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a"]
+ZERO = "#ffffff"
+KERNELS = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69",
+           "#fccde5", "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f"]
+REMOVED, SEVERAL = "#f3f4f6", "#e5e7eb"
+KERNEL_LEGEND_MAX = 10
+
+
+class OverlayError(ValueError):
+    """An overlay the stage has no data for; the message says how to get it."""
+
+
+def available(stages: list[Stage], index: int) -> list[str]:
+    """The overlays that have data for stage ``index``."""
+    stage = stages[index]
+    names = ["kind"]
+    if not stage.is_jaxpr:
+        return names
+    analysed = analysed_of(stages)
+    if analysed is stage and compiled_of(stages) is not None:
+        names.append("fusion")
+    if stage.costs:
+        names += ["flops", "transcendentals", "bytes"]
+    names.append("memory")
+    if any(is_backward(n) for n in stage.graph.walk_nodes()):
+        names.append("residuals")
+    return names
+
+
+def values(name: str, stages: list[Stage], index: int) -> dict[str, float | str]:
+    """What the overlay ``name`` gives each IR node of stage ``index``."""
+    if name not in available(stages, index):
+        raise OverlayError(_missing(name, stages[index]))
+    stage = stages[index]
+    if name == "fusion":
+        return {k: p.kernel if p.kernel else p.status
+                for k, p in placements(compiled_of(stages)).items()}
+    if name in ("flops", "transcendentals"):
+        return {k: getattr(c, name) for k, c in costs(stage).items()}
+    if name == "bytes":
+        return {k: c.bytes for k, c in costs(stage).items()}
+    if name == "memory":
+        return {s.node: float(s.live) for s in timeline(program_graph(stage)).steps}
+    if name == "residuals":
+        found: dict[str, float | str] = {}
+        for r in residuals(stage.graph):
+            found[r.producer] = float(found.get(r.producer, 0)) + r.bytes
+        return found
+    return {}
+
+
+def _missing(name: str, stage: Stage) -> str:
+    if name not in OVERLAYS:
+        return f"no overlay {name!r}; known: {', '.join(OVERLAYS)}"
+    if not stage.is_jaxpr:
+        return f"{name}: overlays colour jaxpr stages; {stage.title} is {stage.dialect}"
+    if name == "residuals":
+        return f"{stage.title} has no backward pass: residuals need a grad in the pipeline"
+    return (f"{name}: {stage.title} was not compiled; end the pipeline in '| compile' "
+            f"(e.g. grad | jit | compile) and pick the stage before it")
+
+
+def colour(layout: Layout, model: GraphModel, name: str, node_values: dict) -> Layout:
+    """The layout with its boxes repainted by the overlay, and its legend in ``overlay``."""
+    if name == "kind":
+        return layout
+    shown = _per_box(model, node_values, layout)
+    if name == "fusion":
+        fills, entries = _kernel_fills(shown, layout)
+    else:
+        fills, entries = _heat_fills(shown, name)
+    nodes = {k: dataclasses.replace(b, fill=fills[k]) if k in fills else b
+             for k, b in layout.nodes.items()}
+    return dataclasses.replace(layout, nodes=nodes,
+                               overlay={"title": OVERLAYS[name], "entries": entries})
+
+
+def _per_box(model: GraphModel, node_values: dict, layout: Layout) -> dict[str, object]:
+    """Values per drawn box: a node's own, a closed group's gathered from what it holds
+    (numbers summed, kernels as a set). A call's own value already holds its body's, so its
+    body is not counted again in the same box."""
+    per: dict[str, object] = {}
+    for nid, value in node_values.items():
+        box = model.representative(nid) if nid in model.nodes else None
+        if box is None or box not in layout.nodes or _counted_by_holder(nid, box, model,
+                                                                          node_values):
+            continue
+        if isinstance(value, str):
+            per.setdefault(box, set()).add(value)
+        else:
+            per[box] = float(per.get(box, 0.0)) + value
+    return per
+
+
+def _counted_by_holder(nid: str, box: str, model: GraphModel, node_values: dict) -> bool:
+    parts = nid.split("/")
+    for k in range(1, len(parts) // 2 + 1):
+        holder = "/".join(parts[:2 * k - 1])
+        if holder in node_values and model.representative(holder) == box and \
+                not isinstance(node_values[holder], str):
+            return True
+    return False
+
+
+def _heat_fills(shown: dict, name: str) -> tuple[dict[str, str], list[list[str]]]:
+    numbers = [v for v in shown.values() if isinstance(v, float) and v > 0]
+    if not numbers:
+        return {k: ZERO for k in shown}, [[f"{OVERLAYS[name]}: none", ZERO]]
+    low, high = math.log10(min(numbers)), math.log10(max(numbers))
+    steps = len(HEAT) if high > low else 1
+    edges = [low + (high - low) * i / steps for i in range(steps + 1)]
+
+    def bin_of(v: float) -> int:
+        if v <= 0:
+            return -1
+        where = (math.log10(v) - low) / (high - low) * steps if high > low else 0
+        return min(steps - 1, int(where))
+    fills = {k: HEAT[bin_of(v)] if bin_of(v) >= 0 else ZERO for k, v in shown.items()
+             if isinstance(v, float)}
+    unit = "B" if name in ("bytes", "memory", "residuals") else ""
+    entries = [[f"{_short(10 ** edges[i])}–{_short(10 ** edges[i + 1])}{unit}", HEAT[i]]
+               for i in range(steps) if HEAT[i] in fills.values()]
+    if ZERO in fills.values():
+        entries.insert(0, [f"0{unit}" if name != "residuals" else "not saved", ZERO])
+    return fills, entries
+
+
+def _kernel_fills(shown: dict, layout: Layout) -> tuple[dict[str, str], list[list[str]]]:
+    order: list[str] = []
+    for box in layout.nodes:  # kernels coloured in drawing order: neighbours differ
+        kernels = shown.get(box)
+        if isinstance(kernels, set) and len(kernels) == 1:
+            (kernel,) = kernels
+            if kernel not in (DEAD, FOLDED) and kernel not in order:
+                order.append(kernel)
+    palette = {k: KERNELS[i % len(KERNELS)] for i, k in enumerate(order)}
+    fills: dict[str, str] = {}
+    for box, kernels in shown.items():
+        if not isinstance(kernels, set):
+            continue
+        if len(kernels) > 1:
+            fills[box] = SEVERAL
+        else:
+            (kernel,) = kernels
+            fills[box] = palette.get(kernel, REMOVED)
+    entries = [[k, palette[k]] for k in order[:KERNEL_LEGEND_MAX]]
+    if len(order) > KERNEL_LEGEND_MAX:
+        entries.append([f"… {len(order) - KERNEL_LEGEND_MAX} more kernels (colours repeat)",
+                        KERNELS[KERNEL_LEGEND_MAX % len(KERNELS)]])
+    if SEVERAL in fills.values():
+        entries.append(["several kernels", SEVERAL])
+    if REMOVED in fills.values():
+        entries.append(["removed by XLA (dead or folded)", REMOVED])
+    return fills, entries
+
+
+def _short(value: float) -> str:
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if value >= size:
+            return f"{value / size:.3g}{unit}"
+    return f"{value:.3g}"
+
+
+def eqn_ids(stage: Stage) -> list[str]:
+    return [n.id for n in stage.graph.walk_nodes() if n.kind == EQN]

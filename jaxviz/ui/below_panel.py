@@ -1,0 +1,251 @@
+"""The "XLA" side tab: below the jaxpr. Fusions, cost, memory and residuals of the stage shown,
+each a table or chart whose rows select the equations in the graph.
+
+It reads only the stages (``core/below.py`` makes the reports); the window feeds it the stage
+set and listens to ``selectNodes``. Memory and residuals need no compiled program; fusions and
+cost appear once the pipeline ends in ``compile``, and until then the tab says how to get them.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core import below
+from ..core.ir import Stage
+from ..core.memory import timeline
+
+ROWS = 200  # rows of the cost table
+
+
+class NumberItem(QTableWidgetItem):
+    """A cell that sorts by its number, shown short (12.3k)."""
+
+    def __init__(self, value: float):
+        super().__init__(below.number(value))
+        self.value = value
+        self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def __lt__(self, other) -> bool:
+        return self.value < getattr(other, "value", 0)
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    table.verticalHeader().hide()
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names take what is left
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list], ids: list[list[str]], sort_by: int) -> None:
+    """Rows of cells (numbers sort as numbers, largest first to begin with); each row
+    remembers the node ids it selects."""
+    table.setSortingEnabled(False)
+    table.setRowCount(len(rows))
+    for r, (cells, row_ids) in enumerate(zip(rows, ids)):
+        for c, cell in enumerate(cells):
+            item = NumberItem(cell) if isinstance(cell, (int, float)) else \
+                QTableWidgetItem(str(cell))
+            item.setData(Qt.ItemDataRole.UserRole, row_ids)
+            item.setToolTip(str(cell))
+            table.setItem(r, c, item)
+    table.setSortingEnabled(True)
+    table.sortItems(sort_by, Qt.SortOrder.DescendingOrder)
+    table.resizeColumnsToContents()
+
+
+class MemoryChart(QWidget):
+    """Live bytes per equation in program order; the peak marked; a click picks a step."""
+
+    stepClicked = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setMinimumHeight(120)
+        self.live: list[int] = []
+        self.peak: int | None = None
+        self.chosen: int | None = None
+        self.setToolTip("Live bytes while each equation runs; click to select what is alive")
+
+    def set_steps(self, live: list[int], peak: int | None) -> None:
+        self.live, self.peak, self.chosen = live, peak, None
+        self.update()
+
+    def _x(self, i: int) -> float:
+        return 6 + (self.width() - 12) * (i / max(1, len(self.live) - 1))
+
+    def _y(self, value: float) -> float:
+        top = max(self.live) if self.live else 1
+        return self.height() - 6 - (self.height() - 20) * (value / top if top else 0)
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#ffffff"))
+        if not self.live:
+            return
+        points = QPolygonF([QPointF(self._x(i), self._y(v)) for i, v in enumerate(self.live)])
+        painter.setPen(QPen(QColor("#2563eb"), 1.5))
+        painter.drawPolyline(points)
+        for index, colour in ((self.peak, "#dc2626"), (self.chosen, "#111827")):
+            if index is not None:
+                painter.setPen(QPen(QColor(colour), 1, Qt.PenStyle.DashLine))
+                painter.drawLine(QPointF(self._x(index), 4),
+                                 QPointF(self._x(index), self.height() - 4))
+        painter.setPen(QColor("#dc2626"))
+        if self.peak is not None:
+            painter.drawText(8, 14, f"peak {below.number(self.live[self.peak])}B")
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.live:
+            share = (event.position().x() - 6) / max(1.0, self.width() - 12)
+            self.chosen = min(len(self.live) - 1, max(0, round(share * (len(self.live) - 1))))
+            self.update()
+            self.stepClicked.emit(self.chosen)
+
+
+class BelowPanel(QWidget):
+    """Fusions, cost, memory and residuals of the stage shown."""
+
+    selectNodes = Signal(list)  # IR node ids of the current stage to select
+    compileWanted = Signal()  # "Add | compile" was clicked
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.header = QLabel(wordWrap=True)
+        self.add_compile = QPushButton("Add '| compile' to the pipeline")
+        self.add_compile.clicked.connect(self.compileWanted)
+        self.tabs = QTabWidget()
+        self.fusions = _table(["kernel", "kind", "equations"])
+        self.cost = _table(["equation", "primitive", "FLOPs", "transc.", "bytes", "line"])
+        self.cost_totals = QLabel(wordWrap=True)
+        self.chart = MemoryChart()
+        self.memory_text = QLabel(wordWrap=True)
+        self.residuals = _table(["value", "type", "bytes", "made by", "line", "readers"])
+        self.residual_text = QLabel(wordWrap=True)
+        self._steps: list[str] = []
+        self._timeline = None
+        self._build()
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(self.add_compile)
+        layout.addWidget(self.tabs, 1)
+        for title, widgets in (("Fusions", [self.fusions]),
+                               ("Cost", [self.cost_totals, self.cost]),
+                               ("Memory", [self.chart, self.memory_text]),
+                               ("Residuals", [self.residual_text, self.residuals])):
+            page = QWidget()
+            box = QVBoxLayout(page)
+            for w in widgets:
+                box.addWidget(w, 1 if isinstance(w, (QTableWidget, MemoryChart)) else 0)
+            self.tabs.addTab(page, title)
+        for table in (self.fusions, self.cost, self.residuals):
+            table.itemClicked.connect(lambda item: self.selectNodes.emit(
+                list(item.data(Qt.ItemDataRole.UserRole) or [])))
+        self.chart.stepClicked.connect(self._on_step)
+
+    # --- filling --------------------------------------------------------------------------
+
+    def show_stages(self, stages: list[Stage], index: int) -> None:
+        """What there is to show for stage ``index`` of this trace."""
+        stage = stages[index] if 0 <= index < len(stages) else None
+        compiled, analysed = below.compiled_of(stages), below.analysed_of(stages)
+        on_analysed = stage is not None and analysed is stage
+        self.add_compile.setVisible(compiled is None)
+        if stage is None or not stage.is_jaxpr:
+            self.header.setText(self._below_header(stage) if stage else "")
+            self._clear()
+            return
+        self.header.setText(self._jaxpr_header(stage, compiled, on_analysed))
+        self._show_fusions(stage, compiled if on_analysed else None)
+        self._show_cost(stage, compiled if on_analysed else None)
+        self._show_memory(stage, compiled if on_analysed else None)
+        self._show_residuals(stage)
+
+    def _below_header(self, stage: Stage) -> str:
+        ref = stage.reference
+        platform = f" for {ref['platform']}" if ref.get("platform") else ""
+        return (f"{stage.title}: {stage.count_text()}{platform}. Select the stage before it to "
+                f"see where each equation went.")
+
+    def _jaxpr_header(self, stage: Stage, compiled: Stage | None, on_analysed: bool) -> str:
+        if compiled is None:
+            return ("Memory and residuals are read from the jaxpr. For fusions and cost, end "
+                    "the pipeline in compile (e.g. grad | jit | compile).")
+        if not on_analysed:
+            return (f"Fusions and cost are for {compiled.title}'s source stage; select it "
+                    f"(the stage before {compiled.title}).")
+        via = compiled.reference.get("map_via", "tag")
+        return (f"{stage.title} compiled for {compiled.reference.get('platform', '?')}; each "
+                f"equation mapped to its kernel by {'tags' if via == 'tag' else via}.")
+
+    def _clear(self) -> None:
+        for table in (self.fusions, self.cost, self.residuals):
+            table.setRowCount(0)
+        self.chart.set_steps([], None)
+        for label in (self.cost_totals, self.memory_text, self.residual_text):
+            label.setText("")
+
+    def _show_fusions(self, stage: Stage, compiled: Stage | None) -> None:
+        if compiled is None:
+            self.fusions.setRowCount(0)
+            return
+        report = below.fusion_report(stage, compiled)
+        rows = [[name, info["kind"], len(info["equations"])]
+                for name, info in report["kernels"].items()]
+        ids = [info["equations"] for info in report["kernels"].values()]
+        gone = [nid for nid, eq in report["equations"].items()
+                if eq["status"] in ("dead", "folded")]
+        if gone:
+            rows.append(["removed by XLA (dead or folded)", "", len(gone)])
+            ids.append(gone)
+        _fill(self.fusions, rows, ids, sort_by=2)
+
+    def _show_cost(self, stage: Stage, compiled: Stage | None) -> None:
+        if not stage.costs:
+            self.cost.setRowCount(0)
+            self.cost_totals.setText("No costs for this stage: they come with compile.")
+            return
+        report = below.cost_report(stage, compiled)
+        self.cost_totals.setText("\n".join(below.cost_text(report)[1:6]))
+        rows = [[r["id"], r["primitive"], r["flops"], r["transcendentals"],
+                 r["bytes_read"] + r["bytes_written"], r["line"] or ""]
+                for r in report["top"][:ROWS]]
+        _fill(self.cost, rows, [[r["id"]] for r in report["top"][:ROWS]], sort_by=2)
+
+    def _show_memory(self, stage: Stage, compiled: Stage | None) -> None:
+        report = below.memory_report(stage, compiled)
+        self._timeline = timeline(below.program_graph(stage))
+        self._steps = [s.node for s in self._timeline.steps]
+        self.chart.set_steps([s.live for s in self._timeline.steps], self._timeline.peak_index)
+        self.memory_text.setText("\n".join(below.memory_text(report)[1:]))
+
+    def _on_step(self, index: int) -> None:
+        if self._timeline is not None:
+            self.selectNodes.emit(self._timeline.alive_nodes(index))
+
+    def _show_residuals(self, stage: Stage) -> None:
+        report = below.residual_report(stage)
+        rows = [[r["name"], r["type"], r["bytes"], r["made_by"], r["line"] or "",
+                 len(r["readers"])] for r in report["residuals"]]
+        ids = [[r["producer"], *r["readers"]] for r in report["residuals"]]
+        _fill(self.residuals, rows, ids, sort_by=2)
+        lines = below.residual_text(report)
+        self.residual_text.setText("\n".join(lines[:1] + [t for t in lines
+                                                          if t.startswith("JAX")]))
