@@ -31,20 +31,26 @@ from jaxviz.core.ir import to_dict
 def stages(fn: Callable, *args: Any, pipeline: str = "", **kwargs: Any) -> Stages:
     """Every stage of ``pipeline`` applied to ``fn``, traced with ``args`` and ``kwargs``,
     which are the arguments of the final, fully transformed function (as in the CLI)."""
-    from jaxviz.core.pipeline_spec import parse_pipeline
+    from jaxviz.core.pipeline_spec import parse_pipeline, split_below
     from jaxviz.core.source import loop_spans
     from jaxviz.trace.pipeline import plan_stages, static_argnames, static_argnums
-    from jaxviz.trace.session import trace_stage
+    from jaxviz.trace.residuals import attach_listings
+    from jaxviz.trace.session import add_below_stages, trace_closed
 
-    specs = parse_pipeline(pipeline)
+    specs, below = split_below(parse_pipeline(pipeline))
     name = getattr(fn, "__name__", None) or type(fn).__name__
     source_file = _source_file(fn)
     loops = loop_spans(Path(source_file).read_text()) if Path(source_file).is_file() else None
-    traced = []
-    for plan in plan_stages(fn, name, specs, list(args), dict(kwargs)):
-        stage = trace_stage(plan, static_argnums(specs), source_file, static_argnames(specs))
+    traced, closed = [], None
+    plans = plan_stages(fn, name, specs, list(args), dict(kwargs))
+    for plan in plans:
+        closed, stage = trace_closed(plan, static_argnums(specs), source_file,
+                                     static_argnames(specs))
         stage.graph.loop_spans = loops
         traced.append(stage)
+    if below:  # lower/compile: the analyses below the jaxpr, as the CLI makes them
+        attach_listings(traced, plans, specs)
+        add_below_stages(closed, traced, below)
     return Stages(traced, source_file, name, pipeline)
 
 
@@ -73,8 +79,9 @@ def _source_file(fn: Callable) -> str:
 class Stage:
     """One stage: ``title``, ``jaxpr`` (JAX's own text), ``equations``, ``graph`` (the IR)."""
 
-    def __init__(self, stage: IRStage, source_file: str):
+    def __init__(self, stage: IRStage, source_file: str, pipeline: list[IRStage] | None = None):
         self.ir, self.source_file = stage, source_file
+        self._pipeline = pipeline or [stage]  # every stage of the trace, for overlays
 
     title = property(lambda self: self.ir.title)
     jaxpr = property(lambda self: self.ir.jaxpr)
@@ -84,12 +91,20 @@ class Stage:
     def __repr__(self) -> str:
         return f"<Stage {self.title}: {self.ir.count_text()}>"
 
-    def layout(self, expand_all: bool = False, rankdir: str = "TB", edge_labels: bool = True):
+    def layout(self, expand_all: bool = False, rankdir: str = "TB", edge_labels: bool = True,
+               color_by: str = "kind"):
+        """``color_by``: an overlay of ``jaxviz.core.overlay.OVERLAYS`` ("fusion", "flops",
+        "memory", "residuals", ...); fusion and cost need a pipeline ending in compile."""
         from jaxviz.core.layout import LayoutOptions, layout_model
         from jaxviz.core.model import GraphModel
+        from jaxviz.core.overlay import colour, values
 
         model = GraphModel(self.graph, expand_all=expand_all)
-        return layout_model(model, LayoutOptions(rankdir=rankdir, edge_labels=edge_labels))
+        layout = layout_model(model, LayoutOptions(rankdir=rankdir, edge_labels=edge_labels))
+        if color_by == "kind":
+            return layout
+        index = self._pipeline.index(self.ir)
+        return colour(layout, model, color_by, values(color_by, self._pipeline, index))
 
     def svg(self, **options) -> bytes:
         """The stage's graph as SVG bytes (what a notebook shows inline)."""
@@ -114,7 +129,7 @@ class Stages(Sequence):
     """The stages of a pipeline, in order: ``stages[0]`` is the function itself."""
 
     def __init__(self, traced: list[IRStage], source_file: str, function: str, pipeline: str):
-        self._stages = [Stage(s, source_file) for s in traced]
+        self._stages = [Stage(s, source_file, traced) for s in traced]
         self.source_file, self.function, self.pipeline = source_file, function, pipeline
 
     def __getitem__(self, index):
@@ -132,6 +147,47 @@ class Stages(Sequence):
 
     def export(self, path: str | Path, stage: int = -1, **options) -> Path:
         return self[stage].export(path, **options)
+
+    # --- below the jaxpr (a pipeline ending in compile; see core/below.py) ---------------
+
+    def _analysed(self):
+        from jaxviz.core import below
+
+        ir = [s.ir for s in self._stages]
+        source, compiled = below.analysed_of(ir), below.compiled_of(ir)
+        if source is None:
+            raise ValueError("end the pipeline in '| compile' (e.g. 'grad | jit | compile')")
+        return source, compiled
+
+    def fusions(self) -> dict:
+        """Each equation of the compiled jaxpr stage and the XLA kernel it runs in."""
+        from jaxviz.core.below import fusion_report
+
+        source, compiled = self._analysed()
+        if compiled is None:
+            raise ValueError("fusions need '| compile' at the end of the pipeline")
+        return fusion_report(source, compiled)
+
+    def cost(self) -> dict:
+        """FLOPs, transcendentals and bytes per equation, against ``cost_analysis()``."""
+        from jaxviz.core.below import cost_report
+
+        return cost_report(*self._analysed())
+
+    def memory(self, stage: int | None = None) -> dict:
+        """Live bytes in program order, against ``memory_analysis()`` when compiled."""
+        from jaxviz.core.below import analysed_of, compiled_of, memory_report
+
+        ir = [s.ir for s in self._stages]
+        chosen = ir[stage] if stage is not None else analysed_of(ir) or ir[-1]
+        return memory_report(chosen, compiled_of(ir) if chosen is analysed_of(ir) else None)
+
+    def residuals(self, stage: int = -1) -> dict:
+        """What the forward pass of a grad stage saves for its backward pass."""
+        from jaxviz.core.below import residual_report
+
+        jaxpr_stages = [s.ir for s in self._stages if s.ir.is_jaxpr]
+        return residual_report(jaxpr_stages[stage])
 
     def show(self, block: bool = True, screenshot: str | None = None):
         """The desktop app on these stages (see ``jaxviz.show``)."""

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's screenshots, in a real window on a virtual screen (Xvfb), at 1280x800 and
 # 1920x1080: the 6-layer MLP grad and the 12-block transformer grad. Needs xvfb
-# (apt-get install xvfb) and the set-up of resources/setup.sh.
+# (apt-get install xvfb) and the set-up of resources/setup.sh. --below: only the overlays.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 home=$(mktemp -d)
@@ -14,9 +14,18 @@ shoot() {  # WIDTHxHEIGHT OUT.png jaxviz-arguments...
     --screenshot "$out" || true
   kill "$xvfb"
 }
+if [ "${1:-}" != "--below" ]; then
 for size in 1280x800 1920x1080; do
   shoot "$size" "resources/mlp_grad_$size.png" resources/examples/10_deep_mlp_grad.py \
     -f mlp -a 'make(6), f32[16,32]' -p grad
   shoot "$size" "resources/transformer_grad_$size.png" resources/examples/11_transformer_grad.py \
     -f transformer -a 'make(12), f32[16,32]' -p grad
 done
+fi
+# below the jaxpr: example 17 under grad | jit | compile, the jit stage coloured by each overlay
+below=(resources/examples/17_below_the_jaxpr.py -f loss -a 'params, f32[64,32], f32[64,8]'
+       -p 'grad | jit | compile' --tab xla)
+for overlay in fusion flops memory residuals; do
+  shoot 1280x800 "resources/below_${overlay}_1280x800.png" "${below[@]}" --color-by "$overlay"
+done
+shoot 1920x1080 resources/below_fusion_1920x1080.png "${below[@]}" --color-by fusion

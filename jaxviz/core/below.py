@@ -116,15 +116,18 @@ def cost_report(source: Stage, compiled: Stage | None) -> dict:
     per = costs(source)
     nodes = _nodes(source)
     ours = total(per, source.graph)
-    kept = None
+    kept = copied = None
     if compiled is not None and compiled.fusions:
-        gone = {k for k, p in placements(compiled).items() if p.status in (DEAD, FOLDED)}
+        places = placements(compiled)
+        gone = {k for k, p in places.items() if p.status in (DEAD, FOLDED)}
         kept = _kept_total(per, source, gone)
+        copied = _copied_total(per, source, places, kept)
     leaves = [nid for nid in per if not nodes[nid].subgraphs]
     top = sorted(leaves, key=lambda nid: -(per[nid].flops + per[nid].transcendentals))
     return {
         "stage": source.title,
         "ours": ours.to_dict(), "ours_kept": kept.to_dict() if kept else None,
+        "ours_copied": copied.to_dict() if copied else None,
         "xla": compiled.reference.get("cost", {}) if compiled else {},
         "rules": _rule_counts(per),
         "top": [{"id": nid, "primitive": nodes[nid].primitive, "line": nodes[nid].line,
@@ -141,6 +144,19 @@ def _kept_total(per: dict[str, EquationCost], source: Stage, gone: set[str]) -> 
     for nid in gone:
         if not nodes[nid].subgraphs and nid not in looped:
             result.add(per[nid], -1.0)
+    return result
+
+
+def _copied_total(per: dict[str, EquationCost], source: Stage,
+                  places: dict[str, Placement], kept: EquationCost) -> EquationCost:
+    """The kept total with each equation counted once per kernel XLA copied it into, as XLA's
+    own cost analysis counts (outside loops and branches, where one copy is one)."""
+    result = EquationCost()
+    result.add(kept)
+    looped = _inside_loops(source)
+    for nid, place in places.items():
+        if place.copies > 1 and nid in per and nid not in looped:
+            result.add(per[nid], place.copies - 1)
     return result
 
 
@@ -174,10 +190,11 @@ def cost_text(report: dict) -> list[str]:
         f"{'ours, every equation':22}{number(ours['flops']):>12}"
         f"{number(ours['transcendentals']):>12}"
         f"{number(ours['bytes_read'] + ours['bytes_written']):>12}"]
-    if kept:
-        lines.append(f"{'ours, XLA kept':22}{number(kept['flops']):>12}"
-                     f"{number(kept['transcendentals']):>12}"
-                     f"{number(kept['bytes_read'] + kept['bytes_written']):>12}")
+    for title, row in (("ours, XLA kept", kept), ("ours, × XLA's copies", report["ours_copied"])):
+        if row:
+            lines.append(f"{title:22}{number(row['flops']):>12}"
+                         f"{number(row['transcendentals']):>12}"
+                         f"{number(row['bytes_read'] + row['bytes_written']):>12}")
     if xla:
         lines.append(f"{'XLA cost_analysis':22}{number(xla.get('flops', 0)):>12}"
                      f"{number(xla.get('transcendentals', 0)):>12}"
@@ -289,8 +306,10 @@ def residual_text(report: dict) -> list[str]:
     comparison = report["comparison"]
     if comparison is not None:
         verdict = "agree" if comparison["agree"] else "differ"
-        lines.append(f"JAX's saved_residuals lists {sum(comparison['jax'].values())} values; "
-                     f"by type the two listings {verdict}")
+        literals = comparison.get("jax_literals", 0)
+        extra = f" (and {literals} literals, inline in the jaxpr)" if literals else ""
+        lines.append(f"JAX's saved_residuals lists {sum(comparison['jax'].values())} values"
+                     f"{extra}; by type the two listings {verdict}")
         if not comparison["agree"]:
             lines.append(f"  ours {comparison['ours']}")
             lines.append(f"  JAX  {comparison['jax']}")

@@ -47,6 +47,9 @@ class Placement:
     kernel_kind: str = ""  # "kLoop", "kInput", "kOutput", "kCustom" for fusions, else opcode
     instructions: list[str] = field(default_factory=list)  # HLO instructions carrying its tag
     via: str = "tag"  # "tag", or "op_name" when tagging was not possible
+    # kernels its instructions run in: XLA duplicates a cheap producer into each fusion
+    # that reads it (and its cost analysis counts each copy)
+    copies: int = 1
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -118,7 +121,8 @@ def _tagged_place(node: Node, instructions: list[Instruction], kernels: dict[str
         if control:
             return Placement(OWN, control[0].name, control[0].kind, names)
     kernel = (fused or found)[0]
-    return Placement(FUSED if fused else OWN, kernel.name, kernel.kind, names)
+    return Placement(FUSED if fused else OWN, kernel.name, kernel.kind, names,
+                     copies=len({k.name for k in found}))
 
 
 def _explain_missing(node: Node, place: Placement, dynamic: set[str], links: tuple,

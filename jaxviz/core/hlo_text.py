@@ -105,32 +105,30 @@ def _take_type(text: str) -> tuple[str, str]:
     return head, rest
 
 
-def _take_balanced(text: str) -> tuple[str, str]:
-    """The bracketed text at the start (brackets included) and what follows it."""
+def _outside(text: str):
+    """(index, character, bracket depth after it) for each character outside quotes."""
     depth, quoted = 0, False
     for i, ch in enumerate(text):
         if ch == '"':
             quoted = not quoted
-        elif not quoted and ch in "([{":
-            depth += 1
-        elif not quoted and ch in ")]}":
-            depth -= 1
-            if depth == 0:
-                return text[:i + 1], text[i + 1:]
+        elif not quoted:
+            depth += (ch in "([{") - (ch in ")]}")
+            yield i, ch, depth
+
+
+def _take_balanced(text: str) -> tuple[str, str]:
+    """The bracketed text at the start (brackets included) and what follows it."""
+    for i, ch, depth in _outside(text):
+        if depth == 0 and ch in ")]}":
+            return text[:i + 1], text[i + 1:]
     return text, ""
 
 
 def _split_top(text: str) -> list[str]:
     """Split at the commas outside brackets and quotes."""
-    parts, depth, quoted, start = [], 0, False, 0
-    for i, ch in enumerate(text):
-        if ch == '"':
-            quoted = not quoted
-        elif not quoted and ch in "([{":
-            depth += 1
-        elif not quoted and ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0 and not quoted:
+    parts, start = [], 0
+    for i, ch, depth in _outside(text):
+        if ch == "," and depth == 0:
             parts.append(text[start:i].strip())
             start = i + 1
     parts.append(text[start:].strip())

@@ -9,7 +9,7 @@ public API: ``jax._src.core.JaxprEqnContext`` is used here, and when it is not t
 falls back to JAX's ``op_name`` metadata and says so.
 
 What is shown and measured (text, graph, ``cost_analysis``, ``memory_analysis``) is the
-tagged build; tags are opaque to XLA's passes (``tests/trace/test_compiled.py`` checks that
+tagged build; tags are opaque to XLA's passes (``tests/trace/test_below.py`` checks that
 the tagged and the plain build have the same instructions).
 """
 

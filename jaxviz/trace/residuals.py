@@ -59,3 +59,13 @@ def gradient_listings(plans: list[StagePlan], specs: list[TransformSpec]
             if listing is not None:
                 found[plan.index] = listing
     return found
+
+
+def attach_listings(stages: list, plans: list[StagePlan], specs: list[TransformSpec]) -> None:
+    """JAX's saved residuals on each stage a grad made, and on the jits of it."""
+    for index, listing in gradient_listings(plans, specs).items():
+        stages[index].reference["residuals"] = listing
+        following = index + 1
+        while following < len(stages) and specs[following - 1].name == "jit":
+            stages[following].reference["residuals"] = listing
+            following += 1

@@ -36,7 +36,7 @@ from jaxviz.trace.pipeline import (
     static_argnums,
 )
 from jaxviz.trace.purity import constant_notes, effect_notes, watching
-from jaxviz.trace.residuals import gradient_listings
+from jaxviz.trace.residuals import attach_listings
 
 Progress = Callable[[str, float], None]
 
@@ -186,19 +186,8 @@ def _below(closed, stages: list[Stage], prepared: Prepared, filename: str,
     if progress:
         progress(f"{' and '.join(below)} {stages[-1].title} with XLA", 0.9)
     try:
-        _add_residual_listings(stages, prepared)
+        attach_listings(stages, prepared.plans, prepared.specs)
         add_below_stages(closed, stages, below)
     except BaseException as exc:  # noqa: BLE001 - XLA's errors are the user's to read
         return stages, explain(exc, filename, f"{below[-1]}({stages[-1].title})")
     return stages, None
-
-
-def _add_residual_listings(stages: list[Stage], prepared: Prepared) -> None:
-    """JAX's saved residuals on each stage a grad made, and on the jits of it."""
-    listings = gradient_listings(prepared.plans, prepared.specs)
-    for index, listing in listings.items():
-        stages[index].reference["residuals"] = listing
-        following = index + 1
-        while following < len(stages) and prepared.specs[following - 1].name == "jit":
-            stages[following].reference["residuals"] = listing
-            following += 1

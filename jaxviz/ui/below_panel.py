@@ -78,19 +78,22 @@ class MemoryChart(QWidget):
         super().__init__(parent)
         self.setMinimumHeight(120)
         self.live: list[int] = []
+        self.xla_total = 0
         self.peak: int | None = None
         self.chosen: int | None = None
         self.setToolTip("Live bytes while each equation runs; click to select what is alive")
 
-    def set_steps(self, live: list[int], peak: int | None) -> None:
-        self.live, self.peak, self.chosen = live, peak, None
+    def set_steps(self, live: list[int], peak: int | None, xla_total: int = 0) -> None:
+        """``xla_total``: what ``memory_analysis`` says the compiled program needs, drawn as a
+        line to compare with (0: not compiled)."""
+        self.live, self.peak, self.chosen, self.xla_total = live, peak, None, xla_total
         self.update()
 
     def _x(self, i: int) -> float:
         return 6 + (self.width() - 12) * (i / max(1, len(self.live) - 1))
 
     def _y(self, value: float) -> float:
-        top = max(self.live) if self.live else 1
+        top = max(max(self.live, default=1), self.xla_total)
         return self.height() - 6 - (self.height() - 20) * (value / top if top else 0)
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
@@ -109,6 +112,12 @@ class MemoryChart(QWidget):
         painter.setPen(QColor("#dc2626"))
         if self.peak is not None:
             painter.drawText(8, 14, f"peak {below.number(self.live[self.peak])}B")
+        if self.xla_total:
+            y = self._y(self.xla_total)
+            painter.setPen(QPen(QColor("#15803d"), 1, Qt.PenStyle.DashLine))
+            painter.drawLine(QPointF(6, y), QPointF(self.width() - 6, y))
+            painter.drawText(int(self.width() / 2), int(y) - 3,
+                             f"XLA needs {below.number(self.xla_total)}B")
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
         if self.live:
@@ -135,10 +144,12 @@ class BelowPanel(QWidget):
         self.cost_totals = QLabel(wordWrap=True)
         self.chart = MemoryChart()
         self.memory_text = QLabel(wordWrap=True)
+        self.alive = _table(["alive", "type", "bytes", "made by"])
         self.residuals = _table(["value", "type", "bytes", "made by", "line", "readers"])
         self.residual_text = QLabel(wordWrap=True)
-        self._steps: list[str] = []
         self._timeline = None
+        self._names: dict[str, str] = {}
+        self._makers: dict[str, str] = {}
         self._build()
 
     def _build(self) -> None:
@@ -148,17 +159,25 @@ class BelowPanel(QWidget):
         layout.addWidget(self.tabs, 1)
         for title, widgets in (("Fusions", [self.fusions]),
                                ("Cost", [self.cost_totals, self.cost]),
-                               ("Memory", [self.chart, self.memory_text]),
+                               ("Memory", [self.chart, self.memory_text, self.alive]),
                                ("Residuals", [self.residual_text, self.residuals])):
             page = QWidget()
             box = QVBoxLayout(page)
             for w in widgets:
-                box.addWidget(w, 1 if isinstance(w, (QTableWidget, MemoryChart)) else 0)
+                box.addWidget(w, 1 if isinstance(w, QTableWidget) else 0)
             self.tabs.addTab(page, title)
-        for table in (self.fusions, self.cost, self.residuals):
+        for table in (self.fusions, self.cost, self.residuals, self.alive):
             table.itemClicked.connect(lambda item: self.selectNodes.emit(
                 list(item.data(Qt.ItemDataRole.UserRole) or [])))
         self.chart.stepClicked.connect(self._on_step)
+
+    TAB_OF = {"fusion": 0, "flops": 1, "transcendentals": 1, "bytes": 1, "memory": 2,
+              "residuals": 3}
+
+    def focus_for(self, overlay: str) -> None:
+        """Show the tab that goes with an overlay (Cost for FLOPs, ...)."""
+        if overlay in self.TAB_OF:
+            self.tabs.setCurrentIndex(self.TAB_OF[overlay])
 
     # --- filling --------------------------------------------------------------------------
 
@@ -196,7 +215,7 @@ class BelowPanel(QWidget):
                 f"equation mapped to its kernel by {'tags' if via == 'tag' else via}.")
 
     def _clear(self) -> None:
-        for table in (self.fusions, self.cost, self.residuals):
+        for table in (self.fusions, self.cost, self.residuals, self.alive):
             table.setRowCount(0)
         self.chart.set_steps([], None)
         for label in (self.cost_totals, self.memory_text, self.residual_text):
@@ -232,12 +251,29 @@ class BelowPanel(QWidget):
     def _show_memory(self, stage: Stage, compiled: Stage | None) -> None:
         report = below.memory_report(stage, compiled)
         self._timeline = timeline(below.program_graph(stage))
-        self._steps = [s.node for s in self._timeline.steps]
-        self.chart.set_steps([s.live for s in self._timeline.steps], self._timeline.peak_index)
-        self.memory_text.setText("\n".join(below.memory_text(report)[1:]))
+        self._names = below.value_names(stage)
+        self._makers = {n.id: n.primitive for n in stage.graph.walk_nodes()}
+        xla = report["xla"]
+        needed = sum(xla.get(f"{k}_size_in_bytes", 0) for k in ("argument", "output", "temp")) \
+            - xla.get("alias_size_in_bytes", 0)
+        self.chart.set_steps([s.live for s in self._timeline.steps], self._timeline.peak_index,
+                             needed)
+        text = [line.strip() for line in below.memory_text(report)[1:]
+                if not line.startswith("      ")]  # the largest values go in the table
+        self.memory_text.setText("\n".join(text))
+        if self._timeline.peak_index is not None:
+            self._list_alive(self._timeline.peak_index)
+
+    def _list_alive(self, index: int) -> None:
+        """The values alive while step ``index`` runs, largest first."""
+        alive = self._timeline.alive_at(index)
+        rows = [[v.name, v.type, v.bytes, self._makers.get(v.producer) or
+                 f"input {self._names.get(v.producer, '')}"] for v in alive]
+        _fill(self.alive, rows, [[v.producer] for v in alive], sort_by=2)
 
     def _on_step(self, index: int) -> None:
         if self._timeline is not None:
+            self._list_alive(index)
             self.selectNodes.emit(self._timeline.alive_nodes(index))
 
     def _show_residuals(self, stage: Stage) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.pipeline_spec import (
+    BELOW,
     PRESETS,
     TRANSFORMS,
     PipelineError,
@@ -52,6 +53,9 @@ class PipelineEditor(QWidget):
         add = QToolButton(text="+", toolTip="Add a transform")
         menu = QMenu(add)
         for name in TRANSFORMS:
+            menu.addAction(name, lambda n=name: self._add(n))
+        menu.addSeparator()  # below the jaxpr: they end the pipeline
+        for name in BELOW:
             menu.addAction(name, lambda n=name: self._add(n))
         add.setMenu(menu)
         add.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)

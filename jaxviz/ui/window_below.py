@@ -28,11 +28,15 @@ class BelowTheJaxpr:
                                            "or by what it costs")
         for name, text in OVERLAYS.items():
             self.colour_by.addItem(f"Colour: {text}", name)
-        self.colour_by.activated.connect(lambda _: self.redraw())
+        self.colour_by.activated.connect(lambda _: self._on_overlay())
         self.below.selectNodes.connect(self._select_from_below)
         self.below.compileWanted.connect(self._add_compile)
         self._overlay_values: dict[tuple, dict] = {}
         self._kernel_selected = ""
+
+    def _on_overlay(self) -> None:
+        self.below.focus_for(self.colour_by.currentData())
+        self.redraw()
 
     def _show_below(self, index: int) -> None:
         """The XLA tab, the overlays on offer and the text tab's name for stage ``index``."""
@@ -116,6 +120,7 @@ class BelowTheJaxpr:
         self.launch_target = index
         if name in available(self.set.stages, index):
             self.colour_by.setCurrentIndex(self.colour_by.findData(name))
+            self.below.focus_for(name)
         if index != self.set.current:
             self.stage_strip.setCurrentIndex(index)
         else:

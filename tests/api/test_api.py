@@ -118,3 +118,26 @@ def test_importing_jaxviz_does_not_import_jax():
     code = "import sys, jaxviz; assert 'jax' not in sys.modules; print(jaxviz.__all__)"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_the_api_goes_below_the_jaxpr(tmp_path):
+    import jax
+    import jax.numpy as jnp
+
+    import jaxviz
+
+    def loss(w, x):
+        return jnp.mean(jnp.tanh(x @ w) ** 2)
+
+    s = jaxviz.stages(loss, jnp.ones((8, 4)), jnp.ones((2, 8)), pipeline="grad | jit | compile")
+    assert [st.ir.dialect for st in s] == ["jaxpr", "jaxpr", "jaxpr", "hlo"]
+    fusions = s.fusions()
+    assert fusions["summary"]["unmapped"] == 0 and fusions["kernels"]
+    cost = s.cost()
+    xla = jax.jit(jax.grad(loss)).lower(jnp.ones((8, 4)), jnp.ones((2, 8))).compile()
+    # within one [2,4] elementwise op: XLA simplified a multiply away
+    assert abs(cost["ours_kept"]["flops"] - xla.cost_analysis()["flops"]) <= 8
+    assert s.residuals(-1)["comparison"]["agree"]
+    assert s.memory()["resident_bytes"] == (8 * 4 + 2 * 8) * 4
+    out = s[2].export(tmp_path / "kernels.svg", color_by="fusion")
+    assert "XLA kernel" in out.read_text()
