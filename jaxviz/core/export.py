@@ -96,7 +96,8 @@ def _edge_stmts(layout: Layout, names: dict[str, str], labels: bool) -> list[str
         src, dst = names[e.src], names[e.dst]
         label = _edge_label(e, h) if labels else ""
         if not e.cut:
-            out += _whole_edge(src, dst, e.points, h, label)
+            style = f' color="{e.highlight}" penwidth=2.2' if e.highlight else ""
+            out += _whole_edge(src, dst, e.points, h, label, style)
             continue
         (sx, sy), (tx, ty) = e.stubs
         var = quote(f"↓ {e.var}")
@@ -115,13 +116,14 @@ MAX_POINTS = 250  # per DOT edge: 3 control points of ~18 characters each, and g
 # reads quoted strings of up to 16,384 characters
 
 
-def _whole_edge(src: str, dst: str, points: list, height: float, label: str) -> list[str]:
+def _whole_edge(src: str, dst: str, points: list, height: float, label: str,
+                style: str = "") -> list[str]:
     """One edge, or for a very long route several in a row (the arrow on the last): each
-    ``pos`` stays under graphviz's limit on a quoted string."""
+    ``pos`` stays under graphviz's limit on a quoted string. ``style``: an overlay's colour."""
     chunks = [points[i:i + MAX_POINTS + 1] for i in range(0, len(points) - 1, MAX_POINTS)]
-    stmts = [f"{src} -> {dst} [pos=\"{_plain_spline(chunk, height)}\" arrowhead=none];"
+    stmts = [f"{src} -> {dst} [pos=\"{_plain_spline(chunk, height)}\" arrowhead=none{style}];"
              for chunk in chunks[:-1]]
-    return stmts + [f"{src} -> {dst} [pos=\"{_spline(chunks[-1], height)}\"{label}];"]
+    return stmts + [f"{src} -> {dst} [pos=\"{_spline(chunks[-1], height)}\"{label}{style}];"]
 
 
 def _plain_spline(points: list, height: float) -> str:

@@ -81,6 +81,7 @@ class EdgePath:
     # where its type is written (left-centre of the text), on one edge per variable; None:
     # not written on this edge (another edge of the same variable has it, or no room)
     label_at: list[float] | None = None
+    highlight: str = ""  # an overlay's colour for this edge ("" drawn plain): a residual
 
 
 @dataclass

@@ -239,7 +239,8 @@ class GraphModel:
         kind = group.kind if group.kind in (SCOPE, FUNCTION) else group.primitive
         if group.kind == FOLD:
             kind = f"{group.repeats} alike"
-        count = f"{group.equations} eqn" + ("s" if group.equations != 1 else "")
+        unit = "op" if self.graph.kind == "hlo" else "eqn"  # an HLO graph holds instructions
+        count = f"{group.equations} {unit}" + ("s" if group.equations != 1 else "")
         lines = [f"▸ {group.label}", f"{kind} · {count}"]
         return VisibleNode(group.id, "group", lines, KIND_STYLES["group"],
                            self._open_cluster(group.id))

@@ -30,6 +30,7 @@ OVERLAYS = {
     "residuals": "residuals (saved for the backward pass)",
 }
 # light to strong, dark text stays readable on each (ColorBrewer YlOrRd)
+RESIDUAL_EDGE = "#c026d3"  # a value the forward pass saves, on its way to the backward pass
 HEAT = ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a"]
 ZERO = "#ffffff"
 KERNELS = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69",
@@ -74,9 +75,13 @@ def values(name: str, stages: list[Stage], index: int) -> dict[str, float | str]
     if name == "memory":
         return {s.node: float(s.live) for s in timeline(program_graph(stage)).steps}
     if name == "residuals":
-        found: dict[str, float | str] = {}
-        for r in residuals(stage.graph):
+        found: dict = {}
+        listed = residuals(stage.graph)
+        for r in listed:
             found[r.producer] = float(found.get(r.producer, 0)) + r.bytes
+        # not node values: the edges to highlight, and the total (read by _residual_edges)
+        found["__edges__"] = [(r.producer, reader, r.name) for r in listed for reader in r.readers]
+        found["__total__"] = float(sum(r.bytes for r in listed))
         return found
     return {}
 
@@ -101,10 +106,31 @@ def colour(layout: Layout, model: GraphModel, name: str, node_values: dict) -> L
         fills, entries = _kernel_fills(shown, layout)
     else:
         fills, entries = _heat_fills(shown, name)
-    nodes = {k: dataclasses.replace(b, fill=fills[k]) if k in fills else b
+    # every equation and closed group takes the overlay's colours: one left in its kind's
+    # colour would read as a value of the scale
+    blank = ZERO if name != "fusion" else REMOVED
+    nodes = {k: dataclasses.replace(b, fill=fills[k]) if k in fills else
+             dataclasses.replace(b, fill=blank) if b.kind in ("eqn", "group") else b
              for k, b in layout.nodes.items()}
-    return dataclasses.replace(layout, nodes=nodes,
+    edges = layout.edges
+    if name == "residuals":
+        edges, entry = _residual_edges(layout, model, node_values)
+        entries.append(entry)
+    return dataclasses.replace(layout, nodes=nodes, edges=edges,
                                overlay={"title": OVERLAYS[name], "entries": entries})
+
+
+def _residual_edges(layout: Layout, model: GraphModel, node_values: dict):
+    """The drawn edges that carry a residual from the forward to the backward pass."""
+    crossing = node_values.get("__edges__", [])
+    wanted = {(model.representative(src), model.representative(dst), var)
+              for src, dst, var in crossing if src in model.nodes and dst in model.nodes}
+    edges = [dataclasses.replace(e, highlight=RESIDUAL_EDGE)
+             if (e.src, e.dst, e.var) in wanted else e for e in layout.edges]
+    total = node_values.get("__total__", 0.0)
+    count = sum(1 for e in edges if e.highlight)
+    return edges, [f"a residual on its way to the backward pass ({count} edges drawn; "
+                   f"{_short(float(total))}B saved in all)", RESIDUAL_EDGE]
 
 
 def _per_box(model: GraphModel, node_values: dict, layout: Layout) -> dict[str, object]:
@@ -113,6 +139,8 @@ def _per_box(model: GraphModel, node_values: dict, layout: Layout) -> dict[str, 
     body is not counted again in the same box."""
     per: dict[str, object] = {}
     for nid, value in node_values.items():
+        if nid.startswith("__"):
+            continue
         box = model.representative(nid) if nid in model.nodes else None
         if box is None or box not in layout.nodes or _counted_by_holder(nid, box, model,
                                                                           node_values):
@@ -152,8 +180,7 @@ def _heat_fills(shown: dict, name: str) -> tuple[dict[str, str], list[list[str]]
     unit = "B" if name in ("bytes", "memory", "residuals") else ""
     entries = [[f"{_short(10 ** edges[i])}–{_short(10 ** edges[i + 1])}{unit}", HEAT[i]]
                for i in range(steps) if HEAT[i] in fills.values()]
-    if ZERO in fills.values():
-        entries.insert(0, [f"0{unit}" if name != "residuals" else "not saved", ZERO])
+    entries.insert(0, [f"0{unit} or none" if name != "residuals" else "not saved", ZERO])
     return fills, entries
 
 

@@ -90,6 +90,7 @@ class DevicePanel(QWidget):
         self.bench_btn = QPushButton("Time eager vs jit")
         self.bench_text = QLabel()
         self.chart = TimingChart()
+        self.compiled_for = QLabel(wordWrap=True)  # the platform a compile stage targets
         self.stage: dict | None = None
         self.source_fields = lambda: ("", "", "", "<editor>")
         self._build()
@@ -98,6 +99,8 @@ class DevicePanel(QWidget):
         devices = QGroupBox("Local devices")
         box = QVBoxLayout(devices)
         box.addWidget(self.table)
+        box.addWidget(self.compiled_for)
+        self.compiled_for.hide()
         row = QHBoxLayout()
         row.addWidget(QLabel("CPU devices", toolTip="Simulated host CPU devices "
                              "(XLA_FLAGS=--xla_force_host_platform_device_count=N)"))
@@ -155,6 +158,12 @@ class DevicePanel(QWidget):
                                        memory)):
                 self.table.setItem(r, c, QTableWidgetItem(str(value)))
         self.table.resizeColumnsToContents()
+
+    def show_compiled_for(self, title: str, platform: str, via: str = "") -> None:
+        """The platform XLA compiled the pipeline's ``compile`` stage for ("" hides it)."""
+        self.compiled_for.setVisible(bool(platform))
+        self.compiled_for.setText(f"{title} is compiled for <b>{platform}</b> (the default "
+                                  f"backend of the worker)" if platform else "")
 
     def show_pmap(self, result: p.PmapResult) -> None:
         e = html.escape

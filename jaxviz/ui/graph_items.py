@@ -156,10 +156,11 @@ class EdgeItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         e = self.edge
-        color = QColor(CUT_EDGE_COLOR if e.cut else EDGE_COLOR)
+        color = QColor(CUT_EDGE_COLOR if e.cut else e.highlight or EDGE_COLOR)
         if self.expanded:
             color = SELECT_COLOR
-        painter.setPen(QPen(color, 1.1, Qt.PenStyle.DashLine if e.cut else Qt.PenStyle.SolidLine))
+        painter.setPen(QPen(color, 2.2 if e.highlight else 1.1,
+                            Qt.PenStyle.DashLine if e.cut else Qt.PenStyle.SolidLine))
         pts = [QPointF(x, y) for x, y in e.points]
         if _lod(painter, option) < TEXT_LOD and not self.expanded:  # far out: lines only
             if e.cut:

@@ -46,6 +46,8 @@ class JaxprView(QPlainTextEdit):
         self.setReadOnly(True)
         self.setFont(code_font())
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        from .ir_highlighter import IRHighlighter
+        self.highlighter = IRHighlighter(self.document())
 
     def set_text(self, text: str) -> None:
         """Show a jaxpr; a long one goes in by pieces, one per turn of the event loop (30,000

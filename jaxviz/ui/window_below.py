@@ -42,6 +42,10 @@ class BelowTheJaxpr:
         """The XLA tab, the overlays on offer and the text tab's name for stage ``index``."""
         stages = self.set.stages
         self.below.show_stages(stages, index)
+        compiled = below.compiled_of(stages)
+        self.devices.show_compiled_for(compiled.title if compiled else "",
+                                       compiled.reference.get("platform", "") if compiled
+                                       else "")
         offered = available(stages, index) if stages else ["kind"]
         model = self.colour_by.model()
         for row in range(self.colour_by.count()):

@@ -148,3 +148,27 @@ def test_residuals_are_forward_values_read_by_the_backward_pass():
     # tanh's result and 1 - tanh (its derivative's part), cos(tanh), and the input x
     assert sorted(prims[r.producer] for r in found) == ["cos", "input", "sub", "tanh"]
     assert sum(r.bytes for r in found) == 3 * 8 * 4 * 4 + 8 * 16 * 4
+
+
+def test_an_overlay_repaints_every_box_and_says_what_its_colours_mean():
+    from jaxviz.core.layout import layout_model
+    from jaxviz.core.overlay import HEAT, RESIDUAL_EDGE, ZERO, colour, values
+    from jaxviz.core.styles import legend_entries
+
+    _, stage = fixture()
+    stage.costs = {k: c.to_dict() for k, c in equation_costs(stage.graph).items()}
+    model = GraphModel(stage.graph, expand_all=True)
+    layout = layout_model(model)
+    flops = colour(layout, model, "flops", values("flops", [stage], 0))
+    dots = [b for b in flops.nodes.values() if b.lines[0].startswith("dot_general")]
+    assert {b.fill for b in dots} == {HEAT[-1]}  # the most FLOPs: the strongest colour
+    tanh = next(b for b in flops.nodes.values() if b.lines[0] == "tanh")
+    assert tanh.fill == ZERO  # a transcendental, no FLOP
+    eqns = [b for b in flops.nodes.values() if b.kind == "eqn"]
+    assert all(b.fill in HEAT + [ZERO] for b in eqns)  # no kind colour is left to misread
+    texts = [t for t, _ in legend_entries(flops.nodes.values(), overlay=flops.overlay)]
+    assert texts[0].startswith("FLOPs: 0")
+    saved = colour(layout, model, "residuals", values("residuals", [stage], 0))
+    highlighted = [e for e in saved.edges if e.highlight == RESIDUAL_EDGE]
+    assert {e.var for e in highlighted} == {r.name for r in residuals(stage.graph)}
+    assert saved.nodes["in0"].fill != layout.nodes["in0"].fill  # x, saved, is coloured

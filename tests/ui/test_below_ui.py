@@ -28,6 +28,7 @@ def test_the_compiled_stage_shows_hlo_and_its_kernels(make_window, qtbot):
     assert win.set.current == 3
     assert win.side.tabText(win.side.indexOf(win.jaxpr)) == "HLO"
     assert win.jaxpr.toPlainText().startswith("HloModule jit_loss")
+    assert "compiled for <b>cpu</b>" in win.devices.compiled_for.text()
     drawn = win.graph.items_by_id
     fusions = [i for i in drawn if win.set.models[3].groups.get(i) is not None]
     assert fusions, "fusions are drawn as closed groups that open"
