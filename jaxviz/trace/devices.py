@@ -4,6 +4,7 @@ tutorial's timing of eager against jit. Everything returned is plain data for th
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -50,6 +51,28 @@ def load_function(source: str, filename: str, function: str, args_text: str):
     """The function and its concrete arguments, or InputError."""
     fn, calls = load_calls(source, filename, function, [args_text])
     return fn, *calls[0]
+
+
+def load_stage(source: str, filename: str, function: str, args_text: str, pipeline: str,
+               stage: int = -1):
+    """The function of one stage of the pipeline (``-1``: its last jaxpr stage; a lower or
+    compile stage stands for the jaxpr stage it was made from), with that stage's arguments:
+    those the user gave, with the axes of any later vmap or pmap taken out. Returns the plan
+    of the stage and the one before it (None for the function itself)."""
+    from jaxviz.trace.session import prepare
+
+    prepared, error = prepare(source, filename, function, args_text, pipeline)
+    if error:
+        raise InputError(error)
+    plans = prepared.plans
+    index = len(plans) - 1 if stage < 0 or stage >= len(plans) else stage
+    plan = plans[index]
+    for i, leaf in enumerate(jax.tree_util.tree_leaves(plan.args)):
+        if isinstance(leaf, jax.ShapeDtypeStruct):
+            raise InputError(ErrorInfo(kind="arguments", message=f"Argument leaf {i} is the "
+                             f"abstract shorthand {leaf.dtype}{list(leaf.shape)}: running needs "
+                             "values.", hint="give concrete arrays, e.g. jnp.ones((8, 3))"))
+    return plan, plans[index - 1] if index else None
 
 
 def load_calls(source: str, filename: str, function: str, texts: list[str]):
@@ -140,9 +163,12 @@ def per_device_outputs(out: Any, n: int) -> list[dict]:
 
 
 def run_pmap(source: str, filename: str, function: str, args_text: str, mode: str = "split",
-             axis_name: str = "i", devices: int | None = None) -> dict:
-    """Run ``pmap(f, axis_name)``: per-device outputs, wall time, compile time, the stage."""
-    fn, args, kwargs = load_function(source, filename, function, args_text)
+             axis_name: str = "i", devices: int | None = None, pipeline: str = "",
+             stage: int = -1) -> dict:
+    """Run ``pmap(g, axis_name)``, ``g`` the function of the pipeline's stage ``stage``
+    (``f`` itself with no pipeline): per-device outputs, wall time, compile time, the stage."""
+    plan, _ = load_stage(source, filename, function, args_text, pipeline, stage)
+    fn, args, kwargs, function = plan.fn, list(plan.args), dict(plan.kwargs), plan.title
     n_local = jax.local_device_count()
     if mode != "as-is":
         args = device_args(args, mode, min(devices or n_local, n_local))
@@ -165,7 +191,8 @@ def run_pmap(source: str, filename: str, function: str, args_text: str, mode: st
     for entry, name in zip(outputs, names):
         entry["device"] = name
     return {"outputs": outputs, "devices": n, "wall_time": wall,
-            "compile_time": max(first - wall, 0.0), "stage": to_dict(stage)}
+            "compile_time": max(first - wall, 0.0), "stage": to_dict(stage),
+            "function": f"pmap({function})"}
 
 
 # --- eager versus jit ------------------------------------------------------------------------
@@ -180,10 +207,15 @@ def _timed(call, repeats: int) -> list[float]:
     return times
 
 
-def run_bench(source: str, filename: str, function: str, args_text: str, repeats: int = 7
-              ) -> dict:
-    """Eager and jit times per call (warm-up excluded), and the compile time apart."""
-    fn, args, kwargs = load_function(source, filename, function, args_text)
+def run_bench(source: str, filename: str, function: str, args_text: str, repeats: int = 7,
+              pipeline: str = "", stage: int = -1) -> dict:
+    """Eager and jit times per call (warm-up excluded), and the compile time apart, of the
+    function of the pipeline's stage ``stage`` on that stage's arguments; a stage made by
+    ``jit`` is timed without that jit for the eager side."""
+    plan, before = load_stage(source, filename, function, args_text, pipeline, stage)
+    if plan.transform.startswith("jit") and before is not None:
+        plan = dataclasses.replace(before, args=plan.args, kwargs=plan.kwargs)
+    fn, args, kwargs, function = plan.fn, list(plan.args), dict(plan.kwargs), plan.title
     jitted = jax.jit(fn)
     try:
         jax.block_until_ready(fn(*args, **kwargs))  # warm-up: op-by-op dispatch caches
@@ -195,6 +227,7 @@ def run_bench(source: str, filename: str, function: str, args_text: str, repeats
         jit_times = _timed(lambda: compiled(*args, **kwargs), repeats)
     except Exception as exc:
         raise InputError(explain(exc, filename, f"bench({function})")) from None
-    return {"eager": eager, "jit": jit_times, "compile_time": compile_time}
+    return {"eager": eager, "jit": jit_times, "compile_time": compile_time,
+            "function": function}
 
 

@@ -41,7 +41,7 @@ class TimingChart(QWidget):
 
     def set_times(self, eager: list[float], jit: list[float]) -> None:
         self.rows = [("eager", spread(eager), QColor("#94a3b8")),
-                     ("jit", spread(jit), QColor("#2563eb"))]
+                     ("jit", spread(jit), QColor("#2563eb"))] if eager and jit else []
         self.update()
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -93,6 +93,9 @@ class DevicePanel(QWidget):
         self.compiled_for = QLabel(wordWrap=True)  # the platform a compile stage targets
         self.stage: dict | None = None
         self.source_fields = lambda: ("", "", "", "<editor>")
+        # the pipeline and the stage shown: pmap and the timing run that stage's function
+        self.stage_fields = lambda: ("", -1)
+        self.runs_what = QLabel(wordWrap=True)
         self._build()
 
     def _build(self) -> None:
@@ -109,6 +112,7 @@ class DevicePanel(QWidget):
         box.addLayout(row)
         pmap = QGroupBox("pmap across devices")
         form = QFormLayout(pmap)
+        form.addRow(self.runs_what)
         form.addRow("Inputs", self.mode)
         form.addRow("Axis name", self.axis_name)
         buttons = QHBoxLayout()
@@ -135,18 +139,36 @@ class DevicePanel(QWidget):
 
     # --- requests -------------------------------------------------------------------------
 
+    def show_stage_in_use(self, title: str) -> None:
+        """Say which function pmap and the timing run: the stage shown, on its arguments."""
+        self.runs_what.setText(f"Runs <b>{html.escape(title)}</b>, the stage shown, on its "
+                               f"arguments; pick another stage to run that one." if title
+                               else "")
+
     def request_pmap(self) -> None:
         source, function, args, filename = self.source_fields()
+        pipeline, stage = self.stage_fields()
         self.pmap_out.setHtml("<i>running…</i>")
         self.requestMade.emit(p.PmapRequest(source=source, function=function, args=args,
                                             filename=filename, mode=self.mode.currentText(),
-                                            axis_name=self.axis_name.text() or "i"))
+                                            axis_name=self.axis_name.text() or "i",
+                                            pipeline=pipeline, stage=stage))
 
     def request_bench(self) -> None:
         source, function, args, filename = self.source_fields()
+        pipeline, stage = self.stage_fields()
         self.bench_text.setText("timing…")
         self.requestMade.emit(p.BenchRequest(source=source, function=function, args=args,
-                                             filename=filename))
+                                             filename=filename, pipeline=pipeline,
+                                             stage=stage))
+
+    def clear_results(self) -> None:
+        """Results of another program or another stage: gone (a new example, new code)."""
+        self.pmap_out.clear()
+        self.bench_text.setText("")
+        self.chart.set_times([], [])
+        self.stage = None
+        self.graph_btn.setEnabled(False)
 
     # --- results --------------------------------------------------------------------------
 
@@ -174,7 +196,8 @@ class DevicePanel(QWidget):
                             f"<td>{e(out['path'])}</td><td>{e(out['dtype'])}{out['shape']}</td>"
                             f"<td><pre>{e(out['preview'])}</pre></td></tr>")
         self.pmap_out.setHtml(
-            f"<p><b>{result.devices} devices</b>: {result.wall_time * 1e3:.2f} ms per call "
+            f"<p><b>{e(result.function) or 'pmap'} on {result.devices} devices</b>: "
+            f"{result.wall_time * 1e3:.2f} ms per call "
             f"(compile and first run {result.compile_time * 1e3:.0f} ms more)</p>"
             "<table border='1' cellspacing='0' cellpadding='3'><tr><th>#</th><th>device</th>"
             "<th>output</th><th>type</th><th>values</th></tr>" + "".join(rows) + "</table>")
@@ -184,8 +207,10 @@ class DevicePanel(QWidget):
     def show_bench(self, result: p.BenchResult) -> None:
         self.chart.set_times(result.eager, result.jit)
         eager, jit = spread(result.eager), spread(result.jit)
+        what = f"{result.function}: " if result.function else ""
         self.bench_text.setText(
-            f"eager {eager['median'] * 1e3:.3f} ms, jit {jit['median'] * 1e3:.3f} ms median of "
+            f"{what}eager {eager['median'] * 1e3:.3f} ms, jit {jit['median'] * 1e3:.3f} ms "
+            f"median of "
             f"{len(result.jit)} (speed-up {eager['median'] / jit['median']:.2f}×); "
             f"compile {result.compile_time * 1e3:.1f} ms, apart")
 

@@ -1,39 +1,34 @@
 """The main window: editor and pipeline on the left, stages and graph in the middle, the jaxpr
 text and details on the right, errors under the editor, timings and Cancel in the status bar.
 
-It wires views together and talks to two worker services (tracing; layout and export). The
-state of the current trace lives in ``StageSet``; the window never runs user code or JAX.
+It wires views together and talks to two worker services (tracing; layout and export). What
+the user works on, and whether what is shown still matches it, is the ``Document``
+(``document.py``), whose events the views follow (``document_views.py``); the stages of the
+last trace live in ``StageSet``; widgets and menus are built in ``window_build.py``. The window
+never runs user code or JAX.
 """
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
-    QProgressBar,
     QPushButton,
-    QScrollArea,
-    QSplitter,
-    QStackedWidget,
-    QTabWidget,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
 )
 
 from ..core.errors import ErrorInfo
-from ..core.examples import read_examples
 from ..core.layout import LayoutOptions
 from ..core.source import parses, top_level_functions
 from ..worker import protocol as p
+from .document import Document
+from .document_views import DocumentViews
 from .editor import CodeEditor
 from .graph_view import GraphView
 from .layout_feed import LayoutFeed
@@ -42,6 +37,7 @@ from .services import WorkerService
 from .session_store import Session, SessionStore
 from .stage_set import StageSet, build_stage_set, prepare_views
 from .window_below import BelowTheJaxpr
+from .window_build import build_menus, build_splitter, build_status
 from .window_files import FilesAndExport
 from .window_layout import DiffAndLayout
 from .window_results import Results
@@ -69,8 +65,10 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         self.trace_started = 0.0
         self.last_error: ErrorInfo | None = None
         self.setWindowTitle("jaxviz")
+        self.document = Document()  # what is worked on; the views follow its events
         self._build_views()
-        self._build_menus()
+        self.document_views = DocumentViews(self)
+        build_menus(self)
         self._connect()
         self._load_session(session)
 
@@ -101,6 +99,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
                                               self.function.currentText(), self.args.text(),
                                               self.session.file or "<editor>")
         self.devices.retrace.source_fields = self.devices.source_fields
+        self.devices.stage_fields = lambda: (self.pipeline.pipeline(), self.device_stage())
         self.diff_panel = DiffPanel()
         self.diff_button = QPushButton("Diff with previous stage", checkable=True,
                                        toolTip="Step through what each transformation did "
@@ -110,8 +109,8 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         self.details = DetailsPanel()
         self.details.show_node(None)
         self._build_below()
-        self.setCentralWidget(self._splitter())
-        self._build_status()
+        self.setCentralWidget(build_splitter(self))
+        build_status(self)
         self._size_to_screen()
 
     def _size_to_screen(self) -> None:
@@ -132,122 +131,6 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
             self._sized = True
             width = self.splitter.width()
             self.splitter.setSizes([int(width * 0.26), int(width * 0.54), int(width * 0.20)])
-
-    def _splitter(self) -> QSplitter:
-        left = QWidget()
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Function"))
-        top.addWidget(self.function)
-        top.addWidget(QLabel("Args"))
-        top.addWidget(self.args, 1)
-        box = QVBoxLayout(left)
-        box.addLayout(top)
-        box.addWidget(self.pipeline)
-        box.addWidget(self.editor, 1)
-        box.addWidget(self.errors)
-        box.addWidget(self.notes)
-        middle = QWidget()
-        search_row = QHBoxLayout()
-        prev_btn, next_btn = QToolButton(text="▲"), QToolButton(text="▼")
-        prev_btn.clicked.connect(lambda: self.graph.next_match(-1))
-        next_btn.clicked.connect(lambda: self.graph.next_match(1))
-        for w in (self.search, self.search_count, prev_btn, next_btn, self.colour_by):
-            search_row.addWidget(w, 1 if w is self.search else 0)
-        graph_page = QWidget()
-        page = QVBoxLayout(graph_page)
-        page.setContentsMargins(0, 0, 0, 0)
-        page.addLayout(search_row)
-        page.addWidget(self.graph, 1)
-        strip = QHBoxLayout()
-        strip.addWidget(self.legend, 1)
-        strip.addWidget(self.minimap, 0, Qt.AlignmentFlag.AlignBottom)
-        page.addLayout(strip)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(graph_page)
-        self.pages.addWidget(self.diff_panel)
-        mode_row = QHBoxLayout()
-        mode_row.addWidget(self.stage_strip, 1)
-        mode_row.addWidget(self.diff_button)
-        mid = QVBoxLayout(middle)
-        mid.addLayout(mode_row)
-        mid.addWidget(self.pages, 1)
-        self.side = QTabWidget()
-        self.side.addTab(self.jaxpr, "jaxpr")
-        self.side.addTab(self.details, "Details")
-        scroll = QScrollArea(widgetResizable=True)  # its boxes never make the window taller
-        scroll.setWidget(self.devices)
-        self.side.addTab(scroll, "Devices")
-        self.side.addTab(self.below, "XLA")
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        for w in (left, middle, self.side):
-            splitter.addWidget(w)
-        splitter.setStretchFactor(1, 1)  # a wider window widens the graph
-        self.splitter = splitter
-        return splitter
-
-    def _build_status(self) -> None:
-        self.timings = QLabel()
-        self.busy = QProgressBar(maximumWidth=160, textVisible=False)
-        self.busy.setRange(0, 0)
-        self.busy_label = QLabel()
-        self.cancel_btn = QPushButton("Cancel", toolTip="Stop the work in progress (Esc)")
-        self.cancel_btn.clicked.connect(self.cancel)
-        bar = self.statusBar()
-        bar.addWidget(self.timings, 1)
-        for w in (self.busy_label, self.busy, self.cancel_btn):
-            bar.addPermanentWidget(w)
-        self._set_busy("")
-
-    def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
-        action = menu.addAction(text, slot)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setStatusTip(tip)
-        return action
-
-    def _build_menus(self) -> None:
-        m = self.menuBar().addMenu("&File")
-        self._action(m, "&New", self.new_file, QKeySequence.StandardKey.New)
-        self._action(m, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
-        self._action(m, "&Save", self.save, QKeySequence.StandardKey.Save)
-        self._action(m, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
-        self.recent_menu = m.addMenu("Recent files")
-        m.addSeparator()
-        self._action(m, "&Export current stage…", self.export_current, "Ctrl+E")
-        self._action(m, "Export &all stages…", self.export_all, "Ctrl+Shift+E")
-        self._action(m, "&Copy graph image", self.copy_image, "Ctrl+Shift+C")
-        m.addSeparator()
-        self._action(m, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.examples_menu = self.menuBar().addMenu("E&xamples")
-        for example in read_examples():
-            self.examples_menu.addAction(example.title, lambda e=example: self.load_example(e))
-        r = self.menuBar().addMenu("&Run")
-        self._action(r, "&Trace", self.trace, "Ctrl+Return", "Trace every stage now")
-        self._action(r, "&Cancel", self.cancel, "Escape")
-        self._action(r, "Time &limit…", self.ask_timeout,
-                     tip="How long a trace may run before its worker is stopped")
-        v = self.menuBar().addMenu("&View")
-        self._action(v, "Zoom &in", self.graph.zoom_in, QKeySequence.StandardKey.ZoomIn)
-        self._action(v, "Zoom &out", self.graph.zoom_out, QKeySequence.StandardKey.ZoomOut)
-        self._action(v, "&Fit to window", self.graph.fit, "Ctrl+0")
-        self._action(v, "Zoom to &selection", self.graph.zoom_to_selection, "Ctrl+9")
-        self._action(v, "Find", lambda: self.search.setFocus(), QKeySequence.StandardKey.Find)
-        self._action(v, "Next stage", lambda: self.step_stage(1), "Ctrl+]")
-        self._action(v, "Previous stage", lambda: self.step_stage(-1), "Ctrl+[")
-        self._action(v, "Open all groups", self.open_all_groups, "Ctrl+Shift+O")
-        self._action(v, "Close all groups", self.close_all_groups, "Ctrl+Shift+W")
-        self.diff_action = self._action(v, "&Diff mode", self.diff_button.toggle, "Ctrl+D")
-        self._action(v, "Previous transformation", lambda: self.step_diff(-1), "Alt+Left")
-        self._action(v, "Next transformation", lambda: self.step_diff(1), "Alt+Right")
-        self.lr_action = self._action(v, "Left to right", self.relayout)
-        self.lr_action.setCheckable(True)
-        self.labels_action = self._action(v, "Edge labels", self.relayout)
-        self.labels_action.setCheckable(True)
-        self.labels_action.setChecked(True)
-        self.legend_action = self._action(v, "Legend", self.redraw, "L")
-        self.legend_action.setCheckable(True)
-        self.legend_action.setChecked(True)
-        self._update_recent()
 
     def _connect(self) -> None:
         self.trace_timer = QTimer(self, singleShot=True, interval=TRACE_PAUSE_MS)
@@ -301,6 +184,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         self._on_input_changed()
 
     def _on_input_changed(self) -> None:
+        self.document.edit()
         self.save_timer.start()
         self.trace_timer.start()
 
@@ -314,8 +198,8 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         self.session.trace_in_flight = True
         self.autosave()
         if not self.function.currentText() and parses(self.editor.toPlainText()):
-            self._show_error(ErrorInfo(kind="function", message="The code defines no "
-                                       "function to trace yet."))
+            self.document.answered(ErrorInfo(kind="function", message="The code defines no "
+                                             "function to trace yet."), with_stages=False)
             return  # (code that does not parse goes to the worker, which names the error)
         self.trace_started = time.perf_counter()
         self.tracer.submit(p.TraceRequest(
@@ -338,6 +222,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         self.tracer.cancel()
         self.layouter.cancel()
         self._set_busy("")
+        self.document.cancelled()
         self.statusBar().showMessage("Cancelled", 3000)
 
     def _set_busy(self, what: str) -> None:

@@ -167,16 +167,20 @@ class ErrorPanel(Banner):
         super().__init__("#fde2e1", "#7f1d1d", "#f87171", parent)
         self.info: ErrorInfo | None = None
 
-    def show_error(self, info: ErrorInfo | None) -> None:
+    def show_error(self, info: ErrorInfo | None, current: bool = True) -> None:
+        """``current``: the error of the code as it is; else of the code before the last edit
+        (shown greyed, until the next trace says whether it is still there)."""
         self.info = info
         if info is None:
             self.hide()
             return
+        self.setEnabled(current)
         e = html.escape
         column = f", column {info.column + 1}" if info.line and info.column is not None else ""
         where = f"<a href='{info.line}'>line {info.line}{column}</a>: " if info.line else ""
         stage = f" <i>(while tracing {e(info.stage)})</i>" if info.stage else ""
         fix = f"<br><b>Fix:</b> {e(info.hint)}" if info.hint else ""
-        self.setText(f"<b>{where}</b>{e(info.message)}{stage}{fix}")
+        before = "" if current else "<i>Before your last edit:</i> "
+        self.setText(f"{before}<b>{where}</b>{e(info.message)}{stage}{fix}")
         self.setToolTip(info.details)
         self.show()

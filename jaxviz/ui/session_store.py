@@ -39,21 +39,36 @@ class Session:
 
 
 def home() -> Path:
+    """``$JAXVIZ_HOME``, else ``<data>/jaxviz`` (``~/.local/share/jaxviz`` on Linux). Qt's
+    AppDataLocation already ends in the application's name, so ``jaxviz`` was doubled there
+    (``.../jaxviz/jaxviz``): ``legacy_home`` is still read once, when nothing is here yet."""
     env = os.environ.get("JAXVIZ_HOME")
     if env:
         return Path(env)
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
     return Path(base or Path.home() / ".local" / "share") / "jaxviz"
+
+
+def legacy_home() -> Path | None:
+    if os.environ.get("JAXVIZ_HOME"):
+        return None
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(base) / "jaxviz" if base else None
 
 
 class SessionStore:
     def __init__(self, folder: Path | None = None):
         self.path = (folder or home()) / "session.json"
+        old = legacy_home() if folder is None else None
+        self.legacy = old / "session.json" if old else None
 
     def load(self) -> Session | None:
         """The last session, or None when there is none (or it cannot be read)."""
+        path = self.path
+        if not path.exists() and self.legacy is not None and self.legacy.exists():
+            path = self.legacy  # written by an earlier jaxviz; saved here from now on
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         known = Session.__dataclass_fields__

@@ -29,7 +29,7 @@ class FilesAndExport:
         self.pipeline.set_text(s.pipeline)
         self.lr_action.setChecked(s.rankdir == "LR")
         self.labels_action.setChecked(s.edge_labels)
-        self._set_title()
+        self.document.load(s.file, s.file)
 
     def new_file(self) -> None:
         """An empty module to start from (the last text stays in the session until replaced;
@@ -39,16 +39,17 @@ class FilesAndExport:
         self.editor.setPlainText("def f(x):\n    return jnp.sin(x) * 2.0\n")
         self._refresh_functions("f", new_text=True)
         self.args.setText("1.0")
-        self._set_title()
+        self.document.load("")
 
     def show_input_error(self, message: str) -> None:
-        self._show_error(ErrorInfo(kind="input", message=message))
+        self.document.answered(ErrorInfo(kind="input", message=message), with_stages=False)
 
     def show_not_retraced(self) -> None:
         """The restored code was being traced when jaxviz last stopped: say so, trace later."""
-        self._show_error(ErrorInfo(
+        self.document.answered(ErrorInfo(
             kind="crash", message="jaxviz stopped while it was tracing this code last time, "
-            "so it was not traced again on launch.", hint="press Ctrl+Enter to trace it"))
+            "so it was not traced again on launch.", hint="press Ctrl+Enter to trace it"),
+            with_stages=False)
 
     def current_session(self) -> Session:
         s = self.session
@@ -67,7 +68,7 @@ class FilesAndExport:
         self._refresh_functions(example.function, new_text=True)
         self.args.setText(example.args)
         self.pipeline.set_text(example.pipeline)
-        self._set_title(example.title)
+        self.document.load(example.title)
         self.trace()
 
     def open_file(self, path: str, function: str | None = None, args: str | None = None,
@@ -86,7 +87,7 @@ class FilesAndExport:
         if pipeline is not None:
             self.pipeline.set_text(pipeline)
         self._update_recent()
-        self._set_title()
+        self.document.load(self.session.file, self.session.file)
         self.trace()
 
     def open_dialog(self) -> None:
@@ -99,6 +100,7 @@ class FilesAndExport:
             return self.save_as()
         try:
             Path(self.session.file).write_text(self.editor.toPlainText(), encoding="utf-8")
+            self.document.saved(self.session.file)
             self.statusBar().showMessage(f"Saved {self.session.file}", 3000)
         except OSError as exc:
             QMessageBox.warning(self, "jaxviz", f"Cannot save {self.session.file}: "
@@ -110,7 +112,6 @@ class FilesAndExport:
             self.session.file = path
             add_recent(self.session, path)
             self._update_recent()
-            self._set_title()
             self.save()
 
     def _update_recent(self) -> None:
@@ -118,10 +119,6 @@ class FilesAndExport:
         for path in self.session.recent:
             self.recent_menu.addAction(path, lambda p=path: self.open_file(p))
         self.recent_menu.setEnabled(bool(self.session.recent))
-
-    def _set_title(self, what: str = "") -> None:
-        name = Path(self.session.file).name if self.session.file else (what or "untitled")
-        self.setWindowTitle(f"{name} — jaxviz")
 
     # --- export ---------------------------------------------------------------------------
 

@@ -126,7 +126,7 @@ class DiffAndLayout:
             self.feed.forget()  # the worker restarted: send the graphs again
             self._request_layouts(request.stages, then=self._after_layout)
         elif isinstance(response, p.Failure):
-            self._show_error(ErrorInfo.from_dict(response.error), stale=False)
+            self.errors.show_error(ErrorInfo.from_dict(response.error))
         elif isinstance(response, p.LayoutResult):
             stale = [self.set.key(i) for i in response.stages] != \
                 [m["key"] for m in request.models]

@@ -25,9 +25,7 @@ class Results:
         """Answers of the tracing worker, by kind."""
         self._trace_answered(request)
         if isinstance(response, p.Failure):
-            info = ErrorInfo.from_dict(response.error)
-            self.devices.show_failure(request, info.summary())
-            self._show_error(info, stale=isinstance(request, p.TraceRequest))
+            self._on_failure(request, ErrorInfo.from_dict(response.error))
         elif isinstance(response, p.TraceResult):
             self._on_traced(request, response)
         elif isinstance(response, p.DevicesResult):
@@ -62,7 +60,8 @@ class Results:
         same_pipeline = [s.title for s in stages] == [s.title for s in self.set.stages]
         built.current = max(self.set.current if same_pipeline else len(stages) - 1, 0)
         self.set = built
-        self._show_error(ErrorInfo.from_dict(response.error) if response.error else None)
+        self.document.answered(ErrorInfo.from_dict(response.error) if response.error else None,
+                               with_stages=bool(stages))
         if response.stdout:
             self.statusBar().showMessage(f"Your code printed: {response.stdout[:200]}", 8000)
         self.stage_strip.set_stages(stages, self.set.current)
@@ -96,18 +95,26 @@ class Results:
     def _on_failed(self, request, info: ErrorInfo) -> None:
         self._trace_answered(request)
         if info.kind != "cancelled":
-            self.devices.show_failure(request, info.summary())
-            self._show_error(info, stale=isinstance(request, p.TraceRequest))
+            self._on_failure(request, info)
 
-    def _show_error(self, info: ErrorInfo | None, stale: bool = True) -> None:
-        self.last_error = info
-        if info is not None:
-            self.errorShown.emit(info)
-        # a failed trace leaves the last good graph up, greyed so it is not taken for current
-        if stale or info is None:
-            self.graph.set_stale(info is not None and info.kind != "cancelled")
-        self.errors.show_error(info)
-        self.editor.set_error(info.line if info else None, info.message if info else "")
+    def _on_failure(self, request, info: ErrorInfo) -> None:
+        """A trace's error is the code's (the document's); a pmap, timing or retrace error
+        is shown where it was asked for, and marks no line of the code."""
+        if isinstance(request, p.TraceRequest):
+            self.document.answered(info, with_stages=False)
+        elif isinstance(request, p.LayoutRequest | p.ExportRequest | p.PrimeRequest):
+            self.errors.show_error(info)
+        else:
+            self.devices.show_failure(request, info.summary())
+            self.statusBar().showMessage(info.summary(), 8000)
+
+    def device_stage(self) -> int:
+        """The pipeline stage pmap and the timing run: the one shown (a lower or compile
+        stage stands for the jaxpr stage it was made from)."""
+        if not self.set.stages:
+            return -1
+        stage = self.set.stages[self.set.current]
+        return stage.source_stage if stage.source_stage is not None else self.set.current
 
     def _all_notes(self) -> list[dict]:
         """The notes of every stage, once each, saying which trace found them: a trace that
@@ -129,6 +136,7 @@ class Results:
         stage, layout = self.set.stages[index], self.set.layouts[index]
         self.jaxpr.set_text(stage.jaxpr)
         self._show_below(index)
+        self.devices.show_stage_in_use(self.set.stages[self.device_stage()].title)
         self.notes.show_notes(self._all_notes())
         self.details.show_node(None)
         if layout is None:  # laid out on demand: only the last stage comes laid out

@@ -172,7 +172,8 @@ def handle_pmap(request: p.PmapRequest, progress: Progress) -> p.PmapResult | p.
     progress("compiling and running pmap", 0.1)
     try:
         result = run_pmap(request.source, request.filename, request.function, request.args,
-                          request.mode, request.axis_name, request.devices)
+                          request.mode, request.axis_name, request.devices, request.pipeline,
+                          request.stage)
     except InputError as exc:
         return p.Failure(exc.info.to_dict())
     return p.PmapResult(**result)
@@ -186,7 +187,7 @@ def handle_bench(request: p.BenchRequest, progress: Progress) -> p.BenchResult |
     progress("timing eager and jit", 0.1)
     try:
         result = run_bench(request.source, request.filename, request.function, request.args,
-                           request.repeats)
+                           request.repeats, request.pipeline, request.stage)
     except InputError as exc:
         return p.Failure(exc.info.to_dict())
     return p.BenchResult(**result)

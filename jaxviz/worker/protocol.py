@@ -97,6 +97,8 @@ class PmapRequest:
     mode: str = "split"  # "split" the leading axis, "replicate", or "as-is" (already has it)
     axis_name: str = "i"
     devices: int | None = None  # how many devices; None: as many as the inputs need
+    pipeline: str = ""  # pmap the function of one stage of this pipeline...
+    stage: int = -1  # ...this one (-1: the last)
 
 
 @dataclass
@@ -109,6 +111,8 @@ class BenchRequest:
     filename: str = "<editor>"
     paths: list[str] = field(default_factory=list)  # extra import roots (--path)
     repeats: int = 7
+    pipeline: str = ""  # time the function of one stage of this pipeline...
+    stage: int = -1  # ...this one (-1: the last)
 
 
 @dataclass
@@ -184,6 +188,7 @@ class PmapResult:
     compile_time: float
     stage: dict | None = None  # the pmap stage's IR, one click from the result
     stdout: str = ""
+    function: str = ""  # what ran: pmap(vmap(f))
 
 
 @dataclass
@@ -192,6 +197,7 @@ class BenchResult:
     jit: list[float]
     compile_time: float
     stdout: str = ""
+    function: str = ""  # what was timed: vmap(f)
 
 
 @dataclass

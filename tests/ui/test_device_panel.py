@@ -20,6 +20,7 @@ def test_device_list_and_host_device_setting(window, qtbot):
 def test_pmap_run_and_its_graph(window, qtbot):
     window.editor.setPlainText("def normalise(x):\n    return x / lax.psum(x.sum(), 'i')\n")
     window.function.setCurrentText("normalise")
+    window.pipeline.set_text("")  # pmap runs the stage shown: here the function itself
     window.args.setText("jnp.arange(1.0, 9.0)")
     panel = window.devices
     panel.mode.setCurrentText("split")
@@ -48,9 +49,32 @@ def test_pmap_error_is_shown(window, qtbot):
 def test_timing_chart(window, qtbot):
     window.editor.setPlainText("def mm(a, b):\n    return jnp.tanh(a @ b)\n")
     window.function.setCurrentText("mm")
+    window.pipeline.set_text("")
     window.args.setText("jnp.ones((32, 32)), jnp.ones((32, 32))")
     with qtbot.waitSignal(window.tracer.finished, timeout=WAIT,
                           check_params_cb=lambda req, resp: type(resp).__name__ == "BenchResult"):
         window.devices.bench_btn.click()
     assert "compile" in window.devices.bench_text.text()
     assert [name for name, _, _ in window.devices.chart.rows] == ["eager", "jit"]
+
+
+def test_timing_and_pmap_follow_the_pipeline(window, qtbot):
+    """The cond under vmap: timed and pmapped as vmap(safe_log) on the batched arguments
+    (the un-mapped function on them fails: "Pred must be a scalar")."""
+    from jaxviz.core.examples import read_examples
+
+    example = next(e for e in read_examples() if e.title.startswith("A cond, and what vmap"))
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        window.load_example(example)
+    panel = window.devices
+    assert "vmap(safe_log)" in panel.runs_what.text() or "jit(" in panel.runs_what.text()
+    with qtbot.waitSignal(window.tracer.finished, timeout=WAIT,
+                          check_params_cb=lambda req, resp: type(req).__name__ == "BenchRequest"):
+        panel.bench_btn.click()
+    assert panel.bench_text.text().startswith("vmap(safe_log): eager"), panel.bench_text.text()
+    panel.mode.setCurrentText("split")
+    with qtbot.waitSignal(window.tracer.finished, timeout=WAIT,
+                          check_params_cb=lambda req, resp: type(req).__name__ == "PmapRequest"):
+        panel.run_pmap_btn.click()
+    assert "pmap(jit(vmap(safe_log))) on 4 devices" in panel.pmap_out.toPlainText()
+    assert window.editor.error_line is None  # a device run marks no line of the code
