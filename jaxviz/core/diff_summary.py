@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from .diff_pairs import is_wrapped
 from .ir import Stage, transforms_of
 from .styles import BACKWARD, provenance
 
@@ -58,8 +59,6 @@ def _batching(d, after: Stage) -> str:
 
 
 def _wrapping(d, after: Stage) -> str:
-    from .diff import is_wrapped
-
     nodes = _nodes(after)
     chain = " → ".join(nodes[w].primitive for w in d.wrappers) or "nothing"
     body = d.counts["unchanged"]

@@ -12,7 +12,7 @@ import shlex
 
 import pygraphviz
 
-from .layout import (
+from .geometry import (
     STUB_H,
     STUB_W,
     EdgePath,

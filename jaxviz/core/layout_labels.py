@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .layout import EdgePath, NodeBox
+from .geometry import EdgePath, NodeBox
 
 LABEL_CHAR_W = 4.9  # points per character at the labels' 8 pt
 LABEL_H = 10.0

@@ -16,7 +16,7 @@ through a node it does not touch.
 
 from __future__ import annotations
 
-from .layout import (
+from .geometry import (
     CLUSTER_LABEL_H,
     CLUSTER_PAD,
     NODE_SEP,

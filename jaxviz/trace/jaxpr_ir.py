@@ -9,6 +9,7 @@ uses the same names as the jaxpr text), and one equation's printed line.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -40,6 +41,7 @@ from jaxviz.trace.jaxpr_text import (
 )
 
 MAX_PARAM_TEXT = 400  # characters kept of one param's text
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 # For a few primitives a nested jaxpr takes a non-contiguous slice of the operands. Everything
 # else is wired generically: all operands when the counts match, else the last ones.
@@ -350,7 +352,9 @@ def _param_text(value: Any) -> str:
     subs = list(jcore.jaxprs_in_params({"p": value}))
     if subs:
         return "{jaxpr}" if len(subs) == 1 else f"({len(subs)} jaxprs)"
-    text = str(_plain(value))
+    # an object's repr carries its address ("<function f at 0x7f...>"): noise to the reader,
+    # and it would make the same trace give a different IR each time
+    text = _ADDRESS.sub("", str(_plain(value)))
     return text if len(text) <= MAX_PARAM_TEXT else text[: MAX_PARAM_TEXT - 1] + "…"
 
 

@@ -6,8 +6,8 @@ from jaxviz.core.diff import diff_stages, is_wrapped
 from jaxviz.core.diff_view import decorate, diff_html, text_diff
 from jaxviz.core.layout import layout_model
 from jaxviz.core.model import GraphModel
+from tests.core.traced import trace
 from tests.data import samples as s
-from tests.trace.helpers import trace
 
 
 def diffs(sample, pipeline=None, args=None):

@@ -14,8 +14,8 @@ from jaxviz.core.ir import IR_VERSION, to_dict
 from jaxviz.core.layout import LayoutOptions, layout_model
 from jaxviz.core.model import GraphModel
 from tests.core.factories import chain_graph, stage_of
+from tests.core.traced import trace
 from tests.data import samples as s
-from tests.trace.helpers import trace
 
 SVG = "{http://www.w3.org/2000/svg}"
 

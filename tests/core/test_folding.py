@@ -2,7 +2,7 @@
 
 from jaxviz.core.groups import FOLD
 from jaxviz.core.model import GraphModel
-from tests.trace.helpers import trace
+from tests.core.traced import trace
 
 BLOCKS = """
 def block(x):

@@ -4,8 +4,8 @@ import sys
 from pathlib import Path
 
 from jaxviz.core.model import FUNCTION, GraphModel
+from tests.core.traced import trace
 from tests.data import samples as s
-from tests.trace.helpers import trace
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
 from models import MLP_NESTED, TRANSFORMER_FLAT, TRANSFORMER_NESTED  # noqa: E402

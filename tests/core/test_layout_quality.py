@@ -67,7 +67,7 @@ def _traced_cases():
                          ids=[f"{x.name}|{p}" for x, p in _traced_cases()])
 @pytest.mark.parametrize("expand", [False, True])
 def test_traced_samples_have_no_defects(sample, pipeline, expand):
-    from tests.trace.helpers import trace
+    from tests.core.traced import trace
     stages, error = trace(sample, pipeline=pipeline)
     assert error is None, error
     for stage in stages:

@@ -5,8 +5,8 @@ import pytest
 from jaxviz.core.ir import EQN, Node, scopes_of, transforms_of
 from jaxviz.core.model import GraphModel
 from tests.core.factories import chain_graph
+from tests.core.traced import trace
 from tests.data import samples as s
-from tests.trace.helpers import trace
 
 
 def leaf_counts(graph):

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
 
-from jaxviz.core.pipeline_spec import BELOW, PipelineError, parse_pipeline
+from jaxviz.cli.common import add_source_args, with_below
 
 HELP = {
     "fusions": "map each jaxpr equation to the XLA fusion it ended in",
@@ -21,7 +20,7 @@ HELP = {
 }
 
 
-def add_below_commands(sub, add_source_args: Callable) -> None:
+def add_parser(sub) -> None:
     for name, text in HELP.items():
         parser = sub.add_parser(name, help=text, description=f"{text}. The pipeline gets "
                                 f"'| {'lower' if name == 'residuals' else 'compile'}' at its "
@@ -33,21 +32,8 @@ def add_below_commands(sub, add_source_args: Callable) -> None:
                                 help="the stage to list (default: the last one a grad made)")
 
 
-def with_below(pipeline: str, step: str) -> str:
-    """The pipeline, ending in lower/compile: ``step`` is added unless it ends so already."""
-    try:
-        specs = parse_pipeline(pipeline or "")
-    except PipelineError:
-        return pipeline  # the worker reports it, with the same message as for trace
-    if any(s.name in BELOW for s in specs):
-        if step == "compile" and not any(s.name == "compile" for s in specs):
-            return f"{pipeline} | compile"
-        return pipeline
-    return f"{pipeline} | {step}" if (pipeline or "").strip() else step
-
-
 def _stages(args: argparse.Namespace, step: str):
-    from jaxviz.cli import call_worker, partial_error, trace_request
+    from jaxviz.cli.common import call_worker, partial_error, trace_request
     from jaxviz.core.ir import stage_from_dict
 
     args.pipeline = with_below(getattr(args, "pipeline", "") or "", step)
@@ -89,7 +75,7 @@ def cmd_memory(args: argparse.Namespace) -> int:
 
 
 def cmd_residuals(args: argparse.Namespace) -> int:
-    from jaxviz.cli import CliError
+    from jaxviz.cli.common import CliError
     from jaxviz.core import below
     from jaxviz.core.errors import ErrorInfo
 

@@ -1,0 +1,38 @@
+"""``jaxviz trace``: each stage's jaxpr, as text or the graph IR in JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from jaxviz.cli.common import add_source_args
+
+
+def add_parser(sub) -> None:
+    trace = sub.add_parser("trace", help="print each stage's jaxpr")
+    add_source_args(trace)
+    trace.add_argument("--json", action="store_true", help="stages with their graph IR as JSON")
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from jaxviz.cli.common import call_worker, count_text, partial_error, trace_request
+
+    result = call_worker(args, trace_request(args))
+    if args.json:
+        keys = ("title", "jaxpr", "equations", "printed_equations", "notes", "graph")
+        stages = [{k: s[k] for k in keys} for s in result.stages]
+        print(json.dumps({"stages": stages}, indent=1))
+    else:
+        for stage in result.stages:
+            print(f"== {stage['title']}  ({count_text(stage)})")
+            print(stage["jaxpr"])
+            for n in stage.get("notes", []):
+                where = f"line {n['line']}: " if n.get("line") else ""
+                hint = f"  (fix: {n['hint']})" if n.get("hint") else ""
+                print(f"note: {where}{n['message']}{hint}")
+            print()
+    partial_error(result)
+    return 0
+
+
+COMMANDS = {"trace": cmd_trace}

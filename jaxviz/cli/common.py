@@ -1,0 +1,169 @@
+"""What every subcommand shares: the source and worker options, reading the user's file,
+one request to the worker, and the error that ends a command with its exit code.
+
+Like the whole CLI, it never imports jax: the worker does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from jaxviz.core.errors import ErrorInfo
+from jaxviz.worker import protocol as p
+from jaxviz.worker.client import DEFAULT_TIMEOUT, WorkerClient, WorkerError
+
+OVERLAY_CHOICES = ("kind", "fusion", "flops", "transcendentals", "bytes", "memory", "residuals")
+
+
+class CliError(Exception):
+    """Ends a command with an ErrorInfo printed on stderr and its exit code."""
+
+    def __init__(self, info: ErrorInfo):
+        super().__init__(info.summary())
+        self.info = info
+
+
+MAX_TIMEOUT = 24 * 3600.0  # seconds
+MAX_HOST_DEVICES = 512
+def ranged(cast: type, low: float, high: float, what: str) -> Callable[[str], float]:
+    """An argparse type: a number from ``low`` (excluded for floats) to ``high``; nan, inf
+    and anything outside are refused with what is allowed."""
+    def parse(text: str):
+        try:
+            value = cast(text)
+        except ValueError:
+            value = math.nan
+        inside = (low < value <= high) if cast is float else (low <= value <= high)
+        if not inside:  # also true for nan
+            bound = "above" if cast is float else "from"
+            raise argparse.ArgumentTypeError(f"{text!r}: give {what} {bound} {low:g} to "
+                                             f"{high:g}")
+        return value
+    return parse
+
+
+positive_seconds = ranged(float, 0, MAX_TIMEOUT, "a number of seconds")
+device_count = ranged(int, 1, MAX_HOST_DEVICES, "a whole number of devices")
+
+
+
+def add_worker_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT,
+                        help=f"seconds per request before the worker is stopped "
+                             f"(default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--host-devices", type=device_count, default=None, metavar="N",
+                        help="simulate N CPU devices (XLA_FLAGS) in the worker")
+
+
+def add_source_args(parser: argparse.ArgumentParser, pipeline: bool = True) -> None:
+    parser.add_argument("file", help="a Python file defining the function, or a module: "
+                        "pkg.module or pkg.module:function")
+    parser.add_argument("-f", "--function", help="the function to trace (default: the first "
+                                                 "one defined in FILE)")
+    parser.add_argument("-a", "--args", default="", help="the call's arguments, e.g. "
+                        "'2.0' or 'params, f32[8,784]'")
+    if pipeline:
+        parser.add_argument("-p", "--pipeline", default="", help="transforms applied left to "
+                            "right, e.g. 'grad | vmap(in_axes=(0, None)) | jit'")
+    parser.add_argument("--path", action="append", default=[], metavar="DIR",
+                        help="a folder to import from (repeatable); FILE's package root is "
+                             "found by itself")
+    add_worker_args(parser)
+
+
+def read_source(path: str) -> str:
+    from jaxviz.core.source import SourceError, read_python
+
+    try:
+        return read_python(path)
+    except SourceError as exc:
+        raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
+
+
+def default_function(source: str, given: str | None) -> str:
+    """The function asked for, or the first one the file defines."""
+    if given:
+        return given
+    from jaxviz.core.source import parses, top_level_functions
+
+    names = top_level_functions(source)
+    if not names and not parses(source):
+        return "<none>"  # the worker compiles the file first, and names the syntax error
+    if not names:
+        raise CliError(ErrorInfo(kind="function", message="the file defines no function; "
+                                                          "name one with -f"))
+    return names[0]
+
+
+def make_client(args: argparse.Namespace) -> WorkerClient:
+    return WorkerClient(host_devices=args.host_devices, timeout=args.timeout)
+
+
+def call_worker(args: argparse.Namespace, request) -> object:
+    """Send one request; worker failures and user errors become CliError."""
+    client = make_client(args)
+    try:
+        response = client.call(request)
+    except WorkerError as exc:
+        raise CliError(exc.info) from None
+    finally:
+        client.close()
+    if getattr(response, "stdout", ""):
+        print(response.stdout, file=sys.stderr, end="" if response.stdout.endswith("\n")
+              else "\n")
+    if isinstance(response, p.Failure):
+        raise CliError(ErrorInfo.from_dict(response.error))
+    return response
+
+
+def source_fields(args: argparse.Namespace) -> dict:
+    """The fields every request about the user's code has: the text of the file (found from
+    FILE, FILE:function or pkg.module:function), the function, the arguments, the import
+    roots."""
+    from jaxviz.core.source import SourceError, resolve_target
+
+    try:
+        path, named = resolve_target(args.file, args.path)
+    except SourceError as exc:
+        raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
+    source = read_source(path)
+    return {"source": source, "function": default_function(source, args.function or named),
+            "args": args.args, "filename": str(Path(path).resolve()),
+            "paths": [str(Path(d).resolve()) for d in args.path]}
+
+
+def trace_request(args: argparse.Namespace, layout: dict | None = None) -> p.TraceRequest:
+    return p.TraceRequest(**source_fields(args), pipeline=getattr(args, "pipeline", ""),
+                          layout=layout)
+
+
+def count_text(stage: dict) -> str:
+    from jaxviz.core.ir import Stage
+
+    return Stage(0, "", "", stage["equations"], None,
+                 printed_equations=stage.get("printed_equations")).count_text()
+
+
+def partial_error(result: p.TraceResult) -> None:
+    """Stages before a failing one are still printed; then the error ends the command."""
+    if result.error:
+        raise CliError(ErrorInfo.from_dict(result.error))
+
+
+def with_below(pipeline: str, step: str) -> str:
+    """The pipeline, ending in lower/compile: ``step`` is added unless it ends so already."""
+    from jaxviz.core.pipeline_spec import BELOW, PipelineError, parse_pipeline
+
+    try:
+        specs = parse_pipeline(pipeline or "")
+    except PipelineError:
+        return pipeline  # the worker reports it, with the same message as for trace
+    if any(s.name in BELOW for s in specs):
+        if step == "compile" and not any(s.name == "compile" for s in specs):
+            return f"{pipeline} | compile"
+        return pipeline
+    return f"{pipeline} | {step}" if (pipeline or "").strip() else step
