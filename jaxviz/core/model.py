@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from .grouping import group_by_functions
 from .groups import CALL, FOLD, FUNCTION, SCOPE, SUBGRAPH, Group, fold_repeats
 from .ir import EQN, Graph, Node, scopes_of, transforms_of
@@ -52,8 +50,11 @@ class VisibleGraph:
     edges: list[VisibleEdge] = field(default_factory=list)
     clusters: dict[str, Group] = field(default_factory=dict)  # open groups with visible content
 
-    def to_networkx(self) -> nx.MultiDiGraph:
-        """Nodes with their attributes, one edge per variable flowing between them."""
+    def to_networkx(self):
+        """Nodes with their attributes, one edge per variable flowing between them (a
+        ``networkx.MultiDiGraph``, imported here: the window never needs networkx)."""
+        import networkx as nx
+
         g = nx.MultiDiGraph()
         for node in self.nodes.values():
             g.add_node(node.id, kind=node.kind, cluster=node.cluster, label="\n".join(node.lines))
