@@ -40,9 +40,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from jaxviz.cli.common import CliError, call_worker, partial_error, trace_request
     from jaxviz.core.diff import diff_stages
     from jaxviz.core.errors import ErrorInfo
+    from jaxviz.core.geometry import LayoutOptions
     from jaxviz.core.ir import stage_from_dict
 
-    request = trace_request(args, layout={} if args.html else None)
+    request = trace_request(args, layout=LayoutOptions() if args.html else None)
     if args.html:
         _check_html_target(args, request.filename)
     request.expand_all = True

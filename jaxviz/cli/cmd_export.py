@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from jaxviz.cli.common import OVERLAY_CHOICES, add_source_args, ranged
+from jaxviz.worker import protocol as p
 
 
 def add_parser(sub) -> None:
@@ -44,7 +45,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         from jaxviz.cli.common import with_below
         args.pipeline = with_below(args.pipeline or "", "compile")
     options = LayoutOptions(rankdir=args.rankdir, edge_labels=not args.no_edge_labels)
-    request = trace_request(args, layout=options.to_dict())
+    request = trace_request(args, layout=options)
     try:
         fmt = format_for(out, args.format)
         if not (out.parent if str(out.parent) else Path(".")).is_dir():
@@ -54,10 +55,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     except ExportError as exc:
         raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
     request.expand_all = args.expand_all
-    request.export = {"stage": args.stage, "path": str(out.resolve()), "format": fmt,
-                      "dpi": args.dpi, "edge_labels": not args.no_edge_labels,
-                      "force": args.force, "inputs": [request.filename],
-                      "color_by": args.color_by, "expand_all": args.expand_all}
+    request.export = p.ExportSpec(path=str(out.resolve()), format=fmt, stage=args.stage,
+                                  dpi=args.dpi, edge_labels=not args.no_edge_labels,
+                                  force=args.force, inputs=[request.filename],
+                                  color_by=args.color_by, expand_all=args.expand_all)
     result = call_worker(args, request)
     partial_error(result)
     for path, title in result.written:

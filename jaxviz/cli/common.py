@@ -116,7 +116,7 @@ def call_worker(args: argparse.Namespace, request) -> object:
         print(response.stdout, file=sys.stderr, end="" if response.stdout.endswith("\n")
               else "\n")
     if isinstance(response, p.Failure):
-        raise CliError(ErrorInfo.from_dict(response.error))
+        raise CliError(response.error)
     return response
 
 
@@ -136,7 +136,8 @@ def source_fields(args: argparse.Namespace) -> dict:
             "paths": [str(Path(d).resolve()) for d in args.path]}
 
 
-def trace_request(args: argparse.Namespace, layout: dict | None = None) -> p.TraceRequest:
+def trace_request(args: argparse.Namespace, layout=None) -> p.TraceRequest:
+    """The trace the command asks for; ``layout``: LayoutOptions to lay each stage out."""
     return p.TraceRequest(**source_fields(args), pipeline=getattr(args, "pipeline", ""),
                           layout=layout)
 
@@ -151,7 +152,7 @@ def count_text(stage: dict) -> str:
 def partial_error(result: p.TraceResult) -> None:
     """Stages before a failing one are still printed; then the error ends the command."""
     if result.error:
-        raise CliError(ErrorInfo.from_dict(result.error))
+        raise CliError(result.error)
 
 
 def with_below(pipeline: str, step: str) -> str:

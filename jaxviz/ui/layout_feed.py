@@ -18,7 +18,7 @@ class LayoutFeed:
         if self.client.pid != self.pid:
             self.pid, self.sent = self.client.pid, set()
 
-    def layout_request(self, stage_set, indices: list[int], options: dict) -> p.LayoutRequest:
+    def layout_request(self, stage_set, indices: list[int], options) -> p.LayoutRequest:
         self._fresh()
         models = [stage_set.state(i, with_graph=stage_set.key(i) not in self.sent)
                   for i in indices]
@@ -30,7 +30,7 @@ class LayoutFeed:
         self._fresh()
         wanted = [i for i in indices if stage_set.key(i) not in self.sent]
         self.sent.update(stage_set.key(i) for i in wanted)
-        return p.PrimeRequest([{"key": stage_set.key(i), "graph": stage_set.graph_dicts[i]}
+        return p.PrimeRequest([p.GraphState(stage_set.key(i), [], stage_set.graph_dicts[i])
                                for i in wanted]) if wanted else None
 
     def forget(self) -> None:

@@ -206,7 +206,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
             source=self.editor.toPlainText(), function=self.function.currentText(),
             args=self.args.text(), pipeline=self.pipeline.pipeline(),
             filename=self.session.file or "<editor>", paths=list(self.session.paths),
-            layout=self.layout_options().to_dict(),
+            layout=self.layout_options(),
             layout_last_only=True))
 
     def ask_timeout(self) -> None:

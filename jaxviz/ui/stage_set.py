@@ -74,11 +74,11 @@ class StageSet:
         """The graph's key in the layout worker: this trace, this stage."""
         return f"{self.serial}/{index}"
 
-    def state(self, index: int, with_graph: bool) -> dict:
+    def state(self, index: int, with_graph: bool) -> p.GraphState:
         """What the layout worker needs to lay out stage ``index`` as it is open now: the
         graph only when the worker does not have it yet."""
-        return {"key": self.key(index), "open": sorted(self.models[index].open),
-                "graph": self.graph_dicts[index] if with_graph else None}
+        return p.GraphState(self.key(index), sorted(self.models[index].open),
+                            self.graph_dicts[index] if with_graph else None)
 
 
 def build_stage_set(request, response):
@@ -107,6 +107,6 @@ def prepare_views(stage_set_of):
             response.prepared = [Layout.from_dict(data) for data in response.layouts]
             for index, layout, state in zip(response.stages, response.prepared, request.models):
                 if index < len(stage_set.models):  # keyed by the open groups laid out
-                    stage_set.view_of(index, layout, frozenset(state["open"]))
+                    stage_set.view_of(index, layout, frozenset(state.open))
         return response
     return prepare

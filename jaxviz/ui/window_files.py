@@ -122,13 +122,13 @@ class FilesAndExport:
 
     # --- export ---------------------------------------------------------------------------
 
-    def _export_items(self, indices: list[int], path: Path) -> list[dict]:
+    def _export_items(self, indices: list[int], path: Path) -> list[p.ExportItem]:
         items = []
         for i in indices:
             target = path if len(indices) == 1 else path.with_name(
                 f"{path.stem}_{i}{path.suffix}")
-            items.append({"layout": self.set.layouts[i].to_dict(),
-                          "stage": to_dict(self.set.stages[i]), "path": str(target)})
+            items.append(p.ExportItem(self.set.layouts[i].to_dict(),
+                                      to_dict(self.set.stages[i]), str(target)))
         return items
 
     def export_to(self, path: str, all_stages: bool = False) -> None:

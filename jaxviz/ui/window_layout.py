@@ -5,7 +5,6 @@ stage's graph by key). A mixin of ``MainWindow``, like ``window_files`` and
 
 from __future__ import annotations
 
-from ..core.errors import ErrorInfo
 from ..core.layout import Layout
 from ..core.styles import legend_entries
 from ..worker import protocol as p
@@ -118,25 +117,24 @@ class DiffAndLayout:
             return
         self._after_layout = then
         self.layouter.submit(self.feed.layout_request(self.set, list(indices),
-                                                      self.layout_options().to_dict()))
+                                                      self.layout_options()))
 
     def _on_layout_done(self, request, response) -> None:
         if isinstance(response, p.Failure) and isinstance(request, p.LayoutRequest) and \
-                response.error.get("message") == p.UNKNOWN_GRAPH:
+                response.error.message == p.UNKNOWN_GRAPH:
             self.feed.forget()  # the worker restarted: send the graphs again
             self._request_layouts(request.stages, then=self._after_layout)
         elif isinstance(response, p.Failure):
-            self.errors.show_error(ErrorInfo.from_dict(response.error))
+            self.errors.show_error(response.error)
         elif isinstance(response, p.LayoutResult):
             stale = [self.set.key(i) for i in response.stages] != \
-                [m["key"] for m in request.models]
+                [m.key for m in request.models]
             if stale:  # a new trace came in meanwhile
                 return
-            ready = getattr(response, "prepared", None) or [Layout.from_dict(d)
-                                                              for d in response.layouts]
+            ready = response.prepared or [Layout.from_dict(d) for d in response.layouts]
             for index, layout, state in zip(response.stages, ready, request.models):
                 self.set.layouts[index] = layout
-                self.set.remember_layout(index, frozenset(state["open"]), layout)
+                self.set.remember_layout(index, frozenset(state.open), layout)
             then, self._after_layout = self._after_layout, None
             if then is not None:
                 then()

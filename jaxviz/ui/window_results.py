@@ -25,7 +25,7 @@ class Results:
         """Answers of the tracing worker, by kind."""
         self._trace_answered(request)
         if isinstance(response, p.Failure):
-            self._on_failure(request, ErrorInfo.from_dict(response.error))
+            self._on_failure(request, response.error)
         elif isinstance(response, p.TraceResult):
             self._on_traced(request, response)
         elif isinstance(response, p.DevicesResult):
@@ -60,8 +60,7 @@ class Results:
         same_pipeline = [s.title for s in stages] == [s.title for s in self.set.stages]
         built.current = max(self.set.current if same_pipeline else len(stages) - 1, 0)
         self.set = built
-        self.document.answered(ErrorInfo.from_dict(response.error) if response.error else None,
-                               with_stages=bool(stages))
+        self.document.answered(response.error, with_stages=bool(stages))
         if response.stdout:
             self.statusBar().showMessage(f"Your code printed: {response.stdout[:200]}", 8000)
         self.stage_strip.set_stages(stages, self.set.current)

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jaxviz.core.errors import ErrorInfo
+from jaxviz.worker import codec
 from jaxviz.worker import protocol as p
 
 DEFAULT_TIMEOUT = 30.0  # seconds per request
@@ -123,7 +124,7 @@ class WorkerClient:
             self._receive(time.monotonic() + STARTUP_TIMEOUT, name, startup=True)
         request_id = self._next_id
         self._next_id += 1
-        self._proc.stdin.write(p.encode(request, request_id))
+        self._proc.stdin.write(codec.encode(request, request_id))
         self._proc.stdin.flush()
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         while True:
@@ -132,14 +133,18 @@ class WorkerClient:
                 if on_progress:
                     on_progress(message)
                 continue
+            if not p.answers(request, message):  # requests are paired with their answers
+                self.close()
+                raise WorkerError(ErrorInfo(kind="crash", message=f"the worker answered "
+                                            f"{type(message).__name__} to {name}"))
             return message
 
     def _receive(self, deadline: float, name: str, startup: bool = False) -> Any:
         """The next message (its head line and chunk lines); raises on timeout, crash, cancel."""
-        data, parts = p.decode_head(self._line(deadline, name, startup))
+        data, parts = codec.decode_head(self._line(deadline, name, startup))
         for _ in range(parts):
-            p.add_part(data, self._line(deadline, name, startup))
-        message, _ = p.build(data)
+            codec.add_part(data, self._line(deadline, name, startup))
+        message, _ = codec.build(data)
         if isinstance(message, p.Ready):
             self._ready = True
             return self._receive(deadline, name) if not startup else message

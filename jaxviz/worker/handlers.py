@@ -23,16 +23,16 @@ def handle_trace(request: p.TraceRequest, progress: Progress) -> p.TraceResult |
     stages, error = trace_source(request.source, request.filename, request.function,
                                  request.args, request.pipeline, progress)
     if error and not stages:
-        return p.Failure(error.to_dict())
+        return p.Failure(error)
     layouts = _layouts(stages, request.layout, request.expand_all, request.layout_last_only,
                        progress) if request.layout is not None else []
     if request.export is not None and not error:
         return _export_stages(stages, layouts, request.export, progress)
     return p.TraceResult(stages=[to_dict(s) for s in stages], layouts=layouts,
-                         error=error.to_dict() if error else None)
+                         error=error)
 
 
-def _export_stages(stages, layouts: list[dict], spec: dict, progress: Progress
+def _export_stages(stages, layouts: list, spec: p.ExportSpec, progress: Progress
                    ) -> p.TraceResult | p.Failure:
     """The CLI's ``export``: files written here, under the request's time limit."""
     from pathlib import Path
@@ -46,45 +46,44 @@ def _export_stages(stages, layouts: list[dict], spec: dict, progress: Progress
     try:
         chosen = _export_choice(stages, spec)
         for k, index in enumerate(chosen):
-            path = numbered(Path(spec["path"]), index) if spec["stage"] == "all" \
-                else Path(spec["path"])
+            path = numbered(Path(spec.path), index) if spec.stage == "all" else Path(spec.path)
             progress(f"writing {path}", k / len(chosen))
             layout = _overlaid(Layout.from_dict(layouts[index]), stages, index, spec)
             export_file(layout, to_dict(stages[index]), path,
-                        spec["format"], spec["dpi"], spec["edge_labels"],
-                        [Path(i) for i in spec["inputs"]], spec["force"])
+                        spec.format, spec.dpi, spec.edge_labels,
+                        [Path(i) for i in spec.inputs], spec.force)
             written.append([str(path), stages[index].title])
     except (ExportError, OverlayError) as exc:
-        return p.Failure(ErrorInfo(kind="input", message=str(exc)).to_dict())
+        return p.Failure(ErrorInfo(kind="input", message=str(exc)))
     return p.TraceResult(stages=[{"title": s.title} for s in stages], written=written)
 
 
-def _export_choice(stages, spec: dict) -> list[int]:
+def _export_choice(stages, spec: p.ExportSpec) -> list[int]:
     """The stages to write; with an overlay, 'last' is the jaxpr stage that was compiled."""
     from jaxviz.core.below import analysed_of
     from jaxviz.core.export import chosen_stages
 
     analysed = analysed_of(stages)
-    if spec.get("color_by", "kind") != "kind" and spec["stage"] == "last" and analysed:
+    if spec.color_by != "kind" and spec.stage == "last" and analysed:
         return [analysed.index]
-    return chosen_stages(spec["stage"], len(stages))
+    return chosen_stages(spec.stage, len(stages))
 
 
-def _overlaid(layout, stages, index: int, spec: dict):
+def _overlaid(layout, stages, index: int, spec: p.ExportSpec):
     """The layout coloured by ``--color-by`` (the groups open as the layout has them)."""
     from jaxviz.core.model import GraphModel
     from jaxviz.core.overlay import colour, values
 
-    name = spec.get("color_by", "kind")
+    name = spec.color_by
     if name == "kind":
         return layout
-    model = GraphModel(stages[index].graph, expand_all=spec.get("expand_all", False))
+    model = GraphModel(stages[index].graph, expand_all=spec.expand_all)
     return colour(layout, model, name, values(name, stages, index))
 
 
-def _layouts(stages, options: dict, expand_all: bool, last_only: bool, progress: Progress
+def _layouts(stages, options, expand_all: bool, last_only: bool, progress: Progress
              ) -> list[dict | None]:
-    from jaxviz.core.layout import LayoutOptions, layout_model
+    from jaxviz.core.layout import layout_model
     from jaxviz.core.model import GraphModel
 
     layouts: list[dict | None] = []
@@ -95,7 +94,7 @@ def _layouts(stages, options: dict, expand_all: bool, last_only: bool, progress:
         progress(f"laying out {stage.title}", stage.index / max(len(stages), 1))
         start = time.perf_counter()
         model = GraphModel(stage.graph, expand_all=expand_all)
-        layouts.append(layout_model(model, LayoutOptions.from_dict(options)).to_dict())
+        layouts.append(layout_model(model, options).to_dict())
         stage.timings["layout"] = time.perf_counter() - start
     return layouts
 
@@ -104,39 +103,39 @@ _models: dict = {}  # graph key → GraphModel, the last few stages this worker 
 KEPT_MODELS = 16
 
 
-def _model(state: dict):
+def _model(state: p.GraphState):
     """The stage's model, from the graph sent along or kept from an earlier request."""
     from jaxviz.core.model import GraphModel
 
-    key = state.get("key")
-    if state.get("graph") is not None:
+    key = state.key
+    if state.graph is not None:
         _models.pop(key, None)
-        _models[key] = GraphModel.from_state({"graph": state["graph"], "open": []})
+        _models[key] = GraphModel.from_state({"graph": state.graph, "open": []})
         while len(_models) > KEPT_MODELS:
             _models.pop(next(iter(_models)))
     model = _models.get(key)
     if model is None:
         return None
-    model.open = set(state["open"]) & set(model.groups)
+    model.open = set(state.open) & set(model.groups)
     return model
 
 
 def handle_layout(request: p.LayoutRequest, progress: Progress) -> p.LayoutResult | p.Failure:
     from jaxviz.core.errors import ErrorInfo
-    from jaxviz.core.layout import LayoutOptions, layout_model
+    from jaxviz.core.layout import layout_model
 
-    options = LayoutOptions.from_dict(request.options)
+    options = request.options
     models = [_model(state) for state in request.models]
     if any(m is None for m in models):
-        return p.Failure(ErrorInfo(kind="input", message=p.UNKNOWN_GRAPH).to_dict())
+        return p.Failure(ErrorInfo(kind="input", message=p.UNKNOWN_GRAPH))
     layouts = [layout_model(m, options).to_dict() for m in models]
     return p.LayoutResult(layouts, request.stages)
 
 
 def handle_prime(request: p.PrimeRequest, progress: Progress) -> p.Primed:
     for state in request.models:
-        _model({"key": state["key"], "graph": state["graph"], "open": []})
-    return p.Primed([state["key"] for state in request.models])
+        _model(p.GraphState(state.key, [], state.graph))
+    return p.Primed([state.key for state in request.models])
 
 
 def handle_export(request: p.ExportRequest, progress: Progress) -> p.ExportResult | p.Failure:
@@ -146,14 +145,14 @@ def handle_export(request: p.ExportRequest, progress: Progress) -> p.ExportResul
 
     paths = []
     for i, item in enumerate(request.items):
-        progress(f"exporting {item['path']}", i / len(request.items))
+        progress(f"exporting {item.path}", i / len(request.items))
         try:
-            paths.append(str(export_file(Layout.from_dict(item["layout"]), item["stage"],
-                                         item["path"], request.format, request.dpi,
+            paths.append(str(export_file(Layout.from_dict(item.layout), item.stage,
+                                         item.path, request.format, request.dpi,
                                          request.edge_labels,
-                                         force=item["path"] in request.confirmed)))
+                                         force=item.path in request.confirmed)))
         except ExportError as exc:
-            return p.Failure(ErrorInfo(kind="input", message=str(exc)).to_dict())
+            return p.Failure(ErrorInfo(kind="input", message=str(exc)))
     return p.ExportResult(paths)
 
 
@@ -175,7 +174,7 @@ def handle_pmap(request: p.PmapRequest, progress: Progress) -> p.PmapResult | p.
                           request.mode, request.axis_name, request.devices, request.pipeline,
                           request.stage)
     except InputError as exc:
-        return p.Failure(exc.info.to_dict())
+        return p.Failure(exc.info)
     return p.PmapResult(**result)
 
 
@@ -189,7 +188,7 @@ def handle_bench(request: p.BenchRequest, progress: Progress) -> p.BenchResult |
         result = run_bench(request.source, request.filename, request.function, request.args,
                            request.repeats, request.pipeline, request.stage)
     except InputError as exc:
-        return p.Failure(exc.info.to_dict())
+        return p.Failure(exc.info)
     return p.BenchResult(**result)
 
 
@@ -205,7 +204,7 @@ def handle_retrace(request: p.RetraceRequest, progress: Progress
         fn, values = load_calls(request.source, request.filename, request.function,
                                 request.calls)
     except InputError as exc:
-        return p.Failure(exc.info.to_dict())
+        return p.Failure(exc.info)
     calls = [(args, kwargs, text) for (args, kwargs), text in zip(values, request.calls)]
     verdicts = explain_retraces(fn, calls, request.static_argnums, request.static_argnames)
     return p.RetraceResult(calls=verdicts)

@@ -1,18 +1,61 @@
-"""The worker protocol: typed request and response dataclasses, and their encoding.
+"""The worker protocol: typed request and response dataclasses, each request paired with the
+answers it may get (``ANSWERS``). ``codec.py`` writes and reads them.
 
-One message is one line of JSON: ``{"type": <class name>, "id": <request id>, "body": {...}}``.
-It travels on a channel of its own (file descriptors the worker keeps private), so nothing the
-user's code prints can ever be mistaken for a message. Bodies hold plain JSON data: graph IR and
-layouts travel as the dicts ``jaxviz.core`` reads back.
+Every field is typed. Payloads are dataclasses (``ErrorInfo``, ``LayoutOptions``,
+``ExportSpec``, ``GraphState``, ``ExportItem``), written as plain data and rebuilt from the
+field's type by the codec: no hand ``to_dict``/``from_dict`` at the call sites. The
+graph IR and layouts are the exception, on purpose: they travel as ``StageData``/``LayoutData``
+dicts (``core.ir.to_dict``, ``Layout.to_dict``), rebuilt on a service thread
+(``ui/stage_set.py``), because rebuilding 100,000 nodes in the reading thread would hold the
+window's GIL.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
-from jaxviz.core.ir import gc_paused
+from jaxviz.core.errors import ErrorInfo
+from jaxviz.core.geometry import LayoutOptions
+
+StageData = dict  # a core.ir.Stage as core.ir.to_dict writes it (IR version tagged)
+LayoutData = dict  # a core.layout.Layout as Layout.to_dict writes it
+LOCAL = {"wire": False}  # metadata of a field that stays in its process (never encoded)
+
+
+@dataclass
+class ExportSpec:
+    """Files a trace writes in the worker, inside the request's time limit (the CLI's export):
+    the answer then carries the paths written and the stages' titles only."""
+
+    path: str
+    format: str
+    stage: str = "last"  # "last", "all" or an index
+    dpi: float | None = None
+    edge_labels: bool = True
+    force: bool = False
+    inputs: list[str] = field(default_factory=list)  # the run's own files: never overwritten
+    color_by: str = "kind"  # an overlay (core/overlay.py)
+    expand_all: bool = False
+
+
+@dataclass
+class GraphState:
+    """One stage as the layout worker needs it: its graph's key, the open groups, and the IR
+    only the first time this worker sees the key (it keeps the graph: a toggle sends bytes)."""
+
+    key: str
+    open: list[str] = field(default_factory=list)
+    graph: dict | None = None
+
+
+@dataclass
+class ExportItem:
+    """One file to render from a laid-out stage."""
+
+    layout: LayoutData
+    stage: StageData
+    path: str
 
 # --- requests -------------------------------------------------------------------------------
 
@@ -27,23 +70,18 @@ class TraceRequest:
     pipeline: str
     filename: str = "<editor>"
     paths: list[str] = field(default_factory=list)  # extra import roots (--path)
-    layout: dict | None = None  # LayoutOptions as a dict; None: IR only
+    layout: LayoutOptions | None = None  # None: IR only
     expand_all: bool = False  # lay out with every group open
     layout_last_only: bool = False  # lay out only the last stage (the app: the rest on demand)
-    # write files in the worker, inside the request's time limit: {"stage": "last" | "all" |
-    # "K", "path", "format", "dpi", "edge_labels", "force", "inputs"}; the answer then carries
-    # the paths written and the stages' titles only (no IR travels back)
-    export: dict | None = None
+    export: ExportSpec | None = None  # write files in the worker (no IR travels back)
 
 
 @dataclass
 class LayoutRequest:
     """Lay out graph models' visible graphs (a group opened or closed, a stage shown)."""
 
-    # per stage: {"key": the stage's graph key, "open": the open groups, "graph": the IR, only
-    # the first time this worker sees the key (it keeps the graph: a toggle sends a few bytes)}
-    models: list[dict]
-    options: dict = field(default_factory=dict)
+    models: list[GraphState]
+    options: LayoutOptions = field(default_factory=LayoutOptions)
     stages: list[int] = field(default_factory=list)  # which stages they are, echoed back
 
 
@@ -52,9 +90,9 @@ UNKNOWN_GRAPH = "unknown graph key"  # a layout worker's answer when it lacks a 
 
 @dataclass
 class PrimeRequest:
-    """Give the layout worker stages' graphs ahead of the first toggle: {"key", "graph"}."""
+    """Give the layout worker stages' graphs ahead of the first toggle."""
 
-    models: list[dict]
+    models: list[GraphState]
 
 
 @dataclass
@@ -66,7 +104,7 @@ class Primed:
 class ExportRequest:
     """Render laid-out stages to files (in a worker: graphviz holds the GIL while it works)."""
 
-    items: list[dict]  # each {"layout": Layout dict, "stage": Stage dict, "path": str}
+    items: list[ExportItem]
     format: str | None = None
     dpi: float | None = None
     edge_labels: bool = True
@@ -160,18 +198,20 @@ class RetraceResult:
 
 @dataclass
 class TraceResult:
-    stages: list[dict]  # core.ir.Stage dicts, in pipeline order
-    layouts: list[dict | None] = field(default_factory=list)  # Layout dicts per stage (None:
-    # not laid out yet, see layout_last_only)
-    error: dict | None = None  # ErrorInfo of the first stage that failed; stages before it stay
+    stages: list[StageData]  # in pipeline order
+    layouts: list[LayoutData | None] = field(default_factory=list)  # None: not laid out yet
+    error: ErrorInfo | None = None  # of the first stage that failed; stages before it stay
     stdout: str = ""
     written: list[list[str]] = field(default_factory=list)  # [path, stage title] per export
+    # in the window's process only: the StageSet rebuilt from this (ui/stage_set.py)
+    prepared: Any = field(default=None, metadata=LOCAL)
 
 
 @dataclass
 class LayoutResult:
-    layouts: list[dict]
+    layouts: list[LayoutData]
     stages: list[int] = field(default_factory=list)
+    prepared: Any = field(default=None, metadata=LOCAL)  # the Layouts, rebuilt off the GUI
 
 
 @dataclass
@@ -204,7 +244,7 @@ class BenchResult:
 class Failure:
     """A request that could not be answered: an error in user code or input."""
 
-    error: dict  # core.errors.ErrorInfo as a dict
+    error: ErrorInfo
     stdout: str = ""
 
 
@@ -214,88 +254,15 @@ MESSAGE_TYPES = {cls.__name__: cls for cls in (
     PmapResult, BenchResult, RetraceRequest, RetraceResult, PrimeRequest, Primed, Failure)}
 
 
-CHUNK = 1000  # items of a big list per line
+# which answers each request may get (besides Failure, and Progress while it runs)
+ANSWERS: dict[type, tuple[type, ...]] = {
+    TraceRequest: (TraceResult,), LayoutRequest: (LayoutResult,), PrimeRequest: (Primed,),
+    ExportRequest: (ExportResult,), DevicesRequest: (DevicesResult,),
+    PmapRequest: (PmapResult,), BenchRequest: (BenchResult,), RetraceRequest: (RetraceResult,),
+    ShutdownRequest: (),
+}
 
 
-def _big_lists(body: dict) -> list[tuple[list, list]]:
-    """(path, list) of the lists worth sending in chunks: the nodes and edges of each stage's
-    graph (a TraceResult's stages, a LayoutRequest's or PrimeRequest's models)."""
-    out = []
-    for field_name in ("stages", "models"):
-        for i, item in enumerate(body.get(field_name) or []):
-            if not isinstance(item, dict):  # LayoutRequest's stages are indices
-                continue
-            graph = item.get("graph") or {}
-            for key in ("nodes", "edges"):
-                if len(graph.get(key, [])) > CHUNK:
-                    out.append(([field_name, i, "graph", key], graph[key]))
-    return out
-
-
-def encode(message: Any, request_id: int = 0) -> bytes:
-    """JSON lines: one for the message, then one per chunk of its big lists.
-
-    A 26,000-equation stage is ~24 MB of JSON; parsed as one line it would hold the window
-    process's GIL for a quarter of a second. In chunks, the reading thread lets go between
-    lines. Bodies are plain data already, so nothing is deep-copied.
-    """
-    fields_ = {f.name: getattr(message, f.name) for f in fields(message)}
-    with gc_paused():
-        big = _big_lists(fields_)
-        if big:
-            fields_ = _with_empty(fields_, [path for path, _ in big])
-        head = {"type": type(message).__name__, "id": request_id, "body": fields_,
-                "parts": sum((len(items) + CHUNK - 1) // CHUNK for _, items in big)}
-        lines = [json.dumps(head, separators=(",", ":"), allow_nan=True)]
-        for path, items in big:
-            for k in range(0, len(items), CHUNK):
-                part = {"part": path, "items": items[k:k + CHUNK]}
-                lines.append(json.dumps(part, separators=(",", ":"), allow_nan=True))
-    return ("\n".join(lines) + "\n").encode()
-
-
-def _with_empty(body: dict, paths: list[list]) -> dict:
-    """A copy of ``body`` with each path's list replaced by [] (copying only along the path)."""
-    body = dict(body)
-    for path in paths:
-        node = body
-        for key in path[:-1]:
-            child = node[key]
-            child = list(child) if isinstance(child, list) else dict(child)
-            node[key] = child
-            node = child
-        node[path[-1]] = []
-    return body
-
-
-def decode_head(line: bytes) -> tuple[dict, int]:
-    """The first line of a message, and how many chunk lines follow it."""
-    with gc_paused():
-        data = json.loads(line)
-    return data, data.get("parts", 0)
-
-
-def add_part(data: dict, line: bytes) -> None:
-    """Put one chunk line's items back where they came from."""
-    with gc_paused():
-        part = json.loads(line)
-    target = data["body"]
-    for key in part["part"]:
-        target = target[key]
-    target.extend(part["items"])
-
-
-def build(data: dict) -> tuple[Any, int]:
-    """The message and its request id; unknown body keys are ignored for forward compatibility."""
-    cls = MESSAGE_TYPES[data["type"]]
-    known = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in data["body"].items() if k in known}), data.get("id", 0)
-
-
-def decode(lines: bytes) -> tuple[Any, int]:
-    """A whole message from its lines (the head and its chunks)."""
-    head, *parts = lines.rstrip(b"\n").split(b"\n")
-    data, _ = decode_head(head)
-    for part in parts:
-        add_part(data, part)
-    return build(data)
+def answers(request: Any, response: Any) -> bool:
+    """Whether ``response`` is one that ``request`` may get."""
+    return isinstance(response, (*ANSWERS.get(type(request), ()), Failure))

@@ -15,6 +15,7 @@ import sys
 from typing import Any, BinaryIO
 
 from jaxviz.core.errors import ErrorInfo
+from jaxviz.worker import codec
 from jaxviz.worker import protocol as p
 
 MAX_CAPTURED = 64 * 1024  # characters of user output kept per request
@@ -55,16 +56,16 @@ def claim_channel() -> tuple[BinaryIO, BinaryIO]:
 def serve(proto_in: BinaryIO, proto_out: BinaryIO, preload_jax: bool) -> None:
     """Answer requests until stdin closes or a ShutdownRequest arrives."""
     def send(message: Any, request_id: int = 0) -> None:
-        proto_out.write(p.encode(message, request_id))
+        proto_out.write(codec.encode(message, request_id))
         proto_out.flush()
 
     send(p.Ready(pid=os.getpid(), jax_version=_preload() if preload_jax else ""))
     from jaxviz.worker.handlers import HANDLERS
     for line in proto_in:
-        data, parts = p.decode_head(line)  # a big request comes in chunks, like answers
+        data, parts = codec.decode_head(line)  # a big request comes in chunks, like answers
         for _ in range(parts):
-            p.add_part(data, proto_in.readline())
-        request, request_id = p.build(data)
+            codec.add_part(data, proto_in.readline())
+        request, request_id = codec.build(data)
         if isinstance(request, p.ShutdownRequest):
             return
         def progress(message: str, fraction: float, _id: int = request_id) -> None:
@@ -80,10 +81,10 @@ def run_handler(handler, request: Any, progress) -> Any:
             response = handler(request, progress)
         except SystemExit as exc:
             response = p.Failure(ErrorInfo(kind="exit", message=f"The code called "
-                                           f"sys.exit({exc.code!r}).").to_dict())
+                                           f"sys.exit({exc.code!r})."))
         except Exception as exc:  # a bug of ours: say so plainly, keep serving
             response = p.Failure(ErrorInfo(kind="input", message=f"Internal error in jaxviz: "
-                                           f"{type(exc).__name__}: {exc}").to_dict())
+                                           f"{type(exc).__name__}: {exc}"))
     if hasattr(response, "stdout"):
         response.stdout = out.text()
     return response

@@ -1,6 +1,7 @@
 """A group opened or closed sends the layout worker a key and the open groups, not the IR: the
 graph went there once, ahead of the first toggle; a restarted worker gets it again."""
 
+from jaxviz.worker import codec
 from jaxviz.worker import protocol as p
 from tests.ui.test_main_window import WAIT, trace_code
 
@@ -18,7 +19,7 @@ def _toggle_and_measure(window, qtbot, sent, which):
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
         window.toggle_group(gid)
     layouts = [r for r in sent if isinstance(r, p.LayoutRequest)]
-    return [len(p.encode(r, 1)) for r in layouts]
+    return [len(codec.encode(r, 1)) for r in layouts]
 
 
 def test_toggling_a_group_sends_a_few_bytes(window, qtbot):

@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from jaxviz.worker import codec
 from jaxviz.worker import protocol as p
 from jaxviz.worker.client import WorkerCancelled, WorkerClient, WorkerCrashed, WorkerTimeout
 from tests.data import samples as s
@@ -43,13 +44,13 @@ def test_prints_are_captured_apart_and_bounded(client):
 def test_user_error_comes_back_as_failure(client):
     result = client.call(request("def f(x):\n    return x +\n"))
     assert isinstance(result, p.Failure)
-    assert result.error["kind"] == "syntax" and result.error["line"] == 2
+    assert result.error.kind == "syntax" and result.error.line == 2
 
 
 def test_sys_exit_is_a_user_error_and_worker_survives(client):
     pid = client.pid
     result = client.call(request("import sys\nsys.exit(4)\n"))
-    assert isinstance(result, p.Failure) and result.error["kind"] == "exit"
+    assert isinstance(result, p.Failure) and result.error.kind == "exit"
     assert client.pid == pid
 
 
@@ -107,8 +108,36 @@ def test_big_messages_travel_in_chunks_and_come_back_whole():
     edges = [{"src": f"e{i}", "dst": f"e{i + 1}"} for i in range(2499)]
     stage = {"title": "f", "graph": {"nodes": nodes, "edges": edges}}
     message = p.TraceResult(stages=[stage], layouts=[None])
-    wire = p.encode(message, 7)
+    wire = codec.encode(message, 7)
     assert wire.count(b"\n") == 1 + 3 + 3  # head, then chunks of 1000 nodes and edges
     assert stage["graph"]["nodes"] is nodes and len(nodes) == 2500  # the original untouched
-    back, request_id = p.decode(wire)
+    back, request_id = codec.decode(wire)
     assert request_id == 7 and back == message
+
+
+def test_payloads_come_back_as_their_types_and_local_fields_stay_home():
+    from jaxviz.core.errors import ErrorInfo
+    from jaxviz.core.geometry import LayoutOptions
+
+    request = p.LayoutRequest([p.GraphState("3/1", ["e2"], None)], LayoutOptions(rankdir="LR"),
+                              [1])
+    back, _ = codec.decode(codec.encode(request, 1))
+    assert back == request
+    assert isinstance(back.models[0], p.GraphState) and back.options.rankdir == "LR"
+    failure, _ = codec.decode(codec.encode(p.Failure(ErrorInfo(kind="syntax", line=3,
+                                                               message="bad")), 2))
+    assert isinstance(failure.error, ErrorInfo) and failure.error.line == 3
+    result = p.TraceResult(stages=[], prepared=object())
+    assert b"prepared" not in codec.encode(result, 3)
+    assert codec.decode(codec.encode(result, 3))[0].prepared is None
+    spec = p.TraceRequest("x", "f", "", "", export=p.ExportSpec("/tmp/a.svg", "svg"))
+    assert isinstance(codec.decode(codec.encode(spec, 4))[0].export, p.ExportSpec)
+
+
+def test_each_request_is_paired_with_its_answers():
+    assert p.answers(p.DevicesRequest(), p.DevicesResult(devices=[]))
+    assert p.answers(p.TraceRequest("", "", "", ""), p.Failure(error=None))
+    assert not p.answers(p.LayoutRequest([]), p.TraceResult(stages=[]))
+    messages = set(p.MESSAGE_TYPES.values())
+    requests = {m for m in messages if m.__name__.endswith("Request")}
+    assert requests == set(p.ANSWERS)  # no request without its answers

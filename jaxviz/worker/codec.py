@@ -1,0 +1,154 @@
+"""The protocol's codec: one message is one line of JSON, ``{"type": <class name>, "id":
+<request id>, "body": {...}}``, then one line per chunk of its big lists. It travels on a channel
+of its own (file descriptors the worker keeps private), so nothing the user's code prints can
+ever be mistaken for a message. JSON was measured against msgpack here
+(``benchmarks/protocol_encoding.py``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import typing
+from dataclasses import fields
+from typing import Any
+
+from jaxviz.core.ir import gc_paused
+from jaxviz.worker.protocol import MESSAGE_TYPES
+
+CHUNK = 1000  # items of a big list per line
+
+
+def _big_lists(body: dict) -> list[tuple[list, list]]:
+    """(path, list) of the lists worth sending in chunks: the nodes and edges of each stage's
+    graph (a TraceResult's stages, a LayoutRequest's or PrimeRequest's models)."""
+    out = []
+    for field_name in ("stages", "models"):
+        for i, item in enumerate(body.get(field_name) or []):
+            if not isinstance(item, dict):  # LayoutRequest's stages are indices
+                continue
+            graph = item.get("graph") or {}
+            for key in ("nodes", "edges"):
+                if len(graph.get(key, [])) > CHUNK:
+                    out.append(([field_name, i, "graph", key], graph[key]))
+    return out
+
+
+def encode(message: Any, request_id: int = 0) -> bytes:
+    """JSON lines: one for the message, then one per chunk of its big lists.
+
+    A 26,000-equation stage is ~24 MB of JSON; parsed as one line it would hold the window
+    process's GIL for a quarter of a second. In chunks, the reading thread lets go between
+    lines. Bodies are plain data already, so nothing is deep-copied.
+    """
+    fields_ = {f.name: _plain(getattr(message, f.name)) for f in fields(message)
+               if f.metadata.get("wire", True)}
+    with gc_paused():
+        big = _big_lists(fields_)
+        if big:
+            fields_ = _with_empty(fields_, [path for path, _ in big])
+        head = {"type": type(message).__name__, "id": request_id, "body": fields_,
+                "parts": sum((len(items) + CHUNK - 1) // CHUNK for _, items in big)}
+        lines = [json.dumps(head, separators=(",", ":"), allow_nan=True)]
+        for path, items in big:
+            for k in range(0, len(items), CHUNK):
+                part = {"part": path, "items": items[k:k + CHUNK]}
+                lines.append(json.dumps(part, separators=(",", ":"), allow_nan=True))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _with_empty(body: dict, paths: list[list]) -> dict:
+    """A copy of ``body`` with each path's list replaced by [] (copying only along the path)."""
+    body = dict(body)
+    for path in paths:
+        node = body
+        for key in path[:-1]:
+            child = node[key]
+            child = list(child) if isinstance(child, list) else dict(child)
+            node[key] = child
+            node = child
+        node[path[-1]] = []
+    return body
+
+
+def decode_head(line: bytes) -> tuple[dict, int]:
+    """The first line of a message, and how many chunk lines follow it."""
+    with gc_paused():
+        data = json.loads(line)
+    return data, data.get("parts", 0)
+
+
+def add_part(data: dict, line: bytes) -> None:
+    """Put one chunk line's items back where they came from."""
+    with gc_paused():
+        part = json.loads(line)
+    target = data["body"]
+    for key in part["part"]:
+        target = target[key]
+    target.extend(part["items"])
+
+
+def _plain(value: Any) -> Any:
+    """A payload dataclass as plain data (the IR dicts are plain already: shared, not copied)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if hasattr(value, "to_dict"):
+            return value.to_dict()
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    """Plain data back into the field's type: payload dataclasses rebuilt, the rest as is."""
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        kinds = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _typed(kinds[0], value) if len(kinds) == 1 else value
+    if origin is list and isinstance(value, list):
+        (item,) = typing.get_args(hint) or (Any,)
+        return [_typed(item, v) for v in value] if _is_payload(item) else value
+    if _is_payload(hint) and isinstance(value, dict):
+        if hasattr(hint, "from_dict"):
+            return hint.from_dict(value)
+        return _construct(hint, value)
+    return value
+
+
+def _is_payload(hint: Any) -> bool:
+    return isinstance(hint, type) and dataclasses.is_dataclass(hint)
+
+
+def _construct(cls: type, data: dict) -> Any:
+    """``cls`` from a body: each field rebuilt from its type; unknown keys are ignored (a newer
+    peer), local fields never travel."""
+    hints = _hints(cls)
+    known = {f.name for f in fields(cls) if f.metadata.get("wire", True)}
+    return cls(**{k: _typed(hints.get(k, Any), v) for k, v in data.items() if k in known})
+
+
+_HINTS: dict[type, dict] = {}
+
+
+def _hints(cls: type) -> dict:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls, vars(sys.modules[cls.__module__]))
+    return _HINTS[cls]
+
+
+def build(data: dict) -> tuple[Any, int]:
+    """The message and its request id, every payload rebuilt as its field's type."""
+    cls = MESSAGE_TYPES[data["type"]]
+    return _construct(cls, data["body"]), data.get("id", 0)
+
+
+def decode(lines: bytes) -> tuple[Any, int]:
+    """A whole message from its lines (the head and its chunks)."""
+    head, *parts = lines.rstrip(b"\n").split(b"\n")
+    data, _ = decode_head(head)
+    for part in parts:
+        add_part(data, part)
+    return build(data)
