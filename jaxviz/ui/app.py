@@ -109,8 +109,15 @@ def open_target(window, args: argparse.Namespace) -> None:
 def take_screenshot(window, path: str, app: QApplication) -> None:
     """Save a PNG of the whole window once the first graph (or error) is drawn, then quit."""
     def shoot(*_):
-        QTimer.singleShot(300, lambda: (window.grab().save(path), print(f"wrote {path}"),
-                                        app.quit()))
+        def save():
+            window.grab().save(path)
+            error = window.last_error
+            shown = f"error: {error.summary()}" if error else \
+                f"graph of {window.set.stages[window.set.current].title}" if window.set.stages \
+                else "no graph"
+            print(f"wrote {path} ({shown})")  # the launch tests read what it shows
+            app.quit()
+        QTimer.singleShot(300, save)
     def drawn(index: int) -> None:  # --color-by: the stage it colours, once coloured
         if getattr(window, "launch_target", None) in (None, index):
             shoot()

@@ -59,9 +59,11 @@ class PipelineEditor(QWidget):
             menu.addAction(name, lambda n=name: self._add(n))
         add.setMenu(menu)
         add.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.add_menu = menu
         remove = QToolButton(text="−", toolTip="Remove the selected transform")
         left = QToolButton(text="◀", toolTip="Move the selected transform earlier")
         right = QToolButton(text="▶", toolTip="Move the selected transform later")
+        self.remove_btn, self.left_btn, self.right_btn = remove, left, right
         remove.clicked.connect(self._remove)
         left.clicked.connect(lambda: self._move(-1))
         right.clicked.connect(lambda: self._move(1))

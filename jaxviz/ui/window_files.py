@@ -45,7 +45,9 @@ class FilesAndExport:
         self.document.answered(ErrorInfo(kind="input", message=message), with_stages=False)
 
     def show_not_retraced(self) -> None:
-        """The restored code was being traced when jaxviz last stopped: say so, trace later."""
+        """The restored code was being traced when jaxviz last stopped: say so, trace later
+        (the trace that loading the text scheduled is called off)."""
+        self.trace_timer.stop()
         self.document.answered(ErrorInfo(
             kind="crash", message="jaxviz stopped while it was tracing this code last time, "
             "so it was not traced again on launch.", hint="press Ctrl+Enter to trace it"),

@@ -97,3 +97,21 @@ def test_visible_graph_as_networkx_matches_the_jaxpr():
     assert g.number_of_nodes() == 20 and g.number_of_edges() == len(view.edges)
     assert g.nodes["e0"]["label"] == "integer_pow y=3"
     assert g.in_degree("out0") == 1
+
+
+def test_an_ir_from_a_newer_jaxviz_is_refused_by_name():
+    from jaxviz.core.ir import IR_VERSION, stage_from_dict, to_dict
+
+    data = to_dict(trace(s.POLYNOMIAL)[0][0])
+    data["ir_version"] = IR_VERSION + 1
+    with pytest.raises(ValueError, match=f"version {IR_VERSION + 1} is newer than this jaxviz"):
+        stage_from_dict(data)
+
+
+def test_the_engine_is_chosen_by_the_options():
+    from jaxviz.core.layout import LayoutOptions, layout_model
+
+    model = GraphModel(trace(s.POLYNOMIAL, pipeline="grad")[0][1].graph)
+    assert layout_model(model, LayoutOptions()).engine == "layered"  # auto: ours
+    assert layout_model(model, LayoutOptions(engine="layered")).engine == "layered"
+    assert layout_model(model, LayoutOptions(engine="dot")).engine == "dot"

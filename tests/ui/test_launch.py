@@ -30,6 +30,7 @@ def launch(tmp_path, *args, size=(1920, 1080)):
 def test_launch_on_the_built_in_example_fits_the_screen(tmp_path, qapp, size):
     result, out = launch(tmp_path, "--no-restore", size=size)
     assert result.returncode == 0, result.stderr
+    assert "(graph of grad(f))" in result.stdout, result.stdout  # traced and drawn
     image = QImage(str(out))
     assert image.width() <= size[0] and image.height() <= size[1]  # nothing off-screen
     assert image.width() >= 0.9 * min(size[0], 1920) and image.height() >= 0.9 * size[1]
@@ -42,6 +43,7 @@ def test_launch_on_a_file(tmp_path, qapp):
     path.write_text("def g(x):\n    return (jnp.sin(x) * 2.0).sum()\n")
     result, out = launch(tmp_path, str(path), "-f", "g", "-a", "jnp.ones(3)", "-p", "grad")
     assert result.returncode == 0, result.stderr
+    assert "(graph of grad(g))" in result.stdout, result.stdout
     assert out.exists()
     session = (tmp_path / "home" / "session.json").read_text()
     assert "jnp.sin(x)" in session and str(path) in session
@@ -52,3 +54,4 @@ def test_screenshot_of_code_with_an_error_does_not_hang(tmp_path, qapp):
     path.write_text("def g(x):\n    return x +\n")
     result, out = launch(tmp_path, str(path), "-a", "1.0")
     assert result.returncode == 0 and out.exists()
+    assert "(error: " in result.stdout and "line 2" in result.stdout

@@ -105,8 +105,7 @@ def test_infinite_loop_can_be_cancelled(window, qtbot):
     window.editor.setPlainText("def f(x):\n    while True:\n        pass\n")
     window.trace()
     qtbot.waitUntil(lambda: window.cancel_btn.isVisible(), timeout=WAIT)
-    qtbot.wait(300)
-    window.cancel()
+    qtbot.mouseClick(window.cancel_btn, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.tracer.busy, timeout=WAIT)
     trace_code(window, qtbot, s.POLYNOMIAL.source, "f", "2.0", "grad")
     assert len(window.set.stages) == 2

@@ -3,6 +3,8 @@ what is drawn, the view refitted on resize until the user zooms or pans."""
 
 from pathlib import Path
 
+from PySide6.QtWidgets import QApplication
+
 from tests.data import samples as s
 from tests.ui.test_main_window import WAIT, trace_code
 
@@ -25,7 +27,7 @@ def test_a_small_graph_is_fitted_and_refitted_on_resize(window, qtbot):
     window.graph.zoom_in()  # the user zoomed: a resize keeps the view from now on
     zoomed = window.graph.scale_factor()
     window.resize(window.width() + 200, window.height() + 100)
-    qtbot.wait(100)
+    QApplication.processEvents()  # the resize events, delivered
     assert window.graph.scale_factor() == zoomed
 
 

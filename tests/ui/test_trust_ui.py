@@ -17,8 +17,8 @@ def test_a_trace_cut_short_is_not_retraced_at_the_next_launch(make_window, qtbot
     window = make_window(no_restore=False)
     assert window.editor.toPlainText() == source  # the text is back
     assert "not traced again" in window.errors.text() and "Ctrl+Enter" in window.errors.text()
-    qtbot.wait(500)
-    assert not window.set.stages and not window.tracer.busy  # and nothing ran
+    qtbot.waitUntil(lambda: not window.tracer.busy, timeout=WAIT)  # the devices listing
+    assert not window.set.stages and not window.trace_timer.isActive()  # no trace asked for
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
         qtbot.keyClick(window.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert [s.title for s in window.set.stages] == ["boom", "grad(boom)"]
