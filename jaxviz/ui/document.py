@@ -19,8 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..core.errors import ErrorInfo
+from .stage_set import StageSet
 
 
 class Event:
@@ -48,6 +50,11 @@ class Document:
     error_current: bool = True  # the error belongs to the inputs as they are now
     stages_current: bool = True  # the stages shown were traced from the inputs as they are
     has_stages: bool = False
+    # derived from the inputs: the stages of the last good trace (their models hold the open
+    # groups), the selection in the stage shown, the device panel's last results
+    stages: StageSet = field(default_factory=StageSet)
+    selection: list[str] = field(default_factory=list)
+    device_results: dict[str, Any] = field(default_factory=dict)  # "pmap", "bench", ...
     program_changed: Event = field(default_factory=Event)
     inputs_changed: Event = field(default_factory=Event)
     traced: Event = field(default_factory=Event)
@@ -61,6 +68,7 @@ class Document:
         self.origin, self.file, self.edited = origin, file, False
         self.error, self.error_current = None, True
         self.stages_current, self.has_stages = True, False
+        self.stages, self.selection, self.device_results = StageSet(), [], {}
         self.program_changed.emit()
         self.error_changed.emit(None, True)
         self.title_changed.emit(self.title())
@@ -70,6 +78,7 @@ class Document:
         was_edited = self.edited
         self.edited = True
         self.stages_current = not self.has_stages
+        self.device_results = {}  # they ran other inputs
         if self.error is not None and self.error_current:
             self.error_current = False
             self.error_changed.emit(self.error, False)
@@ -81,10 +90,11 @@ class Document:
         self.file, self.edited = file, False
         self.title_changed.emit(self.title())
 
-    def answered(self, error: ErrorInfo | None, with_stages: bool) -> None:
-        """A trace of the current inputs answered: stages (``with_stages``), an error, both
-        (the stages before the failing one) or neither."""
-        if with_stages:
+    def answered(self, error: ErrorInfo | None, stages: StageSet | None = None) -> None:
+        """A trace of the current inputs answered: its stages (None: none came), an error,
+        both (the stages before the failing one) or neither."""
+        if stages is not None and stages.stages:
+            self.stages, self.selection = stages, []
             self.has_stages, self.stages_current = True, True
             self.traced.emit()
         elif self.has_stages:

@@ -4,7 +4,6 @@ new program, an edit, a trace and an error do to each view."""
 from __future__ import annotations
 
 from ..core.errors import ErrorInfo
-from .stage_set import StageSet
 
 
 class DocumentViews:
@@ -22,7 +21,6 @@ class DocumentViews:
     def _on_program_changed(self) -> None:
         """Another program: nothing of the old one stays up."""
         w = self.w
-        w.set = StageSet()
         if w.diff_button.isChecked():
             w.diff_button.setChecked(False)
         w.stage_strip.set_stages([], 0)

@@ -57,7 +57,6 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
                  session: Session):
         super().__init__()
         self.tracer, self.layouter, self.store, self.session = tracer, layouter, store, session
-        self.set = StageSet()
         self.tracer.prepare = build_stage_set
         self.layouter.prepare = prepare_views(lambda: self.set)
         self.feed = LayoutFeed(layouter.client)
@@ -71,6 +70,11 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         build_menus(self)
         self._connect()
         self._load_session(session)
+
+    @property
+    def set(self) -> StageSet:
+        """The stages of the last good trace: the document's (``document.py``)."""
+        return self.document.stages
 
     # --- building -------------------------------------------------------------------------
 
@@ -199,7 +203,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         self.autosave()
         if not self.function.currentText() and parses(self.editor.toPlainText()):
             self.document.answered(ErrorInfo(kind="function", message="The code defines no "
-                                             "function to trace yet."), with_stages=False)
+                                             "function to trace yet."))
             return  # (code that does not parse goes to the worker, which names the error)
         self.trace_started = time.perf_counter()
         self.tracer.submit(p.TraceRequest(

@@ -42,7 +42,7 @@ class FilesAndExport:
         self.document.load("")
 
     def show_input_error(self, message: str) -> None:
-        self.document.answered(ErrorInfo(kind="input", message=message), with_stages=False)
+        self.document.answered(ErrorInfo(kind="input", message=message))
 
     def show_not_retraced(self) -> None:
         """The restored code was being traced when jaxviz last stopped: say so, trace later
@@ -50,8 +50,7 @@ class FilesAndExport:
         self.trace_timer.stop()
         self.document.answered(ErrorInfo(
             kind="crash", message="jaxviz stopped while it was tracing this code last time, "
-            "so it was not traced again on launch.", hint="press Ctrl+Enter to trace it"),
-            with_stages=False)
+            "so it was not traced again on launch.", hint="press Ctrl+Enter to trace it"))
 
     def current_session(self) -> Session:
         s = self.session

@@ -31,8 +31,10 @@ class Results:
         elif isinstance(response, p.DevicesResult):
             self.devices.show_devices(response)
         elif isinstance(response, p.PmapResult):
+            self.document.device_results["pmap"] = response
             self.devices.show_pmap(response)
         elif isinstance(response, p.BenchResult):
+            self.document.device_results["bench"] = response
             self.devices.show_bench(response)
         elif isinstance(response, p.RetraceResult):
             self.devices.retrace.show_result(response)
@@ -59,8 +61,7 @@ class Results:
         stages = built.stages
         same_pipeline = [s.title for s in stages] == [s.title for s in self.set.stages]
         built.current = max(self.set.current if same_pipeline else len(stages) - 1, 0)
-        self.set = built
-        self.document.answered(response.error, with_stages=bool(stages))
+        self.document.answered(response.error, built)
         if response.stdout:
             self.statusBar().showMessage(f"Your code printed: {response.stdout[:200]}", 8000)
         self.stage_strip.set_stages(stages, self.set.current)
@@ -100,7 +101,7 @@ class Results:
         """A trace's error is the code's (the document's); a pmap, timing or retrace error
         is shown where it was asked for, and marks no line of the code."""
         if isinstance(request, p.TraceRequest):
-            self.document.answered(info, with_stages=False)
+            self.document.answered(info)
         elif isinstance(request, p.LayoutRequest | p.ExportRequest | p.PrimeRequest):
             self.errors.show_error(info)
         else:

@@ -13,6 +13,7 @@ class Selection:
     # --- selection ------------------------------------------------------------------------
 
     def _on_nodes_selected(self, ids: list[str]) -> None:
+        self.document.selection = list(ids)
         if not ids or not self.set.stages:
             self.details.show_node(None)
             self.editor.show_line(None)
