@@ -12,7 +12,8 @@ shoot() {  # WIDTHxHEIGHT OUT.png jaxviz-arguments...
   sleep 1
   DISPLAY=:97 QT_QPA_PLATFORM=xcb JAXVIZ_HOME="$home" .venv/bin/jaxviz --no-restore "$@" \
     --screenshot "$out" || true
-  kill "$xvfb"
+  kill "$xvfb" 2>/dev/null || true
+  wait "$xvfb" 2>/dev/null || true  # its display is free again before the next one starts
 }
 if [ "${1:-}" != "--below" ]; then
 for size in 1280x800 1920x1080; do

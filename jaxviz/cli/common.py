@@ -99,8 +99,31 @@ def default_function(source: str, given: str | None) -> str:
     return names[0]
 
 
+_early: list[WorkerClient] = []  # the worker started before the arguments were parsed
+
+
+def start_early(host_devices: int | None) -> WorkerClient:
+    """Spawn the worker at once (it imports JAX, the longest step, while this process parses
+    the arguments and reads the file); ``make_client`` hands it to the command."""
+    client = WorkerClient(host_devices=host_devices)
+    client.start()
+    _early.append(client)
+    return client
+
+
 def make_client(args: argparse.Namespace) -> WorkerClient:
+    for client in list(_early):
+        if client.host_devices == args.host_devices:
+            _early.remove(client)
+            client.timeout = args.timeout
+            return client
     return WorkerClient(host_devices=args.host_devices, timeout=args.timeout)
+
+
+def close_early() -> None:
+    """Stop an early worker no command took (an argument error, --help)."""
+    while _early:
+        _early.pop().close()
 
 
 def call_worker(args: argparse.Namespace, request) -> object:

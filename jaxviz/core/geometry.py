@@ -8,9 +8,13 @@ Kept apart from ``layout`` (which chooses and runs an engine) so that the engine
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from .ir import gc_paused
-from .model import VisibleGraph, VisibleNode
+
+if TYPE_CHECKING:  # for the annotations only: the protocol imports this module, the CLI
+    # imports the protocol, and the graph model is not needed to carry a layout
+    from .model import VisibleGraph, VisibleNode
 
 FONT_PT = 10.0  # the monospace font the app and the exporters draw labels with
 CHAR_W = 0.602 * FONT_PT  # DejaVu Sans Mono's advance width, in points

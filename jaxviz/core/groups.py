@@ -7,7 +7,9 @@ iteration of a loop (FUNCTION), or a fold (FOLD) of repeats.
 Folding: consecutive sibling calls of one function (``block #1`` … ``block #12``), or
 iterations of one loop, whose equations have the same structure (primitives, short params,
 result types, in order, nested groups included: a structural hash) are put under one FOLD
-group, ``block ×12``. Closed, it is one box; opened, it shows the repeats it holds.
+group, ``block ×12``. Closed, it is one box; opened, it shows the first repeat and, for three
+or more, the others as one box of their own (``block ×11 more, same structure``): one
+representative with the others listed, and a double-click on them shows all of them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from .ir import EQN, Node
 
 CALL, SUBGRAPH, SCOPE, FUNCTION, FOLD = "call", "subgraph", "scope", "function", "fold"
+REST = "rest"  # in a fold, the repeats after the first
 _NUMBER = re.compile(r" #?\d+")  # "block #3 (backward)" → "block (backward)"
 
 
@@ -26,7 +29,7 @@ class Group:
     """A set of nodes that can be shown as one."""
 
     id: str  # for CALL groups, the id of the equation holding the nested jaxprs
-    kind: str  # CALL, SUBGRAPH, SCOPE, FUNCTION or FOLD
+    kind: str  # CALL, SUBGRAPH, SCOPE, FUNCTION, FOLD or REST
     label: str  # "jit f", "cond", "branches[0]", "layer1", "block #3", "block ×12"
     parent: str | None
     depth: int
@@ -90,15 +93,22 @@ def _fold(run: list[str], parent: str | None, groups: dict[str, Group]) -> None:
     label = f"{word} ×{len(run)}" + (f" ({rest}" if rest else "")
     fold = Group(f"{run[0]}/fold", FOLD, label, parent, first.depth,
                  sum(groups[g].equations for g in run), repeats=len(run))
+    rest = None
+    if len(run) > 2:  # the repeats after the first, one box until asked for
+        rest = Group(f"{fold.id}/rest", REST, f"{word} ×{len(run) - 1} more, same structure",
+                     fold.id, first.depth, sum(groups[g].equations for g in run[1:]),
+                     repeats=len(run) - 1)
     rebuilt = {}
     for gid, group in groups.items():  # the fold comes just before the repeats it holds
         if gid == run[0]:
             rebuilt[fold.id] = fold
+        if rest is not None and gid == run[1]:
+            rebuilt[rest.id] = rest
         rebuilt[gid] = group
     groups.clear()
     groups.update(rebuilt)
-    for gid in run:
-        groups[gid].parent = fold.id
+    for k, gid in enumerate(run):
+        groups[gid].parent = rest.id if rest is not None and k else fold.id
 
 
 def _renumber_depths(groups: dict[str, Group]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .grouping import group_by_functions
-from .groups import CALL, FOLD, FUNCTION, SCOPE, SUBGRAPH, Group, fold_repeats
+from .groups import CALL, FOLD, FUNCTION, REST, SCOPE, SUBGRAPH, Group, fold_repeats
 from .ir import EQN, Graph, Node, scopes_of, transforms_of
 from .styles import KIND_STYLES, NodeStyle, eqn_style
 
@@ -238,7 +238,7 @@ class GraphModel:
 
     def _group_node(self, group: Group) -> VisibleNode:
         kind = group.kind if group.kind in (SCOPE, FUNCTION) else group.primitive
-        if group.kind == FOLD:
+        if group.kind in (FOLD, REST):
             kind = f"{group.repeats} alike"
         unit = "op" if self.graph.kind == "hlo" else "eqn"  # an HLO graph holds instructions
         count = f"{group.equations} {unit}" + ("s" if group.equations != 1 else "")
