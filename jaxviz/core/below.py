@@ -75,6 +75,7 @@ def _where(node: Node) -> str:
 def fusion_report(source: Stage, compiled: Stage) -> dict:
     places = placements(compiled)
     nodes = _nodes(source)
+    per = costs(source)
     kernels: dict[str, list[str]] = {}
     for node_id, place in places.items():
         if place.kernel:
@@ -85,9 +86,21 @@ def fusion_report(source: Stage, compiled: Stage) -> dict:
         "equations": {nid: {**p.to_dict(), "primitive": nodes[nid].primitive,
                             "line": nodes[nid].line} for nid, p in places.items()
                       if nid in nodes},
-        "kernels": {k: {"kind": places[v[0]].kernel_kind, "equations": v}
+        "kernels": {k: {"kind": places[v[0]].kernel_kind, "equations": v,
+                        **_summed(per, v, nodes)}
                     for k, v in sorted(kernels.items(), key=lambda kv: -len(kv[1]))},
     }
+
+
+def _summed(per: dict[str, EquationCost], ids: list[str], nodes: dict[str, Node]) -> dict:
+    """FLOPs and bytes of a kernel's equations (those without nested jaxprs: a loop's body
+    equations are in their own kernels)."""
+    total = EquationCost()
+    for nid in ids:
+        if nid in per and not nodes[nid].subgraphs:
+            total.add(per[nid])
+    return {"flops": total.flops, "transcendentals": total.transcendentals,
+            "bytes": total.bytes}
 
 
 def fusion_text(report: dict) -> list[str]:
@@ -98,7 +111,8 @@ def fusion_text(report: dict) -> list[str]:
     lines.append("")
     equations = report["equations"]
     for kernel, info in report["kernels"].items():
-        lines.append(f"{kernel}  ({info['kind']}, {len(info['equations'])} equations)")
+        lines.append(f"{kernel}  ({info['kind']}, {len(info['equations'])} equations, "
+                     f"{number(info['flops'])} FLOPs, {number(info['bytes'])}B as unfused)")
         for nid in info["equations"]:
             eq = equations[nid]
             lines.append(f"    {nid:<14} {eq['primitive']:<18} {eq['status']:<7} "

@@ -19,6 +19,8 @@ OPEN_MAX_EQUATIONS = 60  # a group bigger than this starts closed...
 OPEN_MAX_DEPTH = 3  # ...and so does one nested deeper than this...
 VISIBLE_BUDGET = 400  # ...and opening stops once this many equations are visible
 MAX_OPEN_GROUPS = 16  # ...or this many groups are open (80 open layers read worse than 80 boxes)
+WRAPPERS = ("jit", "pjit", "closed_call", "core_call", "custom_jvp_call", "custom_vjp_call",
+            "checkpoint", "remat", "shard_map")  # a stage that is one of these opens it
 # ...and an XLA fusion starts closed: the compiled program reads first as its kernels
 CLOSED_FIRST = ("fusion",)
 
@@ -163,6 +165,12 @@ class GraphModel:
         """Small, shallow groups open, in breadth order, until the budget is spent."""
         opened: set[str] = set()
         budget = VISIBLE_BUDGET
+        only = self._only_call()
+        if only is not None:  # jit(f): all of it is inside the one call, so that opens...
+            direct = sum(1 for gid in self.group_of.values() if gid == only)
+            if direct <= budget:  # ...unless what it shows directly is more than a view
+                opened.add(only)
+                budget -= direct
         for group in sorted(self.groups.values(), key=lambda g: (g.depth, g.id)):
             if group.parent is not None and group.parent not in opened:
                 continue
@@ -177,6 +185,14 @@ class GraphModel:
             opened.add(group.id)
             budget -= group.equations
         return opened
+
+    def _only_call(self) -> str | None:
+        """The group of the top level's one equation, when the stage is one call wrapping
+        everything (``jit(f)``, a custom rule); a loop or a branch is not a wrapper."""
+        eqns = [n for n in self.graph.nodes if n.kind == EQN]
+        if len(eqns) == 1 and eqns[0].id in self.groups and eqns[0].primitive in WRAPPERS:
+            return eqns[0].id
+        return None
 
     def ancestors(self, node_id: str) -> list[str]:
         """Groups holding a node (or group), innermost first."""

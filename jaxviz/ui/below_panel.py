@@ -26,6 +26,7 @@ from ..core.ir import Stage
 from ..core.memory import timeline
 
 ROWS = 200  # rows of the cost table
+NAME_WIDTH = 170  # pixels, at most, for the first column (the full name is its tooltip)
 
 
 class NumberItem(QTableWidgetItem):
@@ -46,13 +47,13 @@ def _table(headers: list[str]) -> QTableWidget:
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
     table.verticalHeader().hide()
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names take what is left
+    table.verticalHeader().setDefaultSectionSize(22)  # compact rows: more of them in view
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     return table
 
 
-def _fill(table: QTableWidget, rows: list[list], ids: list[list[str]], sort_by: int) -> None:
+def _fill(table: QTableWidget, rows: list[list], ids: list[list[str]],
+          sort_by: int | None) -> None:
     """Rows of cells (numbers sort as numbers, largest first to begin with); each row
     remembers the node ids it selects."""
     table.setSortingEnabled(False)
@@ -64,9 +65,12 @@ def _fill(table: QTableWidget, rows: list[list], ids: list[list[str]], sort_by: 
             item.setData(Qt.ItemDataRole.UserRole, row_ids)
             item.setToolTip(str(cell))
             table.setItem(r, c, item)
-    table.setSortingEnabled(True)
-    table.sortItems(sort_by, Qt.SortOrder.DescendingOrder)
+    if sort_by is not None:  # a table of totals keeps its order
+        table.setSortingEnabled(True)
+        table.sortItems(sort_by, Qt.SortOrder.DescendingOrder)
     table.resizeColumnsToContents()
+    # a long kernel name keeps its column readable without pushing the numbers out of view
+    table.setColumnWidth(0, min(table.columnWidth(0), NAME_WIDTH))
 
 
 class MemoryChart(QWidget):
@@ -139,9 +143,13 @@ class BelowPanel(QWidget):
         self.add_compile = QPushButton("Add '| compile' to the pipeline")
         self.add_compile.clicked.connect(self.compileWanted)
         self.tabs = QTabWidget()
-        self.fusions = _table(["kernel", "kind", "equations"])
+        self.fusions = _table(["kernel", "kind", "equations", "FLOPs"])
         self.cost = _table(["equation", "primitive", "FLOPs", "transc.", "bytes", "line"])
-        self.cost_totals = QLabel(wordWrap=True)
+        self.cost_totals = _table(["total", "FLOPs", "transc.", "bytes"])
+        self.cost_totals.setMaximumHeight(118)
+        self.cost_totals.setToolTip("Ours counts every operand and result as if nothing were "
+                                    "fused; XLA counts what its kernels read and write, and "
+                                    "each copy of an op it duplicated into several fusions")
         self.chart = MemoryChart()
         self.memory_text = QLabel(wordWrap=True)
         self.alive = _table(["alive", "type", "bytes", "made by"])
@@ -190,6 +198,8 @@ class BelowPanel(QWidget):
         if stage is None or not stage.is_jaxpr:
             self.header.setText(self._below_header(stage) if stage else "")
             self._clear()
+            if stage is not None and stage is compiled and analysed is not None:
+                self._show_kernels(analysed, compiled)
             return
         self.header.setText(self._jaxpr_header(stage, compiled, on_analysed))
         self._show_fusions(stage, compiled if on_analysed else None)
@@ -200,8 +210,9 @@ class BelowPanel(QWidget):
     def _below_header(self, stage: Stage) -> str:
         ref = stage.reference
         platform = f" for {ref['platform']}" if ref.get("platform") else ""
-        return (f"{stage.title}: {stage.count_text()}{platform}. Select the stage before it to "
-                f"see where each equation went.")
+        return (f"{stage.title}: {stage.count_text()}{platform}; its kernels below, with the "
+                f"equations of the jaxpr each runs. Select the stage before it for cost, "
+                f"memory and residuals.")
 
     def _jaxpr_header(self, stage: Stage, compiled: Stage | None, on_analysed: bool) -> str:
         if compiled is None:
@@ -218,7 +229,8 @@ class BelowPanel(QWidget):
         for table in (self.fusions, self.cost, self.residuals, self.alive):
             table.setRowCount(0)
         self.chart.set_steps([], None)
-        for label in (self.cost_totals, self.memory_text, self.residual_text):
+        self.cost_totals.setRowCount(0)
+        for label in (self.memory_text, self.residual_text):
             label.setText("")
 
     def _show_fusions(self, stage: Stage, compiled: Stage | None) -> None:
@@ -226,23 +238,42 @@ class BelowPanel(QWidget):
             self.fusions.setRowCount(0)
             return
         report = below.fusion_report(stage, compiled)
-        rows = [[name, info["kind"], len(info["equations"])]
+        rows = [[name, info["kind"], len(info["equations"]), info["flops"]]
                 for name, info in report["kernels"].items()]
         ids = [info["equations"] for info in report["kernels"].values()]
         gone = [nid for nid, eq in report["equations"].items()
                 if eq["status"] in ("dead", "folded")]
         if gone:
-            rows.append(["removed by XLA (dead or folded)", "", len(gone)])
+            rows.append(["removed by XLA (dead or folded)", "", len(gone), 0.0])
             ids.append(gone)
         _fill(self.fusions, rows, ids, sort_by=2)
+
+    def _show_kernels(self, source: Stage, compiled: Stage) -> None:
+        """On the compiled stage: its kernels, each row selecting the kernel's node."""
+        report = below.fusion_report(source, compiled)
+        node_of = {n.outputs[0].name: n.id for n in compiled.graph.walk_nodes() if n.outputs}
+        rows = [[name, info["kind"], len(info["equations"]), info["flops"]]
+                for name, info in report["kernels"].items()]
+        ids = [[node_of[name]] if name in node_of else [] for name in report["kernels"]]
+        _fill(self.fusions, rows, ids, sort_by=2)
+        self.tabs.setCurrentIndex(0)
 
     def _show_cost(self, stage: Stage, compiled: Stage | None) -> None:
         if not stage.costs:
             self.cost.setRowCount(0)
-            self.cost_totals.setText("No costs for this stage: they come with compile.")
+            self.cost_totals.setRowCount(0)
             return
         report = below.cost_report(stage, compiled)
-        self.cost_totals.setText("\n".join(below.cost_text(report)[1:6]))
+        totals = [("ours, every equation", report["ours"]), ("ours, XLA kept",
+                                                          report["ours_kept"]),
+                  ("ours × XLA's copies", report["ours_copied"])]
+        xla = report["xla"]
+        rows = [[name, t["flops"], t["transcendentals"], t["bytes_read"] + t["bytes_written"]]
+                for name, t in totals if t]
+        if xla:
+            rows.append(["XLA cost_analysis", xla.get("flops", 0.0),
+                         xla.get("transcendentals", 0.0), xla.get("bytes accessed", 0.0)])
+        _fill(self.cost_totals, rows, [[] for _ in rows], sort_by=None)
         rows = [[r["id"], r["primitive"], r["flops"], r["transcendentals"],
                  r["bytes_read"] + r["bytes_written"], r["line"] or ""]
                 for r in report["top"][:ROWS]]
