@@ -1,23 +1,49 @@
-"""The protocol's codec: one message is one line of JSON, ``{"type": <class name>, "id":
-<request id>, "body": {...}}``, then one line per chunk of its big lists. It travels on a channel
-of its own (file descriptors the worker keeps private), so nothing the user's code prints can
-ever be mistaken for a message. JSON was measured against msgpack here
-(``benchmarks/protocol_encoding.py``).
+"""The protocol's codec: one message is a msgpack frame ``{"type": <class name>, "id":
+<request id>, "body": {...}, "parts": N}``, then N frames, one per chunk of its big lists; each
+frame is its length (4 bytes, big-endian) and its bytes. It travels on a channel of its own
+(file descriptors the worker keeps private), so nothing the user's code prints can ever be
+mistaken for a message.
+
+msgpack rather than JSON: on a 26,403-equation stage's IR it is 22% smaller, 3.3× faster to
+encode and 1.7× faster to decode (``benchmarks/protocol_encoding.py``), and decoding is what
+the window's reading thread spends its GIL on.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
+import struct
 import sys
 import typing
 from dataclasses import fields
 from typing import Any
 
+import msgpack
+
 from jaxviz.core.ir import gc_paused
 from jaxviz.worker.protocol import MESSAGE_TYPES
 
-CHUNK = 1000  # items of a big list per line
+CHUNK = 1000  # items of a big list per frame
+LENGTH = struct.Struct(">I")  # a frame's length, before its bytes
+
+
+def frame(data: Any) -> bytes:
+    payload = msgpack.packb(data, use_bin_type=True)
+    return LENGTH.pack(len(payload)) + payload
+
+
+def unpack(payload: bytes) -> Any:
+    return msgpack.unpackb(payload, raw=False, strict_map_key=False)
+
+
+def split_frames(wire: bytes) -> list[bytes]:
+    """The payloads of the frames that make ``wire``."""
+    payloads, at = [], 0
+    while at < len(wire):
+        (size,) = LENGTH.unpack_from(wire, at)
+        payloads.append(wire[at + 4:at + 4 + size])
+        at += 4 + size
+    return payloads
 
 
 def _big_lists(body: dict) -> list[tuple[list, list]]:
@@ -36,11 +62,11 @@ def _big_lists(body: dict) -> list[tuple[list, list]]:
 
 
 def encode(message: Any, request_id: int = 0) -> bytes:
-    """JSON lines: one for the message, then one per chunk of its big lists.
+    """Frames: one for the message, then one per chunk of its big lists.
 
-    A 26,000-equation stage is ~24 MB of JSON; parsed as one line it would hold the window
-    process's GIL for a quarter of a second. In chunks, the reading thread lets go between
-    lines. Bodies are plain data already, so nothing is deep-copied.
+    A 26,000-equation stage is ~18 MB; decoded at once it would hold the window process's
+    GIL for half a second. In chunks, the reading thread lets go between frames. Bodies are
+    plain data already, so nothing is deep-copied.
     """
     fields_ = {f.name: _plain(getattr(message, f.name)) for f in fields(message)
                if f.metadata.get("wire", True)}
@@ -50,12 +76,11 @@ def encode(message: Any, request_id: int = 0) -> bytes:
             fields_ = _with_empty(fields_, [path for path, _ in big])
         head = {"type": type(message).__name__, "id": request_id, "body": fields_,
                 "parts": sum((len(items) + CHUNK - 1) // CHUNK for _, items in big)}
-        lines = [json.dumps(head, separators=(",", ":"), allow_nan=True)]
+        frames = [frame(head)]
         for path, items in big:
             for k in range(0, len(items), CHUNK):
-                part = {"part": path, "items": items[k:k + CHUNK]}
-                lines.append(json.dumps(part, separators=(",", ":"), allow_nan=True))
-    return ("\n".join(lines) + "\n").encode()
+                frames.append(frame({"part": path, "items": items[k:k + CHUNK]}))
+    return b"".join(frames)
 
 
 def _with_empty(body: dict, paths: list[list]) -> dict:
@@ -72,17 +97,17 @@ def _with_empty(body: dict, paths: list[list]) -> dict:
     return body
 
 
-def decode_head(line: bytes) -> tuple[dict, int]:
-    """The first line of a message, and how many chunk lines follow it."""
+def decode_head(payload: bytes) -> tuple[dict, int]:
+    """The first frame of a message, and how many chunk frames follow it."""
     with gc_paused():
-        data = json.loads(line)
+        data = unpack(payload)
     return data, data.get("parts", 0)
 
 
-def add_part(data: dict, line: bytes) -> None:
-    """Put one chunk line's items back where they came from."""
+def add_part(data: dict, payload: bytes) -> None:
+    """Put one chunk frame's items back where they came from."""
     with gc_paused():
-        part = json.loads(line)
+        part = unpack(payload)
     target = data["body"]
     for key in part["part"]:
         target = target[key]
@@ -145,9 +170,9 @@ def build(data: dict) -> tuple[Any, int]:
     return _construct(cls, data["body"]), data.get("id", 0)
 
 
-def decode(lines: bytes) -> tuple[Any, int]:
-    """A whole message from its lines (the head and its chunks)."""
-    head, *parts = lines.rstrip(b"\n").split(b"\n")
+def decode(wire: bytes) -> tuple[Any, int]:
+    """A whole message from its frames (the head and its chunks)."""
+    head, *parts = split_frames(wire)
     data, _ = decode_head(head)
     for part in parts:
         add_part(data, part)

@@ -41,6 +41,15 @@ class BoundedWriter(io.TextIOBase):
         return body
 
 
+def _frame(proto_in: BinaryIO) -> bytes | None:
+    """The next frame's payload, or None at the end of the channel."""
+    head = proto_in.read(codec.LENGTH.size)
+    if len(head) < codec.LENGTH.size:
+        return None
+    (size,) = codec.LENGTH.unpack(head)
+    return proto_in.read(size)
+
+
 def claim_channel() -> tuple[BinaryIO, BinaryIO]:
     """Private duplicates of stdin/stdout for the protocol; fds 0 and 1 no longer reach it."""
     proto_in = os.fdopen(os.dup(0), "rb")
@@ -61,10 +70,13 @@ def serve(proto_in: BinaryIO, proto_out: BinaryIO, preload_jax: bool) -> None:
 
     send(p.Ready(pid=os.getpid(), jax_version=_preload() if preload_jax else ""))
     from jaxviz.worker.handlers import HANDLERS
-    for line in proto_in:
-        data, parts = codec.decode_head(line)  # a big request comes in chunks, like answers
+    while True:
+        head = _frame(proto_in)
+        if head is None:  # the client closed the channel
+            return
+        data, parts = codec.decode_head(head)  # a big request comes in chunks, like answers
         for _ in range(parts):
-            codec.add_part(data, proto_in.readline())
+            codec.add_part(data, _frame(proto_in) or b"")
         request, request_id = codec.build(data)
         if isinstance(request, p.ShutdownRequest):
             return
