@@ -190,6 +190,23 @@ class BelowPanel(QWidget):
     # --- filling --------------------------------------------------------------------------
 
     def show_stages(self, stages: list[Stage], index: int) -> None:
+        """Stage ``index`` of this trace is the one shown: its reports are made when the tab
+        is looked at (on a 26,000-equation stage they take a few tenths of a second, which
+        the window would otherwise spend on every stage switch, tab open or not)."""
+        self._wanted = (stages, index)
+        if self.isVisible():
+            self._refresh()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        wanted, self._wanted = getattr(self, "_wanted", None), None
+        if wanted is not None:
+            self._show(*wanted)
+
+    def _show(self, stages: list[Stage], index: int) -> None:
         """What there is to show for stage ``index`` of this trace."""
         stage = stages[index] if 0 <= index < len(stages) else None
         compiled, analysed = below.compiled_of(stages), below.analysed_of(stages)

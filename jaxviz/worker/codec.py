@@ -46,19 +46,45 @@ def split_frames(wire: bytes) -> list[bytes]:
     return payloads
 
 
-def _big_lists(body: dict) -> list[tuple[list, list]]:
-    """(path, list) of the lists worth sending in chunks: the nodes and edges of each stage's
-    graph (a TraceResult's stages, a LayoutRequest's or PrimeRequest's models)."""
+# where the big collections of a body are: (field, inner path) per item of the field's list
+_BIG = {"stages": ("graph",), "models": ("graph",), "items": ("stage", "graph"),
+        "layouts": ()}
+_BIG_ITEMS = {"stages": ("nodes", "edges"), "models": ("nodes", "edges"),
+              "items": ("nodes", "edges"), "layouts": ("nodes", "edges")}
+
+
+def _big_lists(body: dict) -> list[tuple[list, list | dict]]:
+    """(path, collection) of what is worth sending in chunks, in every kind of message: the
+    nodes and edges of each stage's graph (a TraceResult's stages, a Layout or Prime request's
+    models, an ExportRequest's items) and of each layout (a Trace or Layout result's layouts,
+    an export item's layout)."""
     out = []
-    for field_name in ("stages", "models"):
+    for field_name, inner in _BIG.items():
         for i, item in enumerate(body.get(field_name) or []):
             if not isinstance(item, dict):  # LayoutRequest's stages are indices
                 continue
-            graph = item.get("graph") or {}
-            for key in ("nodes", "edges"):
-                if len(graph.get(key, [])) > CHUNK:
-                    out.append(([field_name, i, "graph", key], graph[key]))
+            places = [(inner, _BIG_ITEMS[field_name])]
+            if field_name == "items":
+                places.append((("layout",), ("nodes", "edges")))
+            for path, keys in places:
+                holder = item
+                for key in path:
+                    holder = holder.get(key) or {} if isinstance(holder, dict) else {}
+                for key in keys:
+                    if len(holder.get(key) or ()) > CHUNK:
+                        out.append(([field_name, i, *path, key], holder[key]))
     return out
+
+
+def _pieces(items: list | dict):
+    """Chunks of CHUNK items: slices of a list, groups of a dict's entries."""
+    if isinstance(items, dict):
+        keys = list(items)
+        for k in range(0, len(keys), CHUNK):
+            yield {key: items[key] for key in keys[k:k + CHUNK]}
+    else:
+        for k in range(0, len(items), CHUNK):
+            yield items[k:k + CHUNK]
 
 
 def encode(message: Any, request_id: int = 0) -> bytes:
@@ -78,8 +104,8 @@ def encode(message: Any, request_id: int = 0) -> bytes:
                 "parts": sum((len(items) + CHUNK - 1) // CHUNK for _, items in big)}
         frames = [frame(head)]
         for path, items in big:
-            for k in range(0, len(items), CHUNK):
-                frames.append(frame({"part": path, "items": items[k:k + CHUNK]}))
+            for piece in _pieces(items):
+                frames.append(frame({"part": path, "items": piece}))
     return b"".join(frames)
 
 
@@ -93,7 +119,7 @@ def _with_empty(body: dict, paths: list[list]) -> dict:
             child = list(child) if isinstance(child, list) else dict(child)
             node[key] = child
             node = child
-        node[path[-1]] = []
+        node[path[-1]] = {} if isinstance(node[path[-1]], dict) else []
     return body
 
 
@@ -111,7 +137,7 @@ def add_part(data: dict, payload: bytes) -> None:
     target = data["body"]
     for key in part["part"]:
         target = target[key]
-    target.extend(part["items"])
+    (target.update if isinstance(target, dict) else target.extend)(part["items"])
 
 
 def _plain(value: Any) -> Any:

@@ -73,6 +73,7 @@ def test_picking_an_equation_selects_what_xla_fused_with_it(make_window, qtbot):
 def test_the_xla_tab_rows_select_their_equations(make_window, qtbot):
     win = opened(make_window, qtbot)
     show_stage(win, qtbot, 2)
+    win.side.setCurrentWidget(win.below)  # the reports are made when the tab is looked at
     table = win.below.cost
     assert table.rowCount() > 10
     top = table.item(0, 0).data(0x0100)  # Qt.UserRole
@@ -88,6 +89,7 @@ def test_without_compile_the_tab_offers_it(make_window, qtbot):
     win = make_window(file=str(EXAMPLE), function="loss", args=ARGS, pipeline="grad")
     with qtbot.waitSignal(win.graphShown, timeout=90_000):
         pass
+    win.side.setCurrentWidget(win.below)
     assert win.below.add_compile.isVisibleTo(win.below)
     assert not win.colour_by.model().item(win.colour_by.findData("fusion")).isEnabled()
     assert win.colour_by.model().item(win.colour_by.findData("residuals")).isEnabled()
@@ -96,3 +98,12 @@ def test_without_compile_the_tab_offers_it(make_window, qtbot):
         win.trace()
     assert win.pipeline.pipeline() == "grad | compile"
     assert win.set.stages[-1].dialect == "hlo"
+
+
+def test_the_reports_wait_until_the_tab_is_looked_at(make_window, qtbot):
+    win = opened(make_window, qtbot)
+    assert win.below.residuals.rowCount() == 0  # the jaxpr tab is in front: nothing made
+    show_stage(win, qtbot, 2)
+    assert win.below.residuals.rowCount() == 0
+    win.side.setCurrentWidget(win.below)
+    assert win.below.residuals.rowCount() == 10

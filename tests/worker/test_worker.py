@@ -141,3 +141,17 @@ def test_each_request_is_paired_with_its_answers():
     messages = set(p.MESSAGE_TYPES.values())
     requests = {m for m in messages if m.__name__.endswith("Request")}
     assert requests == set(p.ANSWERS)  # no request without its answers
+
+
+def test_every_big_payload_travels_in_chunks():
+    nodes = {f"e{i}": {"x": i} for i in range(2500)}
+    edges = [{"src": f"e{i}"} for i in range(2500)]
+    layout = {"width": 1.0, "nodes": nodes, "edges": edges}
+    graph = {"nodes": list(nodes.values()), "edges": edges}
+    messages = [p.LayoutResult(layouts=[layout]),
+                p.ExportRequest(items=[p.ExportItem(layout, {"graph": graph}, "/tmp/x.svg")]),
+                p.TraceResult(stages=[{"graph": graph}], layouts=[layout])]
+    for message in messages:
+        wire = codec.encode(message, 1)
+        assert len(codec.split_frames(wire)) > 4, type(message).__name__
+        assert codec.decode(wire)[0] == message
