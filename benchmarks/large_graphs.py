@@ -4,7 +4,7 @@
     python benchmarks/large_graphs.py --quick    # the smaller half of the cases
 
 Steps (in this process, for the pipeline's last stage): trace (make_jaxpr), IR, layout (graph
-model and first view), transfer (the protocol's JSON both ways, and rebuilding the model as the
+model and first view), transfer (the protocol's encoding both ways, and rebuilding the model as the
 window does), scene build, first paint (offscreen), and export to SVG of the fully opened graph.
 "ratio" is the sum of the steps to the painted graph over the trace alone.
 
@@ -28,6 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from models import CASES  # noqa: E402
+
+from jaxviz.worker import codec  # noqa: E402
+from jaxviz.worker import protocol as p  # noqa: E402
 
 
 def rss_mib() -> float:
@@ -63,11 +66,12 @@ def steps(case) -> dict:
     out["layout"] = time.perf_counter() - start
     out["visible"], out["engine"] = len(layout.nodes), layout.engine
     start = time.perf_counter()
-    with gc_paused():  # as the worker and the window do
-        message = json.dumps({"stage": to_dict(stage), "layout": layout.to_dict()})
-        data = json.loads(message)
-    model = GraphModel(stage_from_dict(data["stage"]).graph)
-    layout = Layout.from_dict(data["layout"])
+    with gc_paused():  # as the worker and the window do: the protocol's own codec
+        message = codec.encode(p.TraceResult(stages=[to_dict(stage)],
+                                             layouts=[layout.to_dict()]))
+        result, _ = codec.decode(message)
+    model = GraphModel(stage_from_dict(result.stages[0]).graph)
+    layout = Layout.from_dict(result.layouts[0])
     out["transfer"] = time.perf_counter() - start
     out["message_mb"] = len(message) / 2**20
     view = GraphView()

@@ -13,6 +13,7 @@ from ..core.ir import Node, Stage
 from .editor import code_font
 
 TEXT_PIECE = 3000  # lines of jaxpr text added per turn of the event loop
+HIGHLIGHT_MAX = 3000  # lines of stage text highlighted; longer ones stay plain
 
 
 class StageStrip(QTabBar):
@@ -54,8 +55,14 @@ class JaxprView(QPlainTextEdit):
         lines at once held the window for 80 ms)."""
         self._generation = getattr(self, "_generation", 0) + 1
         lines = text.split("\n")
+        # Qt highlights every block as it goes in, on the window's thread: past a few
+        # thousand lines that is the longest event-loop gap of a big trace, so big texts
+        # stay plain (detached first: attaching re-highlights what the document holds)
+        self.highlighter.setDocument(None)
         if len(lines) <= TEXT_PIECE:
             self.setPlainText(text)
+            if len(lines) <= HIGHLIGHT_MAX:
+                self.highlighter.setDocument(self.document())
             return
         self.setPlainText("\n".join(lines[:TEXT_PIECE]))
         self._append(lines, TEXT_PIECE, self._generation)
