@@ -16,7 +16,8 @@ MAX_DEPTH = 12  # computations calling computations: deeper than any XLA program
 # attributes worth a label, by opcode (the others are in the tooltip)
 LABEL_ATTRIBUTES = {"fusion": ("kind",), "compare": ("direction",), "reduce": ("dimensions",),
                     "broadcast": ("dimensions",), "transpose": ("dimensions",),
-                    "get-tuple-element": ("index",), "custom-call": ("custom_call_target",)}
+                    "get-tuple-element": ("index",), "custom-call": ("custom_call_target",),
+                    "call": ("to_apply",), "while": ("body",)}
 
 
 def hlo_graph(module: HloModule, title: str = "") -> Graph:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 _HEADER = re.compile(r"^\s*(ENTRY\s+)?%?([\w.\-]+)\s*(\(.*\))?\s*(->.*)?\{\s*$")
 _INSTRUCTION = re.compile(r"^\s*(ROOT\s+)?%?([\w.\-]+)\s*=\s*(.*)$")
 _LAYOUT = re.compile(r"\{[^{}]*\}")
+_COMMENT = re.compile(r"/\*.*?\*/")
 _TAG = re.compile(r'jaxviz_eqn="([^"]*)"')
 _OP_NAME = re.compile(r'op_name="([^"]*)"')
 _TYPE = re.compile(r"^([a-z]+[0-9]*)\[([^\]]*)\]")
@@ -81,7 +82,7 @@ def parse_module(text: str) -> HloModule:
 
 def parse_instruction(line: str, index: int = 0) -> Instruction | None:
     """``ROOT %add.1 = f32[3]{0} add(%a, %b), metadata={...}`` read into its parts."""
-    match = _INSTRUCTION.match(line)
+    match = _INSTRUCTION.match(_COMMENT.sub("", line))  # tuple types carry /*index=5*/
     if not match:
         return None
     rest = match.group(3)

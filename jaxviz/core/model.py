@@ -20,7 +20,7 @@ OPEN_MAX_DEPTH = 3  # ...and so does one nested deeper than this...
 VISIBLE_BUDGET = 400  # ...and opening stops once this many equations are visible
 MAX_OPEN_GROUPS = 16  # ...or this many groups are open (80 open layers read worse than 80 boxes)
 WRAPPERS = ("jit", "pjit", "closed_call", "core_call", "custom_jvp_call", "custom_vjp_call",
-            "checkpoint", "remat", "shard_map")  # a stage that is one of these opens it
+            "checkpoint", "remat", "shard_map", "call")  # a stage that is one of these opens it
 # ...and an XLA fusion starts closed: the compiled program reads first as its kernels
 CLOSED_FIRST = ("fusion",)
 
@@ -190,8 +190,9 @@ class GraphModel:
         """The group of the top level's one equation, when the stage is one call wrapping
         everything (``jit(f)``, a custom rule); a loop or a branch is not a wrapper."""
         eqns = [n for n in self.graph.nodes if n.kind == EQN]
-        if len(eqns) == 1 and eqns[0].id in self.groups and eqns[0].primitive in WRAPPERS:
-            return eqns[0].id
+        calls = [n for n in eqns if n.id in self.groups and n.primitive in WRAPPERS]
+        if len(calls) == 1 and (len(eqns) == 1 or calls[0].primitive == "call"):
+            return calls[0].id  # (an HLO call comes with the tuple plumbing around it)
         return None
 
     def ancestors(self, node_id: str) -> list[str]:

@@ -172,3 +172,8 @@ def test_an_overlay_repaints_every_box_and_says_what_its_colours_mean():
     highlighted = [e for e in saved.edges if e.highlight == RESIDUAL_EDGE]
     assert {e.var for e in highlighted} == {r.name for r in residuals(stage.graph)}
     assert saved.nodes["in0"].fill != layout.nodes["in0"].fill  # x, saved, is coloured
+
+
+def test_tuple_types_lose_their_index_comments():
+    ins = parse_instruction("  ROOT %t = (f32[8], f32[2,3], /*index=2*/s32[]) tuple(%a, %b, %c)")
+    assert ins.type == "(f32[8], f32[2,3], s32[])" and ins.operands == ["a", "b", "c"]
