@@ -55,6 +55,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     except ExportError as exc:
         raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
     request.expand_all = args.expand_all
+    # only the stage written is laid out (an overlay's may be the one before a compile stage)
+    request.layout_last_only = args.stage == "last" and args.color_by == "kind"
     request.export = p.ExportSpec(path=str(out.resolve()), format=fmt, stage=args.stage,
                                   dpi=args.dpi, edge_labels=not args.no_edge_labels,
                                   force=args.force, inputs=[request.filename],
