@@ -242,8 +242,9 @@ def program_graph(stage: Stage):
         graph = eqns[0].subgraphs[0]
 
 
-def memory_report(source: Stage, compiled: Stage | None) -> dict:
-    line = timeline(program_graph(source))
+def memory_report(source: Stage, compiled: Stage | None, line=None) -> dict:
+    """``line``: the stage's timeline when the caller has it already (the app's chart)."""
+    line = line if line is not None else timeline(program_graph(source))
     peak = line.peak_index
     nodes = _nodes(source)
     names = value_names(source)

@@ -297,8 +297,8 @@ class BelowPanel(QWidget):
         _fill(self.cost, rows, [[r["id"]] for r in report["top"][:ROWS]], sort_by=2)
 
     def _show_memory(self, stage: Stage, compiled: Stage | None) -> None:
-        report = below.memory_report(stage, compiled)
         self._timeline = timeline(below.program_graph(stage))
+        report = below.memory_report(stage, compiled, self._timeline)
         self._names = below.value_names(stage)
         self._makers = {n.id: n.primitive for n in stage.graph.walk_nodes()}
         xla = report["xla"]
