@@ -66,10 +66,6 @@ def _graph_of(stage: Stage, node_id: str):
     return None
 
 
-def _where(node: Node) -> str:
-    return f"line {node.line}" if node.line else ""
-
-
 # --- fusions -------------------------------------------------------------------------------
 
 def fusion_report(source: Stage, compiled: Stage) -> dict:

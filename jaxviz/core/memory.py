@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .cost import port_bytes
-from .ir import CONST, EQN, INPUT, OUTPUT, Graph, Node
+from .ir import CONST, EQN, INPUT, OUTPUT, Graph
 
 TOP_VALUES = 8  # the largest values listed at the peak
 
@@ -109,7 +109,3 @@ def _nested_peak(graph: Graph) -> int:
     inner = timeline(graph)
     peak = inner.peak_index
     return max(0, inner.steps[peak].live - inner.resident) if peak is not None else 0
-
-
-def eqn_nodes(graph: Graph) -> dict[str, Node]:
-    return {n.id: n for n in graph.nodes if n.kind == EQN}

@@ -14,7 +14,7 @@ import math
 
 from .below import analysed_of, compiled_of, costs, placements, program_graph
 from .fusion_map import DEAD, FOLDED
-from .ir import EQN, Stage
+from .ir import Stage
 from .layout import Layout
 from .memory import timeline
 from .model import GraphModel
@@ -218,7 +218,3 @@ def _short(value: float) -> str:
         if value >= size:
             return f"{value / size:.3g}{unit}"
     return f"{value:.3g}"
-
-
-def eqn_ids(stage: Stage) -> list[str]:
-    return [n.id for n in stage.graph.walk_nodes() if n.kind == EQN]
