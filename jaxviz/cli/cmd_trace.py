@@ -17,7 +17,9 @@ def add_parser(sub) -> None:
 def cmd_trace(args: argparse.Namespace) -> int:
     from jaxviz.cli.common import call_worker, count_text, partial_error, trace_request
 
-    result = call_worker(args, trace_request(args))
+    request = trace_request(args)
+    request.text_only = not args.json  # the text needs no graph IR: it is not built
+    result = call_worker(args, request)
     if args.json:
         keys = ("title", "jaxpr", "equations", "printed_equations", "notes", "graph")
         stages = [{k: s[k] for k in keys} for s in result.stages]

@@ -31,6 +31,7 @@ from jaxviz.core.ir import (
     gc_paused,
 )
 from jaxviz.core.labels import full_params, short_params
+from jaxviz.trace.jaxpr_facts import eqn_location, printed_count
 from jaxviz.trace.jaxpr_text import (
     DROPPED_SEARCH,
     equation_text,
@@ -223,27 +224,7 @@ class _Builder:
         return graphs
 
     def _location(self, eqn) -> tuple:
-        """Line, column and end column of the innermost user frame, and the user's functions
-        around it (outermost first) with the line each is at."""
-        tb = eqn.source_info.traceback
-        if tb is None:
-            return None, None, None, [], []
-        try:
-            codes, lastis = tb.raw_frames()
-            frames = [(c, i) for c, i in zip(codes, lastis) if c.co_filename == self.user_file
-                      and c.co_name != "<module>"]
-            if not frames:
-                return None, None, None, [], []
-            where = [type(tb).code_addr2location(c, i) for c, i in frames]
-            line, col, end = where[0][0], where[0][1], where[0][3]
-            return (line, col, end, [c.co_name for c, _ in reversed(frames)],
-                    [w[0] for w in reversed(where)])
-        except (AttributeError, TypeError):  # older jaxlib: whole-line locations only
-            user = [f for f in tb.frames if f.file_name == self.user_file]
-            if not user:
-                return None, None, None, [], []
-            return (user[0].line_num, None, None, [f.function_name for f in reversed(user)],
-                    [f.line_num for f in reversed(user)])
+        return eqn_location(eqn, self.user_file)
 
     def _text_line(self, node: Node) -> int | None:
         """The text line where the equation is printed: the first line from the cursor on that
@@ -370,20 +351,6 @@ def _name_arguments(graph: Graph, jaxpr) -> None:
                 node.display_name = str(name or "")
 
 
-def _printed_count(jaxpr) -> int:
-    """Equations as JAX prints them: each distinct nested jaxpr counted once."""
-    seen, count, stack = set(), 0, [jaxpr]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        count += len(current.eqns)
-        for eqn in current.eqns:
-            stack.extend(jcore.jaxprs_in_params(eqn.params))
-    return count
-
-
 def stage_from_closed_jaxpr(closed, index: int, title: str, user_file: str,
                             transform: str = "") -> Stage:
     """The Stage (text, equation count, graph IR) of one traced jaxpr."""
@@ -393,4 +360,4 @@ def stage_from_closed_jaxpr(closed, index: int, title: str, user_file: str,
     _name_arguments(graph, closed.jaxpr)
     return Stage(index=index, title=title, jaxpr=builder.text,
                  equations=graph.equation_count(), graph=graph, transform=transform,
-                 printed_equations=_printed_count(closed.jaxpr))
+                 printed_equations=printed_count(closed.jaxpr))

@@ -94,11 +94,15 @@ def _changed_attributes(before: dict[str, dict[str, int]], namespace: dict) -> l
     return notes
 
 
-def constant_notes(closed, graph) -> list[dict]:
+def constant_notes(closed, graph, lines_of: list[int | None] | None = None) -> list[dict]:
     """Arrays baked into the jaxpr as constants, with the line of the first equation that
-    uses each (the IR's constant nodes ``c0, c1, ...`` are in the order of ``consts``)."""
+    uses each (the IR's constant nodes ``c0, c1, ...`` are in the order of ``consts``; without
+    a graph, ``lines_of`` gives them)."""
     users = {e.src: e.dst for e in reversed(graph.edges)}
     lines = {n.id: n.line for n in graph.nodes}
+    if lines_of is not None:
+        users = {f"c{i}": f"c{i}" for i in range(len(lines_of))}
+        lines = {f"c{i}": line for i, line in enumerate(lines_of)}
     notes = []
     for i, value in enumerate(closed.consts):
         shape, dtype = tuple(np.shape(value)), getattr(value, "dtype", type(value).__name__)

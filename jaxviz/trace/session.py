@@ -26,6 +26,7 @@ from jaxviz.trace.args import evaluate_arguments
 from jaxviz.trace.compiled import below_stages
 from jaxviz.trace.cost import stage_costs
 from jaxviz.trace.explain import explain, guarded
+from jaxviz.trace.jaxpr_facts import constant_lines, text_stage
 from jaxviz.trace.jaxpr_ir import stage_from_closed_jaxpr
 from jaxviz.trace.modules import missing_module_hint, new_module, note_imports
 from jaxviz.trace.pipeline import (
@@ -122,8 +123,8 @@ def trace_stage(plan: StagePlan, static: tuple[int, ...], filename: str,
 
 
 def trace_closed(plan: StagePlan, static: tuple[int, ...], filename: str,
-                 static_names: tuple[str, ...] = (), namespace: dict | None = None
-                 ) -> tuple[Any, Stage]:
+                 static_names: tuple[str, ...] = (), namespace: dict | None = None,
+                 text_only: bool = False) -> tuple[Any, Stage]:
     """The closed jaxpr of one stage and its Stage. Static keyword arguments are bound first
     (make_jaxpr has no ``static_argnames``); a jit stage still sees them as keywords, so its
     own ``static_argnames`` applies."""
@@ -136,8 +137,14 @@ def trace_closed(plan: StagePlan, static: tuple[int, ...], filename: str,
         closed = jax.make_jaxpr(fn, static_argnums=static, axis_env=plan.axis_env or None)(
             *plan.args, **kwargs)
     traced = time.perf_counter()
-    stage = stage_from_closed_jaxpr(closed, plan.index, plan.title, filename, plan.transform)
-    stage.notes = notes + constant_notes(closed, stage.graph) + effect_notes(closed)
+    if text_only:
+        stage = text_stage(closed, plan.index, plan.title, plan.transform)
+        notes += constant_notes(closed, stage.graph, constant_lines(closed, filename))
+    else:
+        stage = stage_from_closed_jaxpr(closed, plan.index, plan.title, filename,
+                                        plan.transform)
+        notes += constant_notes(closed, stage.graph)
+    stage.notes = notes + effect_notes(closed)
     stage.timings = {"trace": traced - start, "ir": time.perf_counter() - traced}
     return closed, stage
 
@@ -152,8 +159,10 @@ def add_below_stages(closed, stages: list[Stage], below: list[str]) -> None:
 
 
 def trace_source(source: str, filename: str, function: str, args_text: str, pipeline: str,
-                 progress: Progress | None = None) -> tuple[list[Stage], ErrorInfo | None]:
-    """All stages of the pipeline, or the stages before the first failing one and its error."""
+                 progress: Progress | None = None, text_only: bool = False
+                 ) -> tuple[list[Stage], ErrorInfo | None]:
+    """All stages of the pipeline, or the stages before the first failing one and its error.
+    ``text_only``: JAX's text and counts, no graph IR (what printing a trace needs)."""
     prepared, error = prepare(source, filename, function, args_text, pipeline)
     if error:
         return [], error
@@ -165,7 +174,7 @@ def trace_source(source: str, filename: str, function: str, args_text: str, pipe
             progress(f"tracing {plan.title}", plan.index / len(prepared.plans))
         try:
             closed, stage = trace_closed(plan, prepared.static, filename, prepared.static_names,
-                                         prepared.namespace)
+                                         prepared.namespace, text_only and not prepared.below)
             stages.append(stage)
             stages[-1].graph.loop_spans = loops
         except SystemExit as exc:

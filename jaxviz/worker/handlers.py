@@ -21,7 +21,9 @@ def handle_trace(request: p.TraceRequest, progress: Progress) -> p.TraceResult |
 
     set_extra_roots(request.paths)
     stages, error = trace_source(request.source, request.filename, request.function,
-                                 request.args, request.pipeline, progress)
+                                 request.args, request.pipeline, progress,
+                                 text_only=request.text_only and request.layout is None
+                                 and request.export is None)
     if error and not stages:
         return p.Failure(error)
     layouts = _layouts(stages, request.layout, request.expand_all, request.layout_last_only,

@@ -74,6 +74,7 @@ class TraceRequest:
     expand_all: bool = False  # lay out with every group open
     layout_last_only: bool = False  # lay out only the last stage (the app: the rest on demand)
     export: ExportSpec | None = None  # write files in the worker (no IR travels back)
+    text_only: bool = False  # stages without their graph IR (jaxviz trace prints text)
 
 
 @dataclass

@@ -71,3 +71,17 @@ def test_ir_round_trips_through_json():
     assert data["ir_version"] == IR_VERSION
     back = stage_from_dict(data)
     assert back == stages[1]
+
+
+@pytest.mark.parametrize("sample", s.ALL, ids=lambda x: x.name)
+def test_a_text_only_trace_prints_what_the_full_one_does(sample):
+    """``jaxviz trace`` builds no graph: its text, counts and notes are those of the IR's."""
+    from jaxviz.trace.session import trace_source
+
+    full, error = trace_source(sample.source, "<editor>", sample.function, sample.args,
+                               sample.pipeline)
+    text, text_error = trace_source(sample.source, "<editor>", sample.function, sample.args,
+                                    sample.pipeline, text_only=True)
+    assert (error is None) == (text_error is None)
+    assert [(t.title, t.jaxpr, t.equations, t.printed_equations, t.notes) for t in text] == \
+        [(f.title, f.jaxpr, f.equations, f.printed_equations, f.notes) for f in full]
