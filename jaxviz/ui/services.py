@@ -86,7 +86,7 @@ class WorkerService(QObject):
 
     def _run(self, request: Any) -> None:
         if not isinstance(request, QUIET):
-            self.started.emit(_describe(request))
+            self._emit(self.started, _describe(request))
         try:
             # No cyclic collection while a big answer is read and rebuilt: a full pass over
             # the millions of objects being made holds the GIL, and so the window, for 0.1 s.
@@ -110,12 +110,19 @@ class WorkerService(QObject):
         if superseded and (outcome[0] or isinstance(outcome[1], ErrorInfo)
                            and outcome[1].kind == "cancelled"):
             return  # a newer request is running: this result is stale
-        (self.finished if outcome[0] else self.failed).emit(request, outcome[1])
+        self._emit(self.finished if outcome[0] else self.failed, request, outcome[1])
         if self._running is None:
-            self.idle.emit()
+            self._emit(self.idle)
 
     def _on_progress(self, message: p.Progress) -> None:
-        self.progress.emit(message.message, message.fraction)
+        self._emit(self.progress, message.message, message.fraction)
+
+    @staticmethod
+    def _emit(signal, *args) -> None:
+        """Emit from the service's thread; at exit the window (and this object with it) may
+        be gone before the thread ends, and an answer then has nobody to go to."""
+        with contextlib.suppress(RuntimeError):  # "Signal source has been deleted"
+            signal.emit(*args)
 
     def shutdown(self) -> None:
         """Stop for good: no more signals (the window may be gone), no more worker."""
