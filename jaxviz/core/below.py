@@ -40,13 +40,14 @@ def _nodes(stage: Stage) -> dict[str, Node]:
 
 def value_names(stage: Stage) -> dict[str, str]:
     """A name per node for the reader: the Python path of a stage input (``params[1]['w']``),
-    also for the inputs of a nested jaxpr that are fed by one; else JAX's variable name."""
+    also for the inputs of a nested jaxpr that are fed by one; else JAX's variable name.
+    Graphs come outer before inner (``walk_graphs``), so a name is passed down level by level."""
     names = {n.id: n.display_name or n.label for n in stage.graph.walk_nodes()}
-    holders = {n.id: n for n in stage.graph.walk_nodes()}
+    graph_of = {n.id: g for g in stage.graph.walk_graphs() for n in g.nodes}
     for graph in stage.graph.walk_graphs():
         holder_id = graph.id.rsplit("/g", 1)[0] if graph.id else ""
-        parent = _graph_of(stage, holder_id)
-        if holder_id not in holders or parent is None:
+        parent = graph_of.get(holder_id)
+        if parent is None:
             continue
         feeds = {e.dst_port: e.src for e in parent.edges if e.dst == holder_id}
         for node in graph.nodes:
@@ -56,14 +57,6 @@ def value_names(stage: Stage) -> dict[str, str]:
                 if port is not None and port in feeds:
                     names[node.id] = names.get(feeds[port], names[node.id])
     return names
-
-
-def _graph_of(stage: Stage, node_id: str):
-    """The graph that holds node ``node_id``."""
-    for graph in stage.graph.walk_graphs():
-        if any(n.id == node_id for n in graph.nodes):
-            return graph
-    return None
 
 
 # --- fusions -------------------------------------------------------------------------------
@@ -238,12 +231,14 @@ def program_graph(stage: Stage):
         graph = eqns[0].subgraphs[0]
 
 
-def memory_report(source: Stage, compiled: Stage | None, line=None) -> dict:
-    """``line``: the stage's timeline when the caller has it already (the app's chart)."""
+def memory_report(source: Stage, compiled: Stage | None, line=None,
+                  names: dict[str, str] | None = None) -> dict:
+    """``line``, ``names``: the stage's timeline and value names when the caller has them
+    already (the app's chart and tables)."""
     line = line if line is not None else timeline(program_graph(source))
     peak = line.peak_index
     nodes = _nodes(source)
-    names = value_names(source)
+    names = names if names is not None else value_names(source)
     alive = line.alive_at(peak) if peak is not None else []
     return {
         "stage": source.title, "resident_bytes": line.resident,
@@ -289,10 +284,10 @@ def memory_text(report: dict) -> list[str]:
 
 # --- residuals -----------------------------------------------------------------------------
 
-def residual_report(stage: Stage) -> dict:
+def residual_report(stage: Stage, names: dict[str, str] | None = None) -> dict:
     found = residuals(stage.graph)
     listing = stage.reference.get("residuals")
-    names = value_names(stage)
+    names = names if names is not None else value_names(stage)
     return {
         "stage": stage.title,
         "residuals": [{"name": r.name, "what": names.get(r.producer, r.name), "type": r.type,

@@ -298,8 +298,8 @@ class BelowPanel(QWidget):
 
     def _show_memory(self, stage: Stage, compiled: Stage | None) -> None:
         self._timeline = timeline(below.program_graph(stage))
-        report = below.memory_report(stage, compiled, self._timeline)
         self._names = below.value_names(stage)
+        report = below.memory_report(stage, compiled, self._timeline, self._names)
         self._makers = {n.id: n.primitive for n in stage.graph.walk_nodes()}
         xla = report["xla"]
         needed = sum(xla.get(f"{k}_size_in_bytes", 0) for k in ("argument", "output", "temp")) \
@@ -325,7 +325,7 @@ class BelowPanel(QWidget):
             self.selectNodes.emit(self._timeline.alive_nodes(index))
 
     def _show_residuals(self, stage: Stage) -> None:
-        report = below.residual_report(stage)
+        report = below.residual_report(stage, self._names)
         rows = [[r["name"], r["type"], r["bytes"], r["made_by"], r["line"] or "",
                  len(r["readers"])] for r in report["residuals"]]
         ids = [[r["producer"], *r["readers"]] for r in report["residuals"]]
