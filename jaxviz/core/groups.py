@@ -2,7 +2,8 @@
 
 A group is a set of nodes that can be shown as one box: a nested jaxpr's equation (CALL, and
 SUBGRAPH for one of several jaxprs), a named scope (SCOPE), a call of a user function or an
-iteration of a loop (FUNCTION), or a fold (FOLD) of repeats.
+iteration of a loop (FUNCTION), a fold (FOLD) of repeats, or the many arrays of one argument
+(ARGUMENT).
 
 Folding: consecutive sibling calls of one function (``block #1`` … ``block #12``), or
 iterations of one loop, whose equations have the same structure (primitives, short params,
@@ -21,6 +22,9 @@ from .ir import EQN, Node
 
 CALL, SUBGRAPH, SCOPE, FUNCTION, FOLD = "call", "subgraph", "scope", "function", "fold"
 REST = "rest"  # in a fold, the repeats after the first
+ARGUMENT = "argument"  # the many inputs (or results) of one argument pytree
+ARGUMENT_MIN_LEAVES = 24  # an argument with this many arrays or more is one box at first
+_ARGUMENT_NAME = re.compile(r"^[^\[.(]+")  # "params[3]['w']" → "params"
 _NUMBER = re.compile(r" #?\d+")  # "block #3 (backward)" → "block (backward)"
 
 
@@ -36,6 +40,22 @@ class Group:
     equations: int = 0
     primitive: str = ""
     repeats: int = 0  # for a FOLD: how many repeats it holds
+    values: int = 0  # for an ARGUMENT: how many inputs or results it holds
+
+
+def argument_groups(nodes: list[Node]) -> list[tuple[Group, list[str]]]:
+    """The top level's inputs and results, by the argument (or result) pytree they belong to,
+    where one holds ``ARGUMENT_MIN_LEAVES`` arrays or more: a 48-layer model's 288 parameters
+    are one box, ``params · 288 inputs``, that opens to all of them."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for node in nodes:
+        if node.kind in ("input", "output") and node.display_name:
+            match = _ARGUMENT_NAME.match(node.display_name)
+            if match:
+                found.setdefault((node.kind, match.group(0)), []).append(node.id)
+    return [(Group(f"{kind}s:{name}", ARGUMENT, name, None, 1,
+                   primitive=f"{kind}s", values=len(ids)), ids)
+            for (kind, name), ids in found.items() if len(ids) >= ARGUMENT_MIN_LEAVES]
 
 
 def fold_repeats(groups: dict[str, Group], group_of: dict[str, str | None],

@@ -16,7 +16,7 @@ from .geometry import EdgePath, NodeBox
 LABEL_CHAR_W = 4.9  # points per character at the labels' 8 pt
 LABEL_H = 10.0
 CELL = 120.0
-GAP = 2.0  # points kept clear around a label
+GAP = 3.0  # points kept clear around a label (labels side by side read as one)
 
 
 def place_labels(nodes: dict[str, NodeBox], edges: list[EdgePath], vertical: bool) -> None:

@@ -5,8 +5,8 @@ through a node it does not touch.
 2. Every edge that spans several ranks gets a *lane*: a thin virtual node in each rank it
    crosses, as dot's virtual nodes do, so the space it passes through is reserved (the work is
    linear in the total span of the edges, the size of the drawing itself).
-3. Order within ranks by barycentre sweeps (a bounded number, down and up), nodes of one
-   group kept together within each rank (sorted by their groups' barycentres first).
+3. Order within ranks by barycentre sweeps (``layout_order``: a bounded number, down and up),
+   nodes of one group kept together within each rank.
 4. Across-rank positions by the barycentre of the nodes above, overlaps pushed apart, each
    layer moved back under what it hangs from.
 5. Routes: out of a node straight along the rank direction to the edge of its rank's band,
@@ -28,12 +28,12 @@ from .geometry import (
     cluster_label_width,
     node_size,
 )
+from .layout_order import order_layers
 from .layout_wrap import column_count, cut_ranks, torn_ranks, wrap
 from .model import VisibleGraph
 
 LANE = 2.0  # points: a lane's own width
 LANE_SEP = 7.0  # points between a lane and its neighbours
-SWEEPS = 4  # barycentre passes (down, up, down, up)
 
 
 def run_layered(view: VisibleGraph, options: LayoutOptions, rank: dict[str, int]) -> Layout:
@@ -53,7 +53,7 @@ def run_layered(view: VisibleGraph, options: LayoutOptions, rank: dict[str, int]
              for a, b in zip(chain, chain[1:])]
     horizontal = options.rankdir == "LR"
     along = 0 if horizontal else 1  # the size that runs along the ranks
-    layers = _order(rank, links, group, parents)
+    layers = order_layers(rank, links, group, parents)
     pos, bands, blocks = _coordinates(layers, links, size, along, group, view.clusters)
     side = _side(pos, size, 1 - along, blocks)
     track_of = {i: k for k, i in enumerate(sorted(outside))}  # each its own track
@@ -175,48 +175,12 @@ def _xy(p: tuple[float, float], horizontal: bool) -> list[float]:
     return [round(p[1], 1), round(p[0], 1)] if horizontal else [round(p[0], 1), round(p[1], 1)]
 
 
-def _order(rank: dict[str, int], links: list[tuple[str, str]], group: dict,
-           parents: dict) -> list[list[str]]:
-    """Nodes per rank, ordered by barycentre sweeps, each group's members side by side."""
-    layers: list[list[str]] = [[] for _ in range(max(rank.values(), default=0) + 1)]
-    for nid, r in rank.items():
-        layers[r].append(nid)
-    ups: dict[str, list[str]] = {}
-    downs: dict[str, list[str]] = {}
-    for a, b in links:
-        ups.setdefault(b, []).append(a)
-        downs.setdefault(a, []).append(b)
-    index = {n: i for layer in layers for i, n in enumerate(layer)}
-    for sweep in range(SWEEPS):
-        neighbours, sequence = (ups, layers[1:]) if sweep % 2 == 0 else (downs, layers[-2::-1])
-        for layer in sequence:
-            centre = {n: _mean([index[m] for m in neighbours.get(n, ())], index[n])
-                      for n in layer}
-            layer.sort(key=_grouped_key(layer, centre, group, parents))
-            index.update({n: i for i, n in enumerate(layer)})
-    return layers
-
-
 def _path(gid: str | None, parents: dict) -> list[str]:
     path = []
     while gid is not None:
         path.append(gid)
         gid = parents.get(gid)
     return path[::-1]
-
-
-def _grouped_key(layer: list[str], centre: dict[str, float], group: dict, parents: dict):
-    """Sort key: the barycentre of each enclosing group in turn (outermost first), then the
-    node's own, so that a group's members in this rank end up contiguous."""
-    paths = {n: _path(group.get(n), parents) for n in layer}
-    totals: dict[str, list[float]] = {}
-    for n in layer:
-        for gid in paths[n]:
-            acc = totals.setdefault(gid, [0.0, 0])
-            acc[0] += centre[n]
-            acc[1] += 1
-    means = {gid: s / k for gid, (s, k) in totals.items()}
-    return lambda n: tuple((means[g], g) for g in paths[n]) + ((centre[n], ""),)
 
 
 def _mean(values: list[float], default: float) -> float:

@@ -11,13 +11,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .grouping import group_by_functions
-from .groups import CALL, FOLD, FUNCTION, REST, SCOPE, SUBGRAPH, Group, fold_repeats
+from .groups import (
+    ARGUMENT,
+    CALL,
+    FOLD,
+    FUNCTION,
+    REST,
+    SCOPE,
+    SUBGRAPH,
+    Group,
+    argument_groups,
+    fold_repeats,
+)
 from .ir import EQN, Graph, Node, scopes_of, transforms_of
 from .styles import KIND_STYLES, NodeStyle, eqn_style
 
 OPEN_MAX_EQUATIONS = 60  # a group bigger than this starts closed...
 OPEN_MAX_DEPTH = 3  # ...and so does one nested deeper than this...
 VISIBLE_BUDGET = 400  # ...and opening stops once this many equations are visible
+BUNDLE_MIN = 4  # this many values or more between a closed box and one node are one edge
 MAX_OPEN_GROUPS = 16  # ...or this many groups are open (80 open layers read worse than 80 boxes)
 WRAPPERS = ("jit", "pjit", "closed_call", "core_call", "custom_jvp_call", "custom_vjp_call",
             "checkpoint", "remat", "shard_map", "call")  # a stage that is one of these opens it
@@ -105,6 +117,9 @@ class GraphModel:
         self.loop_spans = graph.loop_spans
         self._collect(graph, None, 0)
         fold_repeats(self.groups, self.group_of, self.nodes)
+        for group, members in argument_groups(graph.nodes):
+            self.groups[group.id] = group
+            self.group_of.update(dict.fromkeys(members, group.id))
         if expand_all:
             self.open = set(self.groups)
         elif open_groups is None:
@@ -176,6 +191,8 @@ class GraphModel:
                 continue
             if group.kind == SUBGRAPH:  # one of several jaxprs: shown whenever its call is
                 opened.add(group.id)
+                continue
+            if group.kind == ARGUMENT:  # made only for arguments too big to show at first
                 continue
             if group.depth > OPEN_MAX_DEPTH or group.equations > min(OPEN_MAX_EQUATIONS, budget) \
                     or group.primitive in CLOSED_FIRST:
@@ -259,6 +276,9 @@ class GraphModel:
             kind = f"{group.repeats} alike"
         unit = "op" if self.graph.kind == "hlo" else "eqn"  # an HLO graph holds instructions
         count = f"{group.equations} {unit}" + ("s" if group.equations != 1 else "")
+        if group.kind == ARGUMENT:
+            kind, count = "argument" if group.primitive == "inputs" else "result", \
+                f"{group.values:,} {group.primitive}"
         lines = [f"▸ {group.label}", f"{kind} · {count}"]
         return VisibleNode(group.id, "group", lines, KIND_STYLES["group"],
                            self._open_cluster(group.id))
@@ -269,16 +289,24 @@ class GraphModel:
 
     def _add_visible_edges(self, view: VisibleGraph) -> None:
         seen = set()
+        bundles: dict[tuple[str, str], list] = {}
         for graph in self.graph.walk_graphs():
             for edge in graph.edges:
                 for src in self._sources(edge.src, edge.src_port):
                     for dst in self._targets(edge.dst, edge.dst_port):
                         key = (src, dst, edge.var)
-                        if src != dst and key not in seen and src in view.nodes \
-                                and dst in view.nodes:
-                            seen.add(key)
+                        if src == dst or key in seen or src not in view.nodes \
+                                or dst not in view.nodes:
+                            continue
+                        seen.add(key)
+                        if src in self.groups or dst in self.groups:  # a closed box
+                            bundles.setdefault((src, dst), []).append(edge)
+                        else:
                             view.edges.append(VisibleEdge(src, dst, edge.var, edge.type,
                                                           edge.dst_port))
+        for (src, dst), edges in bundles.items():
+            view.edges += [_bundle(src, dst, edges)] if len(edges) >= BUNDLE_MIN else \
+                [VisibleEdge(src, dst, e.var, e.type, e.dst_port) for e in edges]
 
     def _is_open_call(self, node_id: str) -> bool:
         return node_id in self.open and self.representative(node_id) == node_id
@@ -306,3 +334,10 @@ class GraphModel:
         from .ir import gc_paused, graph_from_dict
         with gc_paused():
             return cls(graph_from_dict(state["graph"]), set(state["open"]))
+
+
+def _bundle(src: str, dst: str, edges: list) -> VisibleEdge:
+    """The values between a closed box and one node, as one edge: its variable reads ``a…f``
+    (the first and last bundled), its type how many (``6 arrays``)."""
+    return VisibleEdge(src, dst, f"{edges[0].var}…{edges[-1].var}", f"{len(edges):,} arrays",
+                       edges[0].dst_port)

@@ -125,8 +125,10 @@ def _residual_edges(layout: Layout, model: GraphModel, node_values: dict):
     crossing = node_values.get("__edges__", [])
     wanted = {(model.representative(src), model.representative(dst), var)
               for src, dst, var in crossing if src in model.nodes and dst in model.nodes}
+    bundles = {(src, dst) for src, dst, _ in wanted}  # a bundle holding one is one
     edges = [dataclasses.replace(e, highlight=RESIDUAL_EDGE)
-             if (e.src, e.dst, e.var) in wanted else e for e in layout.edges]
+             if (e.src, e.dst, e.var) in wanted or ("…" in e.var and (e.src, e.dst) in bundles)
+             else e for e in layout.edges]
     total = node_values.get("__total__", 0.0)
     count = sum(1 for e in edges if e.highlight)
     return edges, [f"a residual on its way to the backward pass ({count} edges drawn; "
