@@ -115,6 +115,7 @@ class GraphModel:
         self.groups: dict[str, Group] = {}
         self.group_of: dict[str, str | None] = {}  # node id → innermost group holding it
         self.loop_spans = graph.loop_spans
+        self._closed_cache: dict | None = None  # see _closed_at_or_above
         self._collect(graph, None, 0)
         fold_repeats(self.groups, self.group_of, self.nodes)
         for group, members in argument_groups(graph.nodes):
@@ -237,15 +238,37 @@ class GraphModel:
 
     def representative(self, node_id: str) -> str:
         """The visible node standing for a node: itself, or its outermost closed group."""
-        rep = node_id
-        for gid in self.ancestors(node_id):
-            if gid not in self.open:
-                rep = gid
-        return rep
+        holder = self.groups[node_id].parent if node_id in self.groups \
+            else self.group_of.get(node_id)
+        return self._closed_at_or_above(holder) or node_id
+
+    def _closed_at_or_above(self, gid: str | None) -> str | None:
+        """The outermost closed group among ``gid`` and its ancestors (None: all open).
+        Inside ``visible()`` the answers are kept per group: 100,000 nodes ask it about a
+        few thousand groups."""
+        cache = self._closed_cache
+        if cache is not None and gid in cache:
+            return cache[gid]
+        found = None
+        g = gid
+        while g is not None:
+            if g not in self.open:
+                found = g
+            g = self.groups[g].parent
+        if cache is not None:
+            cache[gid] = found
+        return found
 
     # --- the visible graph ----------------------------------------------------------------
 
     def visible(self) -> VisibleGraph:
+        self._closed_cache = {}  # the open state cannot change while the view is made
+        try:
+            return self._visible()
+        finally:
+            self._closed_cache = None
+
+    def _visible(self) -> VisibleGraph:
         view = VisibleGraph()
         for node in self.nodes.values():
             self._add_visible_node(view, node)
@@ -290,8 +313,12 @@ class GraphModel:
     def _add_visible_edges(self, view: VisibleGraph) -> None:
         seen = set()
         bundles: dict[tuple[str, str], list] = {}
+        rep, nodes = self.representative, self.nodes
         for graph in self.graph.walk_graphs():
             for edge in graph.edges:
+                if rep(edge.src) == rep(edge.dst) and not nodes[edge.src].subgraphs \
+                        and not nodes[edge.dst].subgraphs:
+                    continue  # both ends inside one closed box (most edges of a big stage)
                 for src in self._sources(edge.src, edge.src_port):
                     for dst in self._targets(edge.dst, edge.dst_port):
                         key = (src, dst, edge.var)

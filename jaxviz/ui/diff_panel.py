@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 from ..core.diff import StageDiff, diff_stages
 from ..core.diff_view import DIFF_NAMES, DIFF_STYLES, decorate, text_diff
 from ..core.styles import NodeStyle
+from ..core.tooltips import search_texts, tooltips
 from .graph_view import GraphView
 from .legend import LegendStrip
-from .tooltips import search_texts, tooltips
 
 
 def diff_legend() -> list[tuple[str, NodeStyle]]:

@@ -232,6 +232,8 @@ class GraphView(QGraphicsView):
             self.nodesSelected.emit(self.selected_ids())
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if not self.isInteractive():  # a first view, drawn before its stages came
+            return
         for item in self.items(event.position().toPoint()):
             if isinstance(item, NodeItem) and item.box.kind == "group":
                 self.groupToggled.emit(item.node_id)

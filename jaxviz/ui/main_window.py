@@ -49,6 +49,7 @@ AUTOSAVE_MS = 300
 
 class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxpr, QMainWindow):
     graphShown = Signal(int)  # the stage index whose graph was just drawn
+    firstViewShown = Signal(int)  # the stage drawn ahead of its trace result (view only)
     exported = Signal(list)  # the paths an export wrote
     diffShown = Signal(int)  # the later stage of the step the diff mode just drew
     errorShown = Signal(object)  # the ErrorInfo the error panel now shows
@@ -61,6 +62,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         self.layouter.prepare = prepare_views(lambda: self.set)
         self.feed = LayoutFeed(layouter.client)
         self._after_layout = None  # what to do once the layouts asked for arrive
+        self.first_view: p.FirstView | None = None  # drawn ahead of its trace's stages
         self.trace_started = 0.0
         self.last_error: ErrorInfo | None = None
         self.setWindowTitle("jaxviz")
@@ -162,6 +164,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
             service.idle.connect(lambda: self._set_busy(""))
             service.failed.connect(self._on_failed)
         self.tracer.finished.connect(self._on_worker_answer)
+        self.tracer.first_view.connect(self._on_first_view)
         self.devices.requestMade.connect(self.tracer.submit)
         self.devices.hostDevicesChanged.connect(self.set_host_devices)
         self.devices.showStage.connect(self.show_extra_stage)
@@ -211,7 +214,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
             args=self.args.text(), pipeline=self.pipeline.pipeline(),
             filename=self.session.file or "<editor>", paths=list(self.session.paths),
             layout=self.layout_options(),
-            layout_last_only=True))
+            layout_last_only=True, first_view=True))
 
     def ask_timeout(self) -> None:
         """Set the time limit of a request to the tracing worker (kept in the session)."""

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.errors import ErrorInfo
 from ..core.ir import gc_paused
+from ..core.layout import Layout
 from ..worker import protocol as p
 from ..worker.client import WorkerClient, WorkerError
 
@@ -32,6 +33,7 @@ class WorkerService(QObject):
 
     started = Signal(str)  # what is running, for the busy indicator
     progress = Signal(str, float)
+    first_view = Signal(object, object)  # (request, p.FirstView with its Layout prepared)
     finished = Signal(object, object)  # (request, response): a response of any type
     failed = Signal(object, object)  # (request, ErrorInfo): timeout, crash, cancel
     idle = Signal()
@@ -94,7 +96,8 @@ class WorkerService(QObject):
             # the whole process while the window builds its scene makes the next collection
             # a long one.)
             with gc_paused() if not isinstance(request, QUIET) else contextlib.nullcontext():
-                response = self.client.call(request, on_progress=self._on_progress)
+                response = self.client.call(
+                    request, on_progress=lambda message: self._on_progress(request, message))
                 if self.prepare is not None:
                     response = self.prepare(request, response)
             outcome = (True, response)
@@ -114,8 +117,13 @@ class WorkerService(QObject):
         if self._running is None:
             self._emit(self.idle)
 
-    def _on_progress(self, message: p.Progress) -> None:
+    def _on_progress(self, request: Any, message: p.Progress) -> None:
         self._emit(self.progress, message.message, message.fraction)
+        with self._lock:
+            stale = type(request) in self._pending  # a newer one waits: not worth drawing
+        if message.first_view is not None and not stale:  # rebuilt here, off the GUI thread
+            message.first_view.prepared = Layout.from_dict(message.first_view.layout)
+            self._emit(self.first_view, request, message.first_view)
 
     @staticmethod
     def _emit(signal, *args) -> None:

@@ -47,7 +47,7 @@ class StageSet:
         """(visible nodes, tooltips, search texts) of a stage as its groups are open now;
         computed once per open state, preferably on a service thread (see ``prepare_views``).
         A layout of that state already lists the visible nodes: no need to work them out."""
-        from .tooltips import search_texts, tooltips
+        from ..core.tooltips import search_texts, tooltips
 
         model = self.models[index]
         key = frozenset(model.open) if open_groups is None else open_groups

@@ -51,9 +51,10 @@ class DiffAndLayout:
             self.stage_strip.setCurrentIndex(target)
 
     def _draw(self, layout: Layout, keep_view: bool) -> None:
-        layout = self._overlaid(layout)
         index = self.set.current
-        _, tips, search = self.set.view_of(index)
+        drawn = self._first_view_drawn(index, layout) and not keep_view
+        layout = self._overlaid(layout)
+        self.graph.setInteractive(True)
 
         def done():
             if self.search.text():
@@ -61,8 +62,12 @@ class DiffAndLayout:
             self._select_kernel(index)
             self.graphShown.emit(index)
 
-        self.graph.show_layout(layout, tips, search, self.labels_action.isChecked(), keep_view,
-                               on_done=done)
+        if drawn:  # the same drawing, already up: the scene stays
+            done()
+        else:
+            _, tips, search = self.set.view_of(index)
+            self.graph.show_layout(layout, tips, search, self.labels_action.isChecked(),
+                                   keep_view, on_done=done)
         self.legend.set_entries(legend_entries(layout.nodes.values(), in_app=True,
                                                overlay=layout.overlay)
                                 if self.legend_action.isChecked() else [])

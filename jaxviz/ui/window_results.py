@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from ..core.errors import ErrorInfo
+from ..core.styles import legend_entries
 from ..worker import protocol as p
 from .stage_set import StageSet
 
@@ -55,6 +56,36 @@ class Results:
         self.stage_strip.set_stages(s.stages, len(s.stages) - 1)
         self.show_stage(len(s.stages) - 1)
 
+    def _on_first_view(self, request, view: p.FirstView) -> None:
+        """The stage shown first, drawn as soon as it is laid out, while the IR of every stage
+        still travels and is rebuilt: to look at and pan, not to click (a click needs the
+        stages); the trace result then finds it drawn and only makes it live."""
+        if not isinstance(request, p.TraceRequest):
+            return
+        self.first_view = view
+        self.graph.setInteractive(False)
+        self.graph.show_layout(view.prepared, view.tooltips, view.search,
+                               self.labels_action.isChecked(), keep_view=False,
+                               on_done=lambda: self.firstViewShown.emit(view.stage))
+        self.legend.set_entries(legend_entries(view.prepared.nodes.values(), in_app=True)
+                                if self.legend_action.isChecked() else [])
+        self.minimap.set_layout(view.prepared,
+                                needed=not self.graph.fits_readably(view.prepared))
+
+    def _first_view_drawn(self, index: int, layout) -> bool:
+        """Whether the graph up is already this stage's layout, drawn ahead as its first
+        view (and no overlay would colour it now)."""
+        view, self.first_view = self.first_view, None
+        return view is not None and view.stage == index and \
+            self.graph.layout_data is view.prepared and self._overlaid(layout) is layout
+
+    def _drop_first_view(self) -> None:
+        """A trace whose first view is up failed or was cancelled: back to what was up."""
+        if self.first_view is not None:
+            self.first_view = None
+            self.graph.setInteractive(True)
+            self.redraw() if self.set.stages else self.graph.clear()
+
     def _on_traced(self, request, response) -> None:
         received = time.perf_counter()
         built: StageSet = response.prepared
@@ -94,6 +125,8 @@ class Results:
 
     def _on_failed(self, request, info: ErrorInfo) -> None:
         self._trace_answered(request)
+        if isinstance(request, p.TraceRequest):
+            self._drop_first_view()
         if info.kind != "cancelled":
             self._on_failure(request, info)
 
@@ -101,6 +134,7 @@ class Results:
         """A trace's error is the code's (the document's); a pmap, timing or retrace error
         is shown where it was asked for, and marks no line of the code."""
         if isinstance(request, p.TraceRequest):
+            self._drop_first_view()
             self.document.answered(info)
         elif isinstance(request, p.LayoutRequest | p.ExportRequest | p.PrimeRequest):
             self.errors.show_error(info)

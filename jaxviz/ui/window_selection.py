@@ -13,6 +13,8 @@ class Selection:
     # --- selection ------------------------------------------------------------------------
 
     def _on_nodes_selected(self, ids: list[str]) -> None:
+        if self.first_view is not None:  # the drawing is ahead of its stages: wait for them
+            return
         self.document.selection = list(ids)
         if not ids or not self.set.stages:
             self.details.show_node(None)
@@ -59,6 +61,8 @@ class Selection:
             self.editor.show_line(nodes[hits[0]].line)
 
     def _on_search(self, text: str) -> None:
+        if self.first_view is not None:  # searched again once the stages come (``_draw``)
+            return
         count = self.graph.search(text)
         hidden = self._hidden_matches(text)
         words = f"{count} match{'es' if count != 1 else ''}" if text else ""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from jaxviz.core.ir import to_dict
 from jaxviz.worker import protocol as p
 
-Progress = Callable[[str, float], None]
+Progress = Callable[..., None]  # (message, fraction[, first view])
 
 
 def handle_trace(request: p.TraceRequest, progress: Progress) -> p.TraceResult | p.Failure:
@@ -27,7 +27,7 @@ def handle_trace(request: p.TraceRequest, progress: Progress) -> p.TraceResult |
     if error and not stages:
         return p.Failure(error)
     layouts = _layouts(stages, request.layout, request.expand_all, request.layout_last_only,
-                       progress) if request.layout is not None else []
+                       progress, request.first_view) if request.layout is not None else []
     if request.export is not None and not error:
         return _export_stages(stages, layouts, request.export, progress)
     return p.TraceResult(stages=[to_dict(s) for s in stages], layouts=layouts,
@@ -83,8 +83,8 @@ def _overlaid(layout, stages, index: int, spec: p.ExportSpec):
     return colour(layout, model, name, values(name, stages, index))
 
 
-def _layouts(stages, options, expand_all: bool, last_only: bool, progress: Progress
-             ) -> list[dict | None]:
+def _layouts(stages, options, expand_all: bool, last_only: bool, progress: Progress,
+             first_view: bool = False) -> list[dict | None]:
     from jaxviz.core.layout import layout_model
     from jaxviz.core.model import GraphModel
 
@@ -96,9 +96,20 @@ def _layouts(stages, options, expand_all: bool, last_only: bool, progress: Progr
         progress(f"laying out {stage.title}", stage.index / max(len(stages), 1))
         start = time.perf_counter()
         model = GraphModel(stage.graph, expand_all=expand_all)
-        layouts.append(layout_model(model, options).to_dict())
+        layout = layout_model(model, options)
+        layouts.append(layout.to_dict())
         stage.timings["layout"] = time.perf_counter() - start
+        if first_view and stage is stages[-1]:  # drawn while the rest travels
+            progress(f"sending {stage.title}", 1.0, _first_view(stage, model, layout,
+                                                                  layouts[-1]))
     return layouts
+
+
+def _first_view(stage, model, layout, layout_data: dict) -> p.FirstView:
+    from jaxviz.core.tooltips import search_texts, tooltips
+
+    return p.FirstView(stage.index, stage.title, layout_data, tooltips(model, layout),
+                       search_texts(model, layout))  # its boxes carry the visible lines
 
 
 _models: dict = {}  # graph key → GraphModel, the last few stages this worker was given

@@ -75,6 +75,7 @@ class TraceRequest:
     layout_last_only: bool = False  # lay out only the last stage (the app: the rest on demand)
     export: ExportSpec | None = None  # write files in the worker (no IR travels back)
     text_only: bool = False  # stages without their graph IR (jaxviz trace prints text)
+    first_view: bool = False  # send the last stage's layout ahead, as a Progress (the app)
 
 
 @dataclass
@@ -171,11 +172,26 @@ class Ready:
 
 
 @dataclass
+class FirstView:
+    """The stage the window shows first, laid out, sent ahead of the whole trace result: the
+    window draws it while the full IR of every stage is still on its way (a 100,000-equation
+    stage's IR is 80 MB; its first view a few boxes)."""
+
+    stage: int  # its index in the pipeline
+    title: str
+    layout: LayoutData
+    tooltips: dict[str, str]  # per visible node, as core.tooltips makes them
+    search: dict[str, str]
+    prepared: Any = field(default=None, metadata=LOCAL)  # the Layout, rebuilt off the GUI
+
+
+@dataclass
 class Progress:
-    """Sent during long requests."""
+    """Sent during long requests (with the first view, for a trace that asked for it)."""
 
     message: str
     fraction: float = 0.0
+    first_view: FirstView | None = None
 
 
 @dataclass

@@ -80,8 +80,9 @@ def serve(proto_in: BinaryIO, proto_out: BinaryIO, preload_jax: bool) -> None:
         request, request_id = codec.build(data)
         if isinstance(request, p.ShutdownRequest):
             return
-        def progress(message: str, fraction: float, _id: int = request_id) -> None:
-            send(p.Progress(message, fraction), _id)
+        def progress(message: str, fraction: float, first_view: p.FirstView | None = None,
+                     _id: int = request_id) -> None:
+            send(p.Progress(message, fraction, first_view), _id)
         send(run_handler(HANDLERS[type(request)], request, progress), request_id)
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..core.model import GraphModel, VisibleGraph
+from .groups import ARGUMENT
+from .model import GraphModel, VisibleGraph
 
 
 def tooltips(model: GraphModel, view: VisibleGraph) -> dict[str, str]:
@@ -12,7 +13,9 @@ def tooltips(model: GraphModel, view: VisibleGraph) -> dict[str, str]:
         node = model.nodes.get(nid)
         if nid in model.groups and (node is None or nid not in model.open):
             group = model.groups[nid]
-            tips[nid] = f"{group.label}\n{group.equations} equations — double-click to open"
+            size = f"{group.values:,} {group.primitive}" if group.kind == ARGUMENT \
+                else f"{group.equations} equations"
+            tips[nid] = f"{group.label}\n{size} — double-click to open"
             continue
         if node is None:
             continue

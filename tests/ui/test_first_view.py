@@ -1,0 +1,68 @@
+"""The stage shown first is drawn as soon as the worker has laid it out, before the IR of every
+stage has travelled: view only until the stages come, then live, and never drawn twice."""
+
+from PySide6.QtCore import Qt
+
+WAIT = 60_000
+STACK = """
+def net(params, x):
+    for p in params:
+        x = jnp.tanh(x @ p["w"] + p["b"])
+    return (x ** 2).mean()
+
+def make(depth):
+    return [dict(w=jax.ShapeDtypeStruct((8, 8), jnp.float32),
+                 b=jax.ShapeDtypeStruct((8,), jnp.float32)) for _ in range(depth)]
+"""
+
+
+def _load(window, pipeline="grad"):
+    window.trace_timer.stop()
+    window.editor.blockSignals(True)
+    window.editor.setPlainText(STACK)
+    window.editor.blockSignals(False)
+    window._refresh_functions("net")
+    window.args.setText("make(40), f32[4,8]")
+    window.pipeline.set_text(pipeline)
+    window.trace_timer.stop()
+
+
+def test_the_first_view_comes_first_view_only_then_goes_live_unchanged(window, qtbot):
+    _load(window)
+    seen = {}
+
+    def first(index):
+        seen["first"] = index
+        seen["interactive"] = window.graph.isInteractive()
+        seen["items"] = dict(window.graph.items_by_id)
+        seen["stages then"] = [s.title for s in window.set.stages]
+
+    window.firstViewShown.connect(first)
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        window.trace()
+    assert seen["first"] == 1 and seen["interactive"] is False
+    assert seen["stages then"] == ["f", "grad(f)"]  # the example's: the new ones came after
+    assert [s.title for s in window.set.stages] == ["net", "grad(net)"]
+    assert window.graph.isInteractive() and window.first_view is None
+    # the very items drawn first are the ones up now: the scene was not rebuilt
+    assert window.graph.items_by_id.keys() == seen["items"].keys()
+    assert all(window.graph.items_by_id[k] is item for k, item in seen["items"].items())
+    params = next(i for i in window.graph.items_by_id.values()
+                  if i.box.lines[0] == "▸ params")
+    assert params.box.lines[1] == "argument · 80 inputs"
+    window.graph.centerOn(params)  # and it is live: a click selects
+    point = window.graph.mapFromScene(params.scenePos())
+    qtbot.mouseClick(window.graph.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert window.graph.selected_ids() == [params.node_id]
+
+
+def test_a_failed_trace_after_its_first_view_puts_back_what_was_up(window, qtbot):
+    before = set(window.graph.items_by_id)
+    _load(window)
+    window.first_view = object()  # as if a first view were up when the trace fails
+    window.graph.setInteractive(False)
+    window.editor.setPlainText("def net(params, x):\n    return x +\n")
+    with qtbot.waitSignal(window.errorShown, timeout=WAIT):
+        window.trace()
+    assert window.first_view is None and window.graph.isInteractive()
+    assert set(window.graph.items_by_id) == before  # the last good graph, marked stale
