@@ -73,4 +73,5 @@ CASES = [
     ("transformer flat", TRANSFORMER_FLAT, "transformer", "make({d}), f32[16,32]", "", 120),
     ("transformer flat", TRANSFORMER_FLAT, "transformer", "make({d}), f32[16,32]", "", 450),
     ("transformer flat", TRANSFORMER_FLAT, "transformer", "make({d}), f32[16,32]", "", 600),
+    ("transformer flat", TRANSFORMER_FLAT, "transformer", "make({d}), f32[16,32]", "", 2300),
 ]

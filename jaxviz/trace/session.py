@@ -159,10 +159,11 @@ def add_below_stages(closed, stages: list[Stage], below: list[str]) -> None:
 
 
 def trace_source(source: str, filename: str, function: str, args_text: str, pipeline: str,
-                 progress: Progress | None = None, text_only: bool = False
-                 ) -> tuple[list[Stage], ErrorInfo | None]:
+                 progress: Progress | None = None, text_only: bool = False,
+                 graph_last_only: bool = False) -> tuple[list[Stage], ErrorInfo | None]:
     """All stages of the pipeline, or the stages before the first failing one and its error.
-    ``text_only``: JAX's text and counts, no graph IR (what printing a trace needs)."""
+    ``text_only``: JAX's text and counts, no graph IR (what printing a trace needs);
+    ``graph_last_only``: that for every stage but the last (exporting the last one)."""
     prepared, error = prepare(source, filename, function, args_text, pipeline)
     if error:
         return [], error
@@ -173,8 +174,9 @@ def trace_source(source: str, filename: str, function: str, args_text: str, pipe
         if progress:
             progress(f"tracing {plan.title}", plan.index / len(prepared.plans))
         try:
+            bare = text_only or graph_last_only and plan is not prepared.plans[-1]
             closed, stage = trace_closed(plan, prepared.static, filename, prepared.static_names,
-                                         prepared.namespace, text_only and not prepared.below)
+                                         prepared.namespace, bare and not prepared.below)
             stages.append(stage)
             stages[-1].graph.loop_spans = loops
         except SystemExit as exc:

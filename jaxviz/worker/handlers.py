@@ -23,7 +23,9 @@ def handle_trace(request: p.TraceRequest, progress: Progress) -> p.TraceResult |
     stages, error = trace_source(request.source, request.filename, request.function,
                                  request.args, request.pipeline, progress,
                                  text_only=request.text_only and request.layout is None
-                                 and request.export is None)
+                                 and request.export is None,
+                                 graph_last_only=request.export is not None
+                                 and request.layout_last_only)
     if error and not stages:
         return p.Failure(error)
     layouts = _layouts(stages, request.layout, request.expand_all, request.layout_last_only,

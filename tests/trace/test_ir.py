@@ -85,3 +85,15 @@ def test_a_text_only_trace_prints_what_the_full_one_does(sample):
     assert (error is None) == (text_error is None)
     assert [(t.title, t.jaxpr, t.equations, t.printed_equations, t.notes) for t in text] == \
         [(f.title, f.jaxpr, f.equations, f.printed_equations, f.notes) for f in full]
+
+
+def test_exporting_the_last_stage_builds_its_graph_only():
+    """``jaxviz export`` writes the last stage: the others get their text, not a graph."""
+    from jaxviz.trace.session import trace_source
+
+    args = (s.SCAN.source, "<editor>", s.SCAN.function, s.SCAN.args, "grad | jit")
+    full, _ = trace_source(*args)
+    last, _ = trace_source(*args, graph_last_only=True)
+    assert [t.jaxpr for t in last] == [f.jaxpr for f in full]
+    assert last[-1].graph == full[-1].graph and full[0].graph.nodes
+    assert all(not t.graph.nodes for t in last[:-1])
