@@ -18,7 +18,7 @@ from .ir import Stage
 from .layout import Layout
 from .memory import timeline
 from .model import GraphModel
-from .residuals import is_backward, residuals
+from .residuals import has_backward, residuals
 
 OVERLAYS = {
     "kind": "kind of operation",
@@ -55,7 +55,7 @@ def available(stages: list[Stage], index: int) -> list[str]:
     if stage.costs:
         names += ["flops", "transcendentals", "bytes"]
     names.append("memory")
-    if any(is_backward(n) for n in stage.graph.walk_nodes()):
+    if has_backward(stage):
         names.append("residuals")
     return names
 

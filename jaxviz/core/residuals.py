@@ -32,6 +32,17 @@ def is_backward(node: Node) -> bool:
     return node.kind == EQN and "transpose" in transforms_of(node)
 
 
+def has_backward(stage) -> bool:
+    """Whether any equation of the stage is a backward one; worked out once per stage and
+    kept on it (a walk over 100,000 nodes is 60 ms: the window asks on every stage shown,
+    and the window's stage set asks first, off the GUI thread)."""
+    known = stage.__dict__.get("_has_backward")
+    if known is None:
+        known = stage.__dict__["_has_backward"] = any(
+            is_backward(n) for n in stage.graph.walk_nodes())
+    return known
+
+
 def residuals(graph: Graph) -> list[Residual]:
     """The residuals in every jaxpr of the stage (those of a ``jit``'s body are inside it)."""
     holders = {n.id: n for n in graph.walk_nodes()}

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from ..core.ir import Node, Stage, gc_paused, stage_from_dict
 from ..core.layout import Layout
 from ..core.model import GraphModel
+from ..core.residuals import has_backward
 from ..worker import protocol as p
 
 _SERIALS = itertools.count(1)
@@ -63,6 +64,7 @@ class StageSet:
             stage = stage_from_dict(data)
             self.stages.append(stage)
             self.models.append(GraphModel(stage.graph))
+            has_backward(stage)  # asked by the window on every stage shown: known now
             self.nodes.append({n.id: n for n in stage.graph.walk_nodes()})
             self.graph_dicts.append(data["graph"])
             self.layouts.append(Layout.from_dict(layout) if layout else None)
