@@ -14,6 +14,11 @@ MLP6 = (Path(__file__).parents[2] / "resources" / "examples" / "10_deep_mlp_grad
 def test_a_big_graph_opens_readable_at_its_top(window, qtbot):
     trace_code(window, qtbot, MLP6, "mlp", "make(6), f32[16,32]", "grad")
     assert window.graph.scale_factor() >= 0.9  # labels 10 px at scale 1: at least 9 px
+    shown = window.graph.mapToScene(window.graph.viewport().rect()).boundingRect()
+    inside = [i.box for i in window.graph.items_by_id.values()
+              if shown.contains(i.sceneBoundingRect())]
+    assert {"input", "eqn"} <= {b.kind for b in inside}  # its inputs and first equations...
+    assert min(b.y for b in inside) == min(i.box.y for i in window.graph.items_by_id.values())
     window.graph.fit()  # F still shows it all
     assert window.graph.scale_factor() < 0.9
 
