@@ -20,6 +20,8 @@ def handle_trace(request: p.TraceRequest, progress: Progress) -> p.TraceResult |
     from jaxviz.trace.session import trace_source
 
     set_extra_roots(request.paths)
+    if request.first_view and request.layout is not None and request.export is None:
+        return _trace_first_view_first(request, progress)
     stages, error = trace_source(request.source, request.filename, request.function,
                                  request.args, request.pipeline, progress,
                                  text_only=request.text_only and request.layout is None
@@ -34,6 +36,23 @@ def handle_trace(request: p.TraceRequest, progress: Progress) -> p.TraceResult |
         return _export_stages(stages, layouts, request.export, progress)
     return p.TraceResult(stages=[to_dict(s) for s in stages], layouts=layouts,
                          error=error)
+
+
+def _trace_first_view_first(request: p.TraceRequest, progress: Progress
+                            ) -> p.TraceResult | p.Failure:
+    """The app's trace: the last stage's IR and layout first, sent ahead as the first view,
+    then the earlier stages' IR."""
+    from jaxviz.trace.session import trace_last_first
+
+    stages, error, finish = trace_last_first(request.source, request.filename,
+                                             request.function, request.args, request.pipeline,
+                                             progress)
+    if error and not stages:
+        return p.Failure(error)
+    layouts = _layouts(stages, request.layout, request.expand_all, True, progress,
+                       first_view=error is None)  # (after an error: the last good stage)
+    finish()  # the earlier stages' IR, while the window draws the first view
+    return p.TraceResult(stages=[to_dict(s) for s in stages], layouts=layouts, error=error)
 
 
 def _export_stages(stages, layouts: list, spec: p.ExportSpec, progress: Progress

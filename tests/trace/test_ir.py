@@ -97,3 +97,21 @@ def test_exporting_the_last_stage_builds_its_graph_only():
     assert [t.jaxpr for t in last] == [f.jaxpr for f in full]
     assert last[-1].graph == full[-1].graph and full[0].graph.nodes
     assert all(not t.graph.nodes for t in last[:-1])
+
+
+def test_the_last_stage_first_gives_the_stages_of_the_full_trace():
+    """The app's trace builds the last stage's IR first and the others after its first view:
+    the same stages, in the same order, and the stages before a failing one."""
+    from jaxviz.trace.session import trace_last_first, trace_source
+
+    args = (s.SCAN.source, "<editor>", s.SCAN.function, s.SCAN.args, "grad | jit")
+    stages, error, finish = trace_last_first(*args)
+    assert error is None and stages[-1] is not None and stages[0] is None
+    finish()
+    full, _ = trace_source(*args)
+    assert [(t.title, t.jaxpr, t.graph) for t in stages] == \
+        [(f.title, f.jaxpr, f.graph) for f in full]
+    failing = ("def f(x):\n    return x.sum()\n", "<editor>", "f", "jnp.ones(3)",
+               "grad | grad")
+    stages, error, _ = trace_last_first(*failing)
+    assert error is not None and [t.title for t in stages] == ["f", "grad(f)"]
