@@ -163,7 +163,8 @@ class _Builder:
 
     def _eqn_node(self, graph: Graph, node_id: str, eqn, producers) -> None:
         prim = eqn.primitive.name
-        params = {k: _param_text(v) for k, v in eqn.params.items()}
+        nested = {k: _jaxprs_of(v) for k, v in eqn.params.items()}
+        params = {k: _param_text(v, nested[k]) for k, v in eqn.params.items()}
         node = Node(id=node_id, kind=EQN, label=prim, primitive=prim, params=params,
                     params_short=short_params(prim, params), params_full=full_params(params),
                     outputs=[self.port(v) for v in eqn.outvars], arity=len(eqn.invars),
@@ -178,7 +179,8 @@ class _Builder:
         self._wire_operands(graph, node, eqn, producers)
         saved, self.outer_transforms = self.outer_transforms, node.transforms
         try:
-            node.subgraphs = self._subgraphs(node_id, eqn)
+            node.subgraphs = self._subgraphs(node_id, eqn, nested) \
+                if any(nested.values()) else []
         finally:
             self.outer_transforms = saved
         graph.nodes.append(node)
@@ -206,11 +208,10 @@ class _Builder:
         if atom in producers:
             graph.edges.append(self._edge(producers[atom], node_id, 0, atom))
 
-    def _subgraphs(self, node_id: str, eqn) -> list[Graph]:
+    def _subgraphs(self, node_id: str, eqn, nested: dict[str, list]) -> list[Graph]:
         """The nested jaxprs, numbered in the params' order, read in the order JAX prints
         them (params sorted by name), so that the text cursor meets them in turn."""
-        found = [(pname, j, len(subs), sub) for pname, value in eqn.params.items()
-                 for subs in [list(jcore.jaxprs_in_params({pname: value}))]
+        found = [(pname, j, len(subs), sub) for pname, subs in nested.items()
                  for j, sub in enumerate(subs)]
         graphs: list[Graph | None] = [None] * len(found)
         for k, (pname, j, many, sub) in sorted(enumerate(found), key=lambda kv: kv[1][0]):
@@ -329,8 +330,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _param_text(value: Any) -> str:
-    subs = list(jcore.jaxprs_in_params({"p": value}))
+def _jaxprs_of(value: Any) -> list:
+    """The jaxprs one param holds, as ``jcore.jaxprs_in_params`` finds them (inside a tuple
+    too), without its generator per param: 5 params an equation, 100,000 equations."""
+    if isinstance(value, tuple):
+        return [v.jaxpr if isinstance(v, jcore.ClosedJaxpr) else v for v in value
+                if isinstance(v, _JAXPR_TYPES)]
+    if isinstance(value, _JAXPR_TYPES):
+        return [value.jaxpr if isinstance(value, jcore.ClosedJaxpr) else value]
+    return []
+
+
+_JAXPR_TYPES = (jcore.Jaxpr, jcore.ClosedJaxpr)
+
+
+def _param_text(value: Any, subs: list) -> str:
     if subs:
         return "{jaxpr}" if len(subs) == 1 else f"({len(subs)} jaxprs)"
     # an object's repr carries its address ("<function f at 0x7f...>"): noise to the reader,
