@@ -9,6 +9,7 @@ writing to fd 1 can corrupt a message.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 import sys
@@ -84,6 +85,8 @@ def serve(proto_in: BinaryIO, proto_out: BinaryIO, preload_jax: bool) -> None:
                      _id: int = request_id) -> None:
             send(p.Progress(message, fraction, first_view), _id)
         send(run_handler(HANDLERS[type(request)], request, progress), request_id)
+        if isinstance(request, p.TraceRequest):  # its handler paused the collector
+            gc.collect()
 
 
 def run_handler(handler, request: Any, progress) -> Any:
