@@ -9,7 +9,10 @@ crossings come mostly from groups packed as blocks across all their ranks, not f
 Also tried: one key per group for all its ranks, as the packer places it. Fewer crossings drawn
 (control-flow grad 16 → 11, MLP ×6 grad 127 → 104, the opened 12-block transformer grad
 228,883 → 130,421) but more on the closed one (204 → 280), and the MLP grad then ran from the
-top right down to the left, its first layer off the first view: not kept.
+top right down to the left, its first layer off the first view: not kept. And dot's own order
+(our ranks and lanes given to dot, each rank read back in dot's order): 12, 105 and 251 drawn
+crossings against dot's own 4, 42 and 109. The order is not where we lose to dot; the drawing
+is (groups packed as blocks, long edges round the side).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import ErrorInfo
-from .stage_set import StageSet
+from .stage_set import StageSet, release_later
 
 
 class Event:
@@ -68,8 +68,10 @@ class Document:
         self.origin, self.file, self.edited = origin, file, False
         self.error, self.error_current = None, True
         self.stages_current, self.has_stages = True, False
-        self.stages, self.selection, self.device_results = StageSet(), [], {}
+        old, self.stages = self.stages, StageSet()
+        self.selection, self.device_results = [], {}
         self.program_changed.emit()
+        release_later(old)
         self.error_changed.emit(None, True)
         self.title_changed.emit(self.title())
 
@@ -94,9 +96,10 @@ class Document:
         """A trace of the current inputs answered: its stages (None: none came), an error,
         both (the stages before the failing one) or neither."""
         if stages is not None and stages.stages:
-            self.stages, self.selection = stages, []
+            old, self.stages, self.selection = self.stages, stages, []
             self.has_stages, self.stages_current = True, True
             self.traced.emit()
+            release_later(old)  # once every view shows the new stages
         elif self.has_stages:
             self.stages_current = False  # the graph up is the last good one, not this code's
         self.error, self.error_current = error, True
