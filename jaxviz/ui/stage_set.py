@@ -134,7 +134,11 @@ def _dismantle(stage_set: StageSet) -> None:
         for owner in getattr(stage_set, owners):
             if sys.getrefcount(owner) > _OWNED:
                 continue  # someone else holds it: left whole, freed as usual
-            for container in parts(owner):
+            try:
+                containers = parts(owner)
+            except (AttributeError, TypeError):  # not what a trace makes: freed as usual
+                continue
+            for container in containers:
                 _clear_in_chunks(container)
 
 
