@@ -67,8 +67,9 @@ def steps(case) -> dict:
     out = {"case": f"{name} ×{depth}", "equations": stage.equations,
            "trace": stage.timings["trace"], "ir": stage.timings["ir"]}
     start = time.perf_counter()
-    model = GraphModel(stage.graph)
-    layout = layout_model(model)
+    with gc_paused():  # as the worker does (handlers.py)
+        model = GraphModel(stage.graph)
+        layout = layout_model(model)
     out["layout"] = time.perf_counter() - start
     out["visible"], out["engine"] = len(layout.nodes), layout.engine
     start = time.perf_counter()
