@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import gc
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -256,11 +257,25 @@ def gc_paused():
     stage's rebuild. Nothing built here is cyclic garbage, so collection waits until the end."""
     enabled = gc.isenabled()
     gc.disable()
+    with _pauses_lock:
+        _pauses[0] += 1
     try:
         yield
     finally:
+        with _pauses_lock:
+            _pauses[0] -= 1
         if enabled:
             gc.enable()
+
+
+_pauses = [0]  # gc_paused blocks running now, on any thread
+_pauses_lock = threading.Lock()
+
+
+def collection_paused() -> bool:
+    """Whether some thread is building a big graph under ``gc_paused`` right now (the
+    window's own collector, ``ui/gc_guard.py``, waits for it too)."""
+    return _pauses[0] > 0
 
 
 def stage_from_dict(data: dict) -> Stage:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from ..core.examples import default_example
 from ..worker import protocol as p
+from .gc_guard import GarbageCollector
 from .session_store import Session, SessionStore
 
 SCREENSHOT_TIMEOUT_MS = 120_000
@@ -145,6 +146,7 @@ def run_app(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("jaxviz")
+    collector = GarbageCollector(app)  # noqa: F841 - collects on this thread from now on
     apply_system_palette(app)
     quit_on_signals(app)
     window = build_window(args)
