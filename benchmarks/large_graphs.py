@@ -177,8 +177,10 @@ def run_app_cases(cases) -> list[dict]:
     from PySide6.QtWidgets import QApplication
 
     from jaxviz.ui.app import build_window
+    from jaxviz.ui.gc_guard import GarbageCollector
 
     app = QApplication.instance() or QApplication([])
+    collector = GarbageCollector(app)  # noqa: F841 - as run_app has it
     os.environ.setdefault("JAXVIZ_HOME", "/tmp/jaxviz-bench-home")
     window = build_window(ap.Namespace(file=None, function=None, args=None, pipeline=None,
                                        screenshot=None, host_devices=None, no_restore=True))
