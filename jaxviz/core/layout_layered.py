@@ -28,7 +28,7 @@ from .geometry import (
     cluster_label_width,
     node_size,
 )
-from .layout_order import order_layers
+from .layout_order import group_path, mean, order_layers
 from .layout_wrap import column_count, cut_ranks, torn_ranks, wrap
 from .model import VisibleGraph
 
@@ -165,7 +165,7 @@ def _chain(index: int, src: str, dst: str, rank: dict[str, int], size: dict,
 
 def _common_group(a: str | None, b: str | None, parents: dict) -> str | None:
     """The innermost group holding both."""
-    around_b = set(_path(b, parents))
+    around_b = set(group_path(b, parents))
     while a is not None and a not in around_b:
         a = parents.get(a)
     return a
@@ -173,18 +173,6 @@ def _common_group(a: str | None, b: str | None, parents: dict) -> str | None:
 
 def _xy(p: tuple[float, float], horizontal: bool) -> list[float]:
     return [round(p[1], 1), round(p[0], 1)] if horizontal else [round(p[0], 1), round(p[1], 1)]
-
-
-def _path(gid: str | None, parents: dict) -> list[str]:
-    path = []
-    while gid is not None:
-        path.append(gid)
-        gid = parents.get(gid)
-    return path[::-1]
-
-
-def _mean(values: list[float], default: float) -> float:
-    return sum(values) / len(values) if values else default
 
 
 def _coordinates(layers: list[list[str]], links: list[tuple[str, str]],
@@ -225,7 +213,7 @@ def _spans(rank: dict[str, int], group: dict, parents: dict
     first: dict[str, int] = {}
     last: dict[str, int] = {}
     for n, r in rank.items():
-        for gid in _path(group.get(n), parents):
+        for gid in group_path(group.get(n), parents):
             first[gid] = min(first.get(gid, r), r)
             last[gid] = max(last.get(gid, r), r)
     return first, last
@@ -237,7 +225,7 @@ def _border_room(edge_rank: dict[str, int], parents: dict, per_level: float
     whose border lies at that rank (siblings share theirs)."""
     room: dict[int, float] = {}
     for gid, r in edge_rank.items():
-        stacked = sum(1 for g in _path(gid, parents) if edge_rank.get(g) == r)
+        stacked = sum(1 for g in group_path(gid, parents) if edge_rank.get(g) == r)
         room[r] = max(room.get(r, 0.0), stacked * per_level)
     return room
 
@@ -262,7 +250,7 @@ class _Packer:
         self.blocks: dict[str | None, list[str]] = {}
         for n in rank:
             self.children.setdefault(group.get(n), []).append(n)
-        used = {g for n in rank for g in _path(group.get(n), parents)}
+        used = {g for n in rank for g in group_path(group.get(n), parents)}
         for gid in used:
             self.blocks.setdefault(parents.get(gid) if parents.get(gid) in used else None,
                                    []).append(gid)
@@ -292,7 +280,7 @@ class _Packer:
             width = inner[1] if inner else self.size[name][self.across]
             left = self._leftmost(frontier, r0, r1, lane, start)
             if inner is None:
-                target = _mean([xs[m] for m in self.ups.get(name, ()) if m in xs], -1.0)
+                target = mean([xs[m] for m in self.ups.get(name, ()) if m in xs], -1.0)
                 left = max(left, target - width / 2) if target >= 0 else left
                 xs[name] = left + width / 2
             else:
@@ -307,7 +295,7 @@ class _Packer:
         right = max((edge for edge, _ in frontier.values()), default=0.0)
         label = self.label_widths.get(gid, 0.0)  # the box starts a pad before its first item
         width = max(right + pad, (first_left or 0.0) - CLUSTER_PAD + label)
-        return xs, width, (_mean(keys, 0.0), r_min, r_max), placed_blocks
+        return xs, width, (mean(keys, 0.0), r_min, r_max), placed_blocks
 
     @staticmethod
     def _leftmost(frontier: dict, r0: int, r1: int, lane: bool, pad: float) -> float:

@@ -35,14 +35,15 @@ def order_layers(rank: dict[str, int], links: list[tuple[str, str]], group: dict
     for sweep in range(SWEEPS):
         neighbours, sequence = (ups, layers[1:]) if sweep % 2 == 0 else (downs, layers[-2::-1])
         for layer in sequence:
-            centre = {n: _mean([index[m] for m in neighbours.get(n, ())], index[n])
+            centre = {n: mean([index[m] for m in neighbours.get(n, ())], index[n])
                       for n in layer}
             layer.sort(key=_grouped_key(layer, centre, group, parents))
             index.update({n: i for i, n in enumerate(layer)})
     return layers
 
 
-def _path(gid: str | None, parents: dict) -> list[str]:
+def group_path(gid: str | None, parents: dict) -> list[str]:
+    """The groups holding ``gid`` and ``gid`` itself, outermost first."""
     path = []
     while gid is not None:
         path.append(gid)
@@ -53,7 +54,7 @@ def _path(gid: str | None, parents: dict) -> list[str]:
 def _grouped_key(layer: list[str], centre: dict[str, float], group: dict, parents: dict):
     """Sort key: the barycentre of each enclosing group in turn (outermost first), then the
     node's own, so that a group's members in this rank end up contiguous."""
-    paths = {n: _path(group.get(n), parents) for n in layer}
+    paths = {n: group_path(group.get(n), parents) for n in layer}
     totals: dict[str, list[float]] = {}
     for n in layer:
         for gid in paths[n]:
@@ -64,5 +65,5 @@ def _grouped_key(layer: list[str], centre: dict[str, float], group: dict, parent
     return lambda n: tuple((means[g], g) for g in paths[n]) + ((centre[n], ""),)
 
 
-def _mean(values: list[float], default: float) -> float:
+def mean(values: list[float], default: float) -> float:
     return sum(values) / len(values) if values else default
