@@ -199,14 +199,19 @@ def _trace_prepared(prepared: Prepared, source: str, filename: str, progress: Pr
                                          prepared.namespace, bare and not prepared.below)
             stages.append(stage)
             stages[-1].graph.loop_spans = loops
-        except SystemExit as exc:
-            return stages, ErrorInfo(kind="exit", message=f"The code called sys.exit({exc.code!r})"
-                                     , stage=plan.title)
         except BaseException as exc:  # KeyboardInterrupt too: user code must not end the worker
-            return stages, explain(exc, filename, plan.title)
+            return stages, _trace_error(exc, filename, plan.title)
     if prepared.below:
         return _below(closed, stages, prepared, filename, progress)
     return stages, None
+
+
+def _trace_error(exc: BaseException, filename: str, title: str) -> ErrorInfo:
+    """What a stage's trace raised, for the user: ``sys.exit`` said as such, else explained."""
+    if isinstance(exc, SystemExit):
+        return ErrorInfo(kind="exit", message=f"The code called sys.exit({exc.code!r})",
+                         stage=title)
+    return explain(exc, filename, title)
 
 
 def trace_last_first(source: str, filename: str, function: str, args_text: str,
@@ -237,13 +242,9 @@ def trace_last_first(source: str, filename: str, function: str, args_text: str,
         try:
             made = _make_jaxpr(plan, prepared.static, filename, prepared.static_names,
                                prepared.namespace)
-        except SystemExit as exc:
-            finish()
-            return stages, ErrorInfo(kind="exit", message=f"The code called sys.exit("
-                                     f"{exc.code!r})", stage=plan.title), finish
         except BaseException as exc:  # KeyboardInterrupt too: user code must not end the worker
-            finish()
-            return stages, explain(exc, filename, plan.title), finish
+            finish()  # the stages before the failing one, whole
+            return stages, _trace_error(exc, filename, plan.title), finish
         waiting.append((len(stages), plan, *made))
         stages.append(None)
     last = waiting.pop()
