@@ -23,8 +23,6 @@ from jaxviz.core.ir import Stage
 from jaxviz.core.pipeline_spec import PipelineError, parse_pipeline, split_below
 from jaxviz.core.source import loop_spans
 from jaxviz.trace.args import evaluate_arguments
-from jaxviz.trace.compiled import below_stages
-from jaxviz.trace.cost import stage_costs
 from jaxviz.trace.explain import explain, guarded
 from jaxviz.trace.jaxpr_facts import constant_lines, text_stage
 from jaxviz.trace.jaxpr_ir import stage_from_closed_jaxpr
@@ -37,7 +35,6 @@ from jaxviz.trace.pipeline import (
     static_argnums,
 )
 from jaxviz.trace.purity import constant_notes, effect_notes, watching
-from jaxviz.trace.residuals import attach_listings
 
 Progress = Callable[[str, float], None]
 
@@ -165,6 +162,9 @@ def build_stage(closed, plan: StagePlan, filename: str, notes: list[dict], secon
 
 def add_below_stages(closed, stages: list[Stage], below: list[str]) -> None:
     """Cost the last jaxpr stage, then lower and/or compile it into stages of their own."""
+    from jaxviz.trace.compiled import below_stages  # XLA's side: imported when asked for (a
+    from jaxviz.trace.cost import stage_costs  # CLI trace pays for every import it makes)
+
     source = stages[-1]
     start = time.perf_counter()
     source.costs = {k: c.to_dict() for k, c in stage_costs(closed, source.graph).items()}
@@ -257,6 +257,8 @@ def _below(closed, stages: list[Stage], prepared: Prepared, filename: str,
            progress: Progress | None) -> tuple[list[Stage], ErrorInfo | None]:
     """The lower/compile stages and JAX's residual listings; an error there keeps the jaxpr
     stages."""
+    from jaxviz.trace.residuals import attach_listings
+
     below = prepared.below
     if progress:
         progress(f"{' and '.join(below)} {stages[-1].title} with XLA", 0.9)
