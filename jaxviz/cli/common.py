@@ -15,6 +15,7 @@ from pathlib import Path
 from jaxviz.core.errors import ErrorInfo
 from jaxviz.worker import protocol as p
 from jaxviz.worker.client import DEFAULT_TIMEOUT, WorkerClient, WorkerError
+from jaxviz.worker.spawn import discard_waiting
 
 OVERLAY_CHOICES = ("kind", "fusion", "flops", "transcendentals", "bytes", "memory", "residuals")
 
@@ -124,6 +125,7 @@ def close_early() -> None:
     """Stop an early worker no command took (an argument error, --help)."""
     while _early:
         _early.pop().close()
+    discard_waiting()
 
 
 def call_worker(args: argparse.Namespace, request) -> object:

@@ -17,7 +17,6 @@ import os
 import select
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -27,6 +26,8 @@ from typing import Any
 from jaxviz.core.errors import ErrorInfo
 from jaxviz.worker import codec
 from jaxviz.worker import protocol as p
+from jaxviz.worker.spawn import kill_group as _kill_group
+from jaxviz.worker.spawn import spawn, take
 
 DEFAULT_TIMEOUT = 30.0  # seconds per request
 STARTUP_TIMEOUT = 180.0  # seconds for a new worker to import JAX and say Ready
@@ -50,17 +51,6 @@ class WorkerCrashed(WorkerError):
 
 class WorkerCancelled(WorkerError):
     pass
-
-
-def host_device_env(host_devices: int | None) -> dict[str, str]:
-    """The environment for a worker with ``host_devices`` simulated CPU devices."""
-    env = dict(os.environ)
-    if host_devices:
-        flags = [f for f in env.get("XLA_FLAGS", "").split()
-                 if not f.startswith("--xla_force_host_platform_device_count")]
-        flags.append(f"--xla_force_host_platform_device_count={int(host_devices)}")
-        env["XLA_FLAGS"] = " ".join(flags)
-    return env
 
 
 class WorkerClient:
@@ -87,9 +77,14 @@ class WorkerClient:
         with self._lock:
             if self._proc is not None and self._proc.poll() is None:
                 return
-            # the worker's stderr, read back after a crash
-            self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
-            self._proc, self._lifeline = _spawn(self.preload_jax, self._log, self.host_devices)
+            waiting = take(self.preload_jax, self.host_devices)  # the CLI's, started first
+            if waiting is not None:
+                self._proc, self._lifeline, self._log = waiting
+            else:
+                # the worker's stderr, read back after a crash
+                self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives with the worker
+                self._proc, self._lifeline = spawn(self.preload_jax, self._log,
+                                                   self.host_devices)
             self._buffer, self._ready, self._cancelled = b"", False, False
 
     def restart(self, host_devices: int | None = None) -> None:
@@ -226,34 +221,6 @@ class WorkerClient:
                 with contextlib.suppress(OSError, AttributeError):
                     stream.close()
             self._ready = False
-
-
-def _spawn(preload_jax: bool, log, host_devices: int | None) -> tuple[subprocess.Popen, int]:
-    """Start the supervisor and, under it, the worker, in a session of their own."""
-    worker = [sys.executable, "-m", "jaxviz.worker.server"] + (["--preload-jax"] if preload_jax
-                                                                 else [])
-    lifeline_read, lifeline_write = os.pipe()  # both ends are closed at exec but where passed
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "jaxviz.worker.supervisor", str(lifeline_read), *worker],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-            env=host_device_env(host_devices), pass_fds=(lifeline_read,),
-            start_new_session=True)  # its own process group: one killpg stops everything
-    except BaseException:
-        os.close(lifeline_write)
-        raise
-    finally:
-        os.close(lifeline_read)
-    return proc, lifeline_write
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    """Kill the supervisor's whole process group: the worker and whatever user code forked."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)  # members that outlived the leader
 
 
 def _death(code: int | None) -> str:
