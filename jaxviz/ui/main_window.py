@@ -63,6 +63,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         self.feed = LayoutFeed(layouter.client)
         self._after_layout = None  # what to do once the layouts asked for arrive
         self.first_view: p.FirstView | None = None  # drawn ahead of its trace's stages
+        self.first_view_waiting: list | None = None  # see Results.after_first_view
         self.trace_started = 0.0
         self.last_error: ErrorInfo | None = None
         self.setWindowTitle("jaxviz")

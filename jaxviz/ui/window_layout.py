@@ -62,8 +62,8 @@ class DiffAndLayout:
             self._select_kernel(index)
             self.graphShown.emit(index)
 
-        if drawn:  # the same drawing, already up: the scene stays
-            done()
+        if drawn:  # the same drawing, already up (or going up): the scene stays
+            self.after_first_view(done)
         else:
             _, tips, search = self.set.view_of(index)
             self.graph.show_layout(layout, tips, search, self.labels_action.isChecked(),

@@ -63,10 +63,17 @@ class Results:
         if not isinstance(request, p.TraceRequest):
             return
         self.first_view = view
+        self.first_view_waiting = []  # what the trace result asks for once it is all drawn
         self.graph.setInteractive(False)
+
+        def drawn():
+            self.firstViewShown.emit(view.stage)
+            waiting, self.first_view_waiting = self.first_view_waiting, None
+            for then in waiting or ():
+                then()
+
         self.graph.show_layout(view.prepared, view.tooltips, view.search,
-                               self.labels_action.isChecked(), keep_view=False,
-                               on_done=lambda: self.firstViewShown.emit(view.stage))
+                               self.labels_action.isChecked(), keep_view=False, on_done=drawn)
         self.legend.set_entries(legend_entries(view.prepared.nodes.values(), in_app=True)
                                 if self.legend_action.isChecked() else [])
         self.minimap.set_layout(view.prepared,
@@ -74,10 +81,18 @@ class Results:
 
     def _first_view_drawn(self, index: int, layout) -> bool:
         """Whether the graph up is already this stage's layout, drawn ahead as its first
-        view (and no overlay would colour it now)."""
+        view (and no overlay would colour it now); it may still be filling in: see
+        ``after_first_view``."""
         view, self.first_view = self.first_view, None
         return view is not None and view.stage == index and \
             self.graph.layout_data is view.prepared and self._overlaid(layout) is layout
+
+    def after_first_view(self, then) -> None:
+        """Run ``then`` once the first view's items are all in (now, if they are)."""
+        if self.first_view_waiting is None:
+            then()
+        else:
+            self.first_view_waiting.append(then)
 
     def _drop_first_view(self) -> None:
         """A trace whose first view is up failed or was cancelled: back to what was up."""

@@ -37,9 +37,13 @@ def test_the_first_view_comes_first_view_only_then_goes_live_unchanged(window, q
         seen["items"] = dict(window.graph.items_by_id)
         seen["stages then"] = [s.title for s in window.set.stages]
 
+    order = []
     window.firstViewShown.connect(first)
+    window.firstViewShown.connect(lambda i: order.append("first view"))
+    window.graphShown.connect(lambda i: order.append("live"))
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
         window.trace()
+    assert order == ["first view", "live"]  # live only once the first view is all drawn
     assert seen["first"] == 1 and seen["interactive"] is False
     assert seen["stages then"] == ["f", "grad(f)"]  # the example's: the new ones came after
     assert [s.title for s in window.set.stages] == ["net", "grad(net)"]
@@ -66,3 +70,16 @@ def test_a_failed_trace_after_its_first_view_puts_back_what_was_up(window, qtbot
         window.trace()
     assert window.first_view is None and window.graph.isInteractive()
     assert set(window.graph.items_by_id) == before  # the last good graph, marked stale
+
+
+def test_the_result_waits_for_a_first_view_still_filling_in(window):
+    calls = []
+    window.first_view_waiting = []  # as while the first view's batches still go in
+    window.after_first_view(lambda: calls.append("live"))
+    assert calls == []
+    waiting, window.first_view_waiting = window.first_view_waiting, None
+    for then in waiting:
+        then()
+    assert calls == ["live"]
+    window.after_first_view(lambda: calls.append("again"))  # drawn: at once
+    assert calls == ["live", "again"]
