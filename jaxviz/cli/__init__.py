@@ -18,26 +18,13 @@ from __future__ import annotations
 
 import sys
 
-# the subcommands that run a JAX worker: it starts before anything else is imported
-WORKER_COMMANDS = ("trace", "export", "diff", "retrace", "devices", "pmap", "bench",
-                   "fusions", "cost", "memory", "residuals")
-
 
 def main(argv: list[str] | None = None) -> int:
     """The ``jaxviz`` command."""
-    argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in WORKER_COMMANDS and "-h" not in argv and "--help" not in argv:
-        from jaxviz.worker.spawn import prespawn
+    from jaxviz.cli.early import start_worker_first
 
-        prespawn(_host_devices(argv))
+    argv = sys.argv[1:] if argv is None else argv
+    start_worker_first(argv)
     from jaxviz.cli.main import main as run
 
     return run(argv)
-
-
-def _host_devices(argv: list[str]) -> int | None:
-    """``--host-devices N`` read ahead of everything (the main parser checks it later)."""
-    for flag, value in zip(argv, argv[1:]):
-        if flag == "--host-devices":
-            return int(value) if value.isdigit() and 0 < int(value) <= 512 else None
-    return None

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from jaxviz.cli.early import MAX_HOST_DEVICES
 from jaxviz.core.errors import ErrorInfo
 from jaxviz.worker import protocol as p
 from jaxviz.worker.client import DEFAULT_TIMEOUT, WorkerClient, WorkerError
@@ -29,7 +30,6 @@ class CliError(Exception):
 
 
 MAX_TIMEOUT = 24 * 3600.0  # seconds
-MAX_HOST_DEVICES = 512
 def ranged(cast: type, low: float, high: float, what: str) -> Callable[[str], float]:
     """An argparse type: a number from ``low`` (excluded for floats) to ``high``; nan, inf
     and anything outside are refused with what is allowed."""

@@ -8,6 +8,7 @@ import signal
 import sys
 
 from jaxviz.cli.common import OVERLAY_CHOICES, CliError, close_early, device_count, start_early
+from jaxviz.cli.early import host_devices_ahead
 from jaxviz.core.errors import exit_code
 
 from . import cmd_below, cmd_devices, cmd_diff, cmd_export, cmd_retrace, cmd_trace
@@ -51,7 +52,7 @@ def build_app_parser() -> argparse.ArgumentParser:
 
 
 def run_subcommand(argv: list[str]) -> int:
-    start_early(_host_devices(argv))
+    start_early(host_devices_ahead(argv))
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
@@ -62,17 +63,6 @@ def run_subcommand(argv: list[str]) -> int:
         return exit_code(exc.info)
     finally:
         close_early()
-
-
-def _host_devices(argv: list[str]) -> int | None:
-    """``--host-devices N`` read ahead of the parser (the early worker needs it); a bad value
-    starts the default worker, and the parser then says what is wrong."""
-    pre = argparse.ArgumentParser(add_help=False, exit_on_error=False)
-    pre.add_argument("--host-devices", type=device_count, default=None)
-    try:
-        return pre.parse_known_args(argv)[0].host_devices
-    except (argparse.ArgumentError, SystemExit):
-        return None
 
 
 class Stopped(BaseException):

@@ -1,7 +1,7 @@
 """The command line starts its worker before it imports anything else, and the first client
 of that kind takes it; one nobody took is stopped."""
 
-from jaxviz.cli import WORKER_COMMANDS
+from jaxviz.cli.early import WORKER_COMMANDS
 from jaxviz.cli.main import SUBCOMMANDS
 from jaxviz.worker import protocol as p
 from jaxviz.worker import spawn
@@ -31,3 +31,14 @@ def test_one_of_another_kind_is_not_taken_and_is_stopped_at_the_end():
     assert spawn.take(True, None) is None  # wrong device count: not this one
     spawn.discard_waiting()
     assert spawn._waiting == [] and proc.poll() is not None
+
+
+def test_the_device_count_is_read_ahead_as_the_parser_reads_it():
+    from jaxviz.cli.early import host_devices_ahead
+
+    assert host_devices_ahead(["pmap", "f.py", "--host-devices", "4"]) == 4
+    assert host_devices_ahead(["pmap", "f.py", "--host-devices=8"]) == 8
+    assert host_devices_ahead(["pmap", "f.py"]) is None
+    for bad in (["--host-devices", "0"], ["--host-devices=lots"], ["--host-devices"],
+                ["--host-devices", "100000"]):
+        assert host_devices_ahead(["pmap", *bad]) is None  # the parser then says why
