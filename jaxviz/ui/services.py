@@ -48,6 +48,7 @@ class WorkerService(QObject):
         self._pending: dict[type, Any] = {}  # per kind of request, the newest not yet sent
         self._running: Any = None
         self._running_since = 0.0
+        self._cancel_running = threading.Event()  # this run's own flag (see WorkerClient.call)
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -68,7 +69,7 @@ class WorkerService(QObject):
             if self._running is not None:
                 same_kind = type(self._running) is type(request)
                 if same_kind and time.monotonic() - self._running_since > CANCEL_AFTER:
-                    self.client.cancel()
+                    self._cancel_current()
                 return
             self._launch()
 
@@ -76,17 +77,23 @@ class WorkerService(QObject):
         """Drop the queued request and kill the running one."""
         with self._lock:
             self._pending.clear()
-            running = self._running is not None
-        if running:
-            self.client.cancel()
+            if self._running is not None:
+                self._cancel_current()
+
+    def _cancel_current(self) -> None:
+        """Stop the running request, wherever it is: the flag first (the request may not have
+        reached the worker yet), then the worker (it may be computing). Called under the lock."""
+        self._cancel_running.set()
+        self.client.cancel()
 
     def _launch(self) -> None:
         request = self._pending.pop(next(iter(self._pending)))
         self._running, self._running_since = request, time.monotonic()
-        self._thread = threading.Thread(target=self._run, args=(request,), daemon=True)
+        self._cancel_running = cancel = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(request, cancel), daemon=True)
         self._thread.start()
 
-    def _run(self, request: Any) -> None:
+    def _run(self, request: Any, cancel: threading.Event) -> None:
         if not isinstance(request, QUIET):
             self._emit(self.started, _describe(request))
         try:
@@ -97,7 +104,8 @@ class WorkerService(QObject):
             # a long one.)
             with gc_paused() if not isinstance(request, QUIET) else contextlib.nullcontext():
                 response = self.client.call(
-                    request, on_progress=lambda message: self._on_progress(request, message))
+                    request, on_progress=lambda message: self._on_progress(request, message),
+                    cancel=cancel)
                 if self.prepare is not None:
                     response = self.prepare(request, response)
             outcome = (True, response)

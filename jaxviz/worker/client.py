@@ -110,11 +110,20 @@ class WorkerClient:
     # --- requests -------------------------------------------------------------------------
 
     def call(self, request: Any, timeout: float | None = None,
-             on_progress: Callable[[p.Progress], None] | None = None) -> Any:
-        """Send one request and wait for its answer (Progress messages go to ``on_progress``)."""
+             on_progress: Callable[[p.Progress], None] | None = None,
+             cancel: threading.Event | None = None) -> Any:
+        """Send one request and wait for its answer (Progress messages go to ``on_progress``).
+
+        ``cancel`` is the caller's own flag for this request: set before the request reaches
+        the worker (a cancel that comes between "started" and here), it is honoured all the
+        same; ``cancel()`` alone only stops what is already in flight.
+        """
         self.start()
         self._cancelled = False
         name = type(request).__name__.removesuffix("Request").lower()
+        if cancel is not None and cancel.is_set():  # checked after the reset: no cancel lost
+            raise WorkerCancelled(ErrorInfo(kind="cancelled",
+                                            message=f"The {name} was cancelled."))
         if not self._ready:
             self._receive(time.monotonic() + STARTUP_TIMEOUT, name, startup=True)
         request_id = self._next_id

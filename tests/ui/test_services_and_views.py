@@ -1,6 +1,8 @@
 """What had no test: the worker service (newest wins, cancel, progress), the pipeline editor,
 the View menu's toggles. Waits are on signals, actions are clicks and triggers."""
 
+import time
+
 from PySide6.QtCore import Qt
 
 from jaxviz.ui.services import WorkerService
@@ -44,6 +46,30 @@ def test_cancel_stops_the_running_request(qtbot):
             svc.cancel()
         assert blocker.args[1].kind == "cancelled"
         with qtbot.waitSignal(svc.finished, timeout=WAIT):  # and it serves the next one
+            svc.submit(trace_request("def f(x):\n    return x\n"))
+    finally:
+        svc.shutdown()
+
+
+def test_a_cancel_before_the_request_reaches_the_worker_is_not_lost(qtbot):
+    # Esc just after "Tracing" shows: the service's thread may not have sent the request yet
+    # (here held back on purpose). That cancel used to be forgotten, and the endless loop ran
+    # until the timeout.
+    svc = service(qtbot)
+    start = svc.client.start
+
+    def slow_start():
+        time.sleep(0.5)
+        start()
+
+    svc.client.start = slow_start
+    try:
+        with qtbot.waitSignal(svc.started, timeout=WAIT):
+            svc.submit(trace_request("def f(x):\n    while True:\n        pass\n"))
+        with qtbot.waitSignal(svc.failed, timeout=20_000) as blocker:
+            svc.cancel()
+        assert blocker.args[1].kind == "cancelled"
+        with qtbot.waitSignal(svc.finished, timeout=WAIT):
             svc.submit(trace_request("def f(x):\n    return x\n"))
     finally:
         svc.shutdown()
