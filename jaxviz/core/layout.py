@@ -40,84 +40,8 @@ from .geometry import (  # the layout's types, re-exported: they were defined he
     node_size,
     split_long_edges,
 )
+from .layout_ranks import ranks, ranks_for_layers
 from .model import GraphModel, VisibleGraph
-
-
-def pulled_to_consumers(view: VisibleGraph, rank: dict[str, int]) -> dict[str, int]:
-    """Inputs, and equations whose results stay in their group, as late as their consumers
-    allow (one rank above the first of them), never earlier than their longest-path rank.
-    Without this, every equation that needs only inputs (a layer's ``broadcast_in_dim`` of
-    its bias) sits on the first rank, far from its use, and the group around it stretches
-    from the top of the picture down to its layer."""
-    succs: dict[str, list[str]] = {}
-    has_preds = {e.dst for e in view.edges}
-    for e in view.edges:
-        succs.setdefault(e.src, []).append(e.dst)
-    order = sorted(view.nodes, key=lambda n: -rank[n])  # consumers before their producers
-    moved = dict(rank)
-    for nid in order:
-        if nid in succs and (nid not in has_preds or _uses_stay_inside(view, nid, succs[nid])):
-            moved[nid] = max(min(moved[s] for s in succs[nid]) - 1, rank[nid])
-    return moved
-
-
-MAX_ROW = 10  # inputs (or outputs) side by side in one rank before they stack in rows
-
-
-def stacked_ends(view: VisibleGraph, rank: dict[str, int]) -> dict[str, int]:
-    """Inputs and constants that share a rank, more than MAX_ROW of them, stacked in rows
-    above it (they need nothing, so any earlier rank will do), and outputs likewise below:
-    a model's 72 parameters read as a block, not as a strip 70 boxes wide."""
-    has_preds = {e.dst for e in view.edges}
-    has_succs = {e.src for e in view.edges}
-    rows: dict[tuple[int, str | None, int], list[str]] = {}
-    for nid, node in view.nodes.items():
-        if node.kind in ("input", "const") and nid not in has_preds:
-            rows.setdefault((rank[nid], node.cluster, -1), []).append(nid)
-        elif node.kind == "output" and nid not in has_succs:
-            rows.setdefault((rank[nid], node.cluster, 1), []).append(nid)
-    moved = dict(rank)
-    for (r, _, direction), ids in rows.items():
-        if len(ids) > MAX_ROW:
-            # rows of about sqrt(2n): a block twice as wide as tall, and the lanes the upper
-            # rows need through the lower ones stay near n·sqrt(n)/4, not n²/20
-            width = max(MAX_ROW, math.ceil(math.sqrt(2 * len(ids))))
-            for i, nid in enumerate(ids):
-                moved[nid] = r + direction * (i // width)
-    low = min(moved.values(), default=0)
-    return {n: v - low for n, v in moved.items()} if low < 0 else moved
-
-
-def _uses_stay_inside(view: VisibleGraph, nid: str, users: list[str]) -> bool:
-    """Whether every user is in the node's own group: a forward-pass value used by the
-    backward pass stays where it is computed, or its group would stretch down to the use."""
-    cluster = view.nodes[nid].cluster
-    return all(view.nodes[u].cluster == cluster for u in users)
-
-
-def ranks(view: VisibleGraph) -> dict[str, int]:
-    """Longest-path rank of each node, in program order; cycles (from grouping) are broken."""
-    preds: dict[str, list[str]] = {n: [] for n in view.nodes}
-    for e in view.edges:
-        preds[e.dst].append(e.src)
-    rank: dict[str, int] = {}
-    visiting: set[str] = set()
-    for start in view.nodes:
-        if start in rank:
-            continue
-        stack = [(start, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                visiting.discard(node)
-                rank[node] = max((rank[p] + 1 for p in preds[node] if p in rank), default=0)
-                continue
-            if node in rank or node in visiting:
-                continue
-            visiting.add(node)
-            stack.append((node, True))
-            stack.extend((p, False) for p in preds[node] if p not in rank and p not in visiting)
-    return rank
 
 
 def layout_model(model: GraphModel, options: LayoutOptions | None = None) -> Layout:
@@ -133,8 +57,7 @@ def layout_visible(view: VisibleGraph, options: LayoutOptions) -> Layout:
         result = run_dot(view, options, ranks(view))
     else:
         from .layout_layered import run_layered
-        result = run_layered(view, options,
-                             stacked_ends(view, pulled_to_consumers(view, ranks(view))))
+        result = run_layered(view, options, ranks_for_layers(view))
     result.clusters = cluster_boxes(view, result.nodes,
                                     widen=engine == "layered" and options.rankdir == "TB",
                                     columns=result.columns, axis=result.columns_axis)
@@ -257,6 +180,12 @@ def _fit_bounds(layout: Layout) -> None:
     ys0 = [b.y - b.h / 2 for b in layout.nodes.values()] + [c.y for c in layout.clusters]
     xs1 = [b.x + b.w / 2 for b in layout.nodes.values()] + [c.x + c.w for c in layout.clusters]
     ys1 = [b.y + b.h / 2 for b in layout.nodes.values()] + [c.y + c.h for c in layout.clusters]
+    points = [p for e in layout.edges for p in e.points]  # tracks round the side, detours
+    if points:
+        xs0.append(min(x for x, _ in points))
+        xs1.append(max(x for x, _ in points))
+        ys0.append(min(y for _, y in points))
+        ys1.append(max(y for _, y in points))
     if not xs0:
         layout.width = layout.height = 0.0
         return

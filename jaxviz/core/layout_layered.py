@@ -1,7 +1,8 @@
 """Our own layered layout for compound graphs, linear in the drawing, that never draws an edge
 through a node it does not touch.
 
-1. Ranks by longest path (inputs beside their first consumer).
+1. Ranks by longest path, a group that feeds its sibling wholly above it, inputs beside
+   their first consumer (``layout_ranks``).
 2. Every edge that spans several ranks gets a *lane*: a thin virtual node in each rank it
    crosses, as dot's virtual nodes do, so the space it passes through is reserved (the work is
    linear in the total span of the edges, the size of the drawing itself).
@@ -12,9 +13,13 @@ through a node it does not touch.
 5. Routes: out of a node straight along the rank direction to the edge of its rank's band,
    across the gap between bands, through each lane along the band, into the target: every
    segment runs in a gap, a lane, or the column of its own end node, never through another.
+   A long edge between top-level parts (a deep grad's residuals) goes round the side nearer
+   its ends instead, on its own track, the shortest nearest the drawing.
 """
 
 from __future__ import annotations
+
+import bisect
 
 from .geometry import (
     CLUSTER_LABEL_H,
@@ -28,7 +33,7 @@ from .geometry import (
     cluster_label_width,
     node_size,
 )
-from .layout_order import group_path, mean, order_layers
+from .layout_order import group_path, mean, order_layers, packing_order
 from .layout_wrap import column_count, cut_ranks, torn_ranks, wrap
 from .model import VisibleGraph
 
@@ -55,12 +60,13 @@ def run_layered(view: VisibleGraph, options: LayoutOptions, rank: dict[str, int]
     along = 0 if horizontal else 1  # the size that runs along the ranks
     layers = order_layers(rank, links, group, parents)
     pos, bands, blocks = _coordinates(layers, links, size, along, group, view.clusters)
-    side = _side(pos, size, 1 - along, blocks)
-    track_of = {i: k for k, i in enumerate(sorted(outside))}  # each its own track
-    routes = [_round_route(chain, pos, bands, rank, side + TRACK * track_of[i])
+    lo, hi = _sides(pos, size, 1 - along, blocks)
+    right = _right_side(outside, view.edges, pos, rank)
+    track = _tracks(outside, view.edges, rank, right, lo, hi)
+    routes = [_round_route(chain, pos, bands, rank, track[i])
               if i in outside else _route(chain, pos, bands, rank)
               for i, chain in enumerate(chains)]
-    tracks = side + TRACK * len(outside) if outside else None
+    tracks = (min(track.values()), max(track.values())) if outside else None
     pos, routes, columns = \
         _wrapped(pos, bands, rank, routes, size, 1 - along, group, parents, blocks, tracks) \
         if options.wrap else (pos, [[p for p, _ in r] for r in routes], [])
@@ -76,7 +82,7 @@ def run_layered(view: VisibleGraph, options: LayoutOptions, rank: dict[str, int]
 
 
 LONG_SPAN = 16  # ranks: a longer edge between top-level parts goes round the side...
-INPUT_SPAN = 64  # ...or this many from an input (inputs stacked in rows above their consumer
+INPUT_SPAN = 16  # ...or this many from an input (inputs stacked in rows above their consumer
 # keep their lanes; a parameter the backward pass uses far below goes round)
 TRACK = 4.0  # points between the tracks of the edges that go round
 
@@ -90,10 +96,49 @@ def _goes_round(edge, rank: dict, group: dict, parents: dict, span: int) -> bool
     return _common_group(group.get(edge.src), group.get(edge.dst), parents) is None
 
 
-def _side(pos: dict, size: dict, across: int, blocks: list) -> float:
-    """Where the tracks round the side begin: past every node and group block."""
+def _right_side(outside: set[int], edges, pos: dict, rank: dict) -> set[int]:
+    """The edges that go round on the right; the others go round on the left: each on the
+    side where its steps out (below its source's rank, above its target's) pass fewer of
+    the nodes and lanes of those ranks, which is what they would cross."""
+    wanted = {rank[edges[i].src] for i in outside} | {rank[edges[i].dst] for i in outside}
+    across: dict[int, list[float]] = {r: [] for r in wanted}
+    for n, r in rank.items():
+        if r in across:
+            across[r].append(pos[n][0])
+    for xs in across.values():
+        xs.sort()
+
+    def beyond_right(node: str) -> int:
+        xs = across[rank[node]]
+        return len(xs) - bisect.bisect_right(xs, pos[node][0])
+
+    def beyond_left(node: str) -> int:
+        return bisect.bisect_left(across[rank[node]], pos[node][0])
+
+    return {i for i in outside
+            if beyond_right(edges[i].src) + beyond_right(edges[i].dst)
+            <= beyond_left(edges[i].src) + beyond_left(edges[i].dst)}
+
+
+def _tracks(outside: set[int], edges, rank: dict, right: set[int], lo: float, hi: float
+            ) -> dict[int, float]:
+    """Where each edge that goes round runs: its own track on its side, the shortest
+    nearest the drawing, so edges nested in rank (a deep grad's residuals, layer k forward
+    to layer k backward) nest on the side too and the step out to a track crosses no other
+    track."""
+    at: dict[int, float] = {}
+    for side, start, step in ((right, hi, TRACK), (outside - right, lo, -TRACK)):
+        by_span = sorted(side, key=lambda i: (rank[edges[i].dst] - rank[edges[i].src], i))
+        at.update({i: start + step * k for k, i in enumerate(by_span)})
+    return at
+
+
+def _sides(pos: dict, size: dict, across: int, blocks: list) -> tuple[float, float]:
+    """Where the tracks round the sides begin, left and right: past every node and block."""
+    starts = [x - size[n][across] / 2 for n, (x, _) in pos.items()] + \
+        [lo for lo, _, _, _ in blocks]
     ends = [x + size[n][across] / 2 for n, (x, _) in pos.items()] + [hi for _, hi, _, _ in blocks]
-    return max(ends, default=0.0) + 2 * NODE_SEP
+    return min(starts, default=0.0) - 2 * NODE_SEP, max(ends, default=0.0) + 2 * NODE_SEP
 
 
 def _round_route(chain: list[str], pos: dict, bands, rank: dict, track: float
@@ -109,7 +154,7 @@ def _round_route(chain: list[str], pos: dict, bands, rank: dict, track: float
 
 
 def _wrapped(pos: dict, bands, rank: dict, routes, size: dict, across: int, group: dict,
-             parents: dict, blocks: list, tracks: float | None = None):
+             parents: dict, blocks: list, tracks: tuple[float, float] | None = None):
     """Positions and routes, in columns when the drawing is too long (``layout_wrap``)."""
     extent: dict[int, tuple[float, float]] = {}
 
@@ -124,7 +169,7 @@ def _wrapped(pos: dict, bands, rank: dict, routes, size: dict, across: int, grou
             widen(r, lo, hi)
     if tracks is not None:  # the edges that go round: every column keeps room for them
         for r in list(extent):
-            widen(r, extent[r][0], tracks)
+            widen(r, *tracks)
     width = max((h for _, h in extent.values()), default=0.0) - \
         min((lo for lo, _ in extent.values()), default=0.0)
     columns = column_count(bands[-1][1] if bands else 0.0, width)
@@ -270,7 +315,7 @@ class _Packer:
         for child in self.blocks.get(gid, []):
             inner, width, (key, r0, r1), blocks = self._block(child)
             items.append((key, r0, r1, child, (inner, width, blocks)))
-        items.sort(key=lambda t: (t[0], t[1]))
+        items = packing_order(items, self._places(items))
         xs: dict[str, float] = {}
         placed_blocks: list[tuple[float, float, int, int]] = []
         frontier: dict[int, tuple[float, bool]] = {}  # rank → (right edge, a lane is there)
@@ -296,6 +341,14 @@ class _Packer:
         label = self.label_widths.get(gid, 0.0)  # the box starts a pad before its first item
         width = max(right + pad, (first_left or 0.0) - CLUSTER_PAD + label)
         return xs, width, (mean(keys, 0.0), r_min, r_max), placed_blocks
+
+    def _places(self, items: list[tuple]) -> dict[str, list[tuple[int, float]]]:
+        """Each item's (rank, place in the rank's order) for everything it holds."""
+        places: dict[str, list[tuple[int, float]]] = {}
+        for _, _, _, name, inner in items:
+            members = inner[0] if inner else (name,)
+            places[name] = [(self.rank[m], self.order[m]) for m in members]
+        return places
 
     @staticmethod
     def _leftmost(frontier: dict, r0: int, r1: int, lane: bool, pad: float) -> float:

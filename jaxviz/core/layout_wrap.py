@@ -77,7 +77,6 @@ class Columns:
                     for s, e in zip(self.starts, ends)]
         self.high = [max((extent[r][1] for r in range(s, e) if r in extent), default=0.0)
                      for s, e in zip(self.starts, ends)]
-        self.tracks = [0] * len(self.starts)  # edges crossing out of each column so far
         self.offset: list[float] = []
         self.crossing_counts: list[int] = []
 
@@ -101,12 +100,14 @@ class Columns:
         j = self.column_of(rank)
         return point[0] + self.offset[j], point[1] - self.top[j]
 
-    def detour(self, a: Point, b: Point, column: int) -> list[Point]:
-        """From ``a`` (bottom of ``column``) to ``b`` (top of the next) around the columns."""
-        k = self.tracks[column]
-        self.tracks[column] += 1
+    def detour(self, a: Point, b: Point, column: int, k: int) -> list[Point]:
+        """From ``a`` (bottom of ``column``) to ``b`` (top of the next) around the columns,
+        on the column's ``k``-th track (0 nearest to it)."""
         below = self.length[column] + MARGIN + TRACK * k
-        above = -MARGIN - TRACK * k
+        # over the next column the order turns round: the track furthest out in the gutter
+        # (nearest the next column) takes the lowest line, so the ribbon of edges lands in
+        # the order it left and no two of them cross
+        above = -MARGIN - TRACK * (self.crossing_counts[column] - 1 - k)
         gutter = self.high[column] + self.offset[column] + MARGIN + TRACK * (k + 1)
         return [(a[0], below), (gutter, below), (gutter, above), (b[0], above)]
 
@@ -115,19 +116,29 @@ def wrap(points_by_edge: list[list[tuple[Point, int]]], bands, cuts: list[int],
          extent: dict[int, tuple[float, float]]) -> tuple[Columns, list[list[Point]]]:
     """Every edge's points moved into its columns, with detours where it crosses a cut."""
     columns = Columns(bands, cuts, extent)
-    counts = [0] * (len(cuts) + 1)
-    for points in points_by_edge:
-        for (_, ra), (_, rb) in zip(points, points[1:]):
-            if columns.column_of(rb) > columns.column_of(ra):
-                counts[columns.column_of(ra)] += 1
-    columns.set_crossings(counts)
+    track = _detour_tracks(points_by_edge, columns)
+    columns.set_crossings([sum(1 for c, _, _ in track if c == j) for j in range(len(cuts) + 1)])
     routes = []
-    for points in points_by_edge:
+    for i, points in enumerate(points_by_edge):
         route = [columns.move(points[0][0], points[0][1])]
-        for (_, ra), (pb, rb) in zip(points, points[1:]):
+        for s, ((_, ra), (pb, rb)) in enumerate(zip(points, points[1:])):
             moved = columns.move(pb, rb)
             if columns.column_of(rb) > columns.column_of(ra):  # ranks differ by one at most
-                route += columns.detour(route[-1], moved, columns.column_of(ra))
+                column = columns.column_of(ra)
+                route += columns.detour(route[-1], moved, column, track[column, i, s])
             route.append(moved)
         routes.append(route)
     return columns, routes
+
+
+def _detour_tracks(points_by_edge, columns: Columns) -> dict[tuple[int, int, int], int]:
+    """For each segment that crosses out of a column, (column, edge, segment), its track
+    there: the rightmost leaves on the innermost, so detours nest and none crosses another
+    on its way down, across, up the gutter and over."""
+    leaving: dict[int, list[tuple[float, int, int]]] = {}
+    for i, points in enumerate(points_by_edge):
+        for s, ((pa, ra), (_, rb)) in enumerate(zip(points, points[1:])):
+            if columns.column_of(rb) > columns.column_of(ra):
+                leaving.setdefault(columns.column_of(ra), []).append((pa[0], i, s))
+    return {(column, i, s): k for column, out in leaving.items()
+            for k, (_, i, s) in enumerate(sorted(out, key=lambda t: (-t[0], t[1], t[2])))}

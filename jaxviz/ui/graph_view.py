@@ -99,10 +99,15 @@ class GraphView(QGraphicsView):
         self.scale(READABLE_SCALE, READABLE_SCALE)
         half_w = self.viewport().width() / 2 / READABLE_SCALE
         half_h = self.viewport().height() / 2 / READABLE_SCALE
-        inner = [b for b in layout.nodes.values() if b.kind not in ("input", "const")] or \
-            list(layout.nodes.values())
-        first = min(inner, key=lambda b: (b.y, b.x))
-        self.centerOn(max(first.x, -40 + half_w), -40 + half_h)  # the drawing's top edge up
+        inner = [(k, b) for k, b in layout.nodes.items() if b.kind not in ("input", "const")] \
+            or list(layout.nodes.items())
+        first_id, first = min(inner, key=lambda kb: (kb[1].y, kb[1].x))
+        # the first equation and what feeds it (a layer's inputs) from their left edge, as
+        # long as the equation itself stays whole in view
+        feeding = [layout.nodes[e.src] for e in layout.edges if e.dst == first_id]
+        left = min(b.x - b.w / 2 for b in [first, *feeding])
+        x = max(left - 20 + half_w, first.x + first.w / 2 + 20 - half_w, -40 + half_w)
+        self.centerOn(x, -40 + half_h)  # the drawing's top edge up
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)

@@ -12,6 +12,7 @@ MLP6 = (Path(__file__).parents[2] / "resources" / "examples" / "10_deep_mlp_grad
 
 
 def test_a_big_graph_opens_readable_at_its_top(window, qtbot):
+    window.resize(1280, 800)  # the smallest screen the window is made for
     trace_code(window, qtbot, MLP6, "mlp", "make(6), f32[16,32]", "grad")
     assert window.graph.scale_factor() >= 0.9  # labels 10 px at scale 1: at least 9 px
     shown = window.graph.mapToScene(window.graph.viewport().rect()).boundingRect()
