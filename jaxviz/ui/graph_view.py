@@ -102,12 +102,13 @@ class GraphView(QGraphicsView):
         inner = [(k, b) for k, b in layout.nodes.items() if b.kind not in ("input", "const")] \
             or list(layout.nodes.items())
         first_id, first = min(inner, key=lambda kb: (kb[1].y, kb[1].x))
-        # the first equation and what feeds it (a layer's inputs) from their left edge, as
-        # long as the equation itself stays whole in view
+        # read from the left: the first equation and what feeds it (a layer's inputs) from
+        # their left edge, as long as the equation begins well inside the view
         feeding = [layout.nodes[e.src] for e in layout.edges if e.dst == first_id]
         left = min(b.x - b.w / 2 for b in [first, *feeding])
-        x = max(left - 20 + half_w, first.x + first.w / 2 + 20 - half_w, -40 + half_w)
-        self.centerOn(x, -40 + half_h)  # the drawing's top edge up
+        if first.x - first.w / 2 > left - 20 + 2 * half_w - 120:
+            left = first.x - first.w / 2  # too far apart: the equation, from its left edge
+        self.centerOn(max(left - 20 + half_w, -40 + half_w), -40 + half_h)  # top edge up
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
