@@ -112,10 +112,11 @@ class Stage:
 
         return export_bytes(self.layout(**options), to_dict(self.ir), "svg")
 
-    def export(self, path: str | Path, format: str | None = None, dpi: float = 144.0,
+    def export(self, path: str | Path, format: str | None = None, dpi: float | None = None,
                force: bool = False, **options) -> Path:
         """Write this stage's graph; the format follows the suffix unless given. A file
-        already there is replaced only if it is an earlier export (or with ``force``)."""
+        already there is replaced only if it is an earlier export (or with ``force``). A PNG
+        is at ``dpi``, by default 144 (less for one past 8 megapixels, never under 72)."""
         from jaxviz.core.export import export_file
 
         return export_file(self.layout(**options), to_dict(self.ir), Path(path), format, dpi,

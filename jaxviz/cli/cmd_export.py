@@ -22,8 +22,9 @@ def add_parser(sub) -> None:
                         help="default: from OUT's suffix")
     export.add_argument("--expand-all", action="store_true", help="open every group")
     export.add_argument("--rankdir", choices=("TB", "LR"), default="TB")
-    export.add_argument("--dpi", type=ranged(float, 0, 2400, "a resolution"), default=144.0,
-                        help="PNG resolution (default 144)")
+    export.add_argument("--dpi", type=ranged(float, 0, 2400, "a resolution"), default=None,
+                        help="PNG resolution (default 144; less for a drawing whose PNG "
+                             "would pass 8 megapixels, never under 72, the app's own size)")
     export.add_argument("--no-edge-labels", action="store_true", help="hide shapes on edges")
     export.add_argument("--color-by", choices=OVERLAY_CHOICES, default="kind",
                         help="colour the nodes by an overlay (fusion and costs compile the "

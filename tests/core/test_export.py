@@ -69,6 +69,18 @@ def test_png_and_pdf_are_real_images(tmp_path):
     assert pdf.startswith(b"%PDF") and len(pdf) > 5000
 
 
+def test_a_png_without_a_resolution_is_sharp_and_bounded(tmp_path):
+    from jaxviz.core.export import default_dpi
+
+    layout, stage = laid_out()
+    data = export_file(layout, stage, tmp_path / "g.png").read_bytes()
+    sharp = export_file(layout, stage, tmp_path / "sharp.png", dpi=144).read_bytes()
+    assert data[16:24] == sharp[16:24]  # a small drawing: 144 dpi, twice the app's size
+    assert default_dpi(1000, 2700) < 144 and default_dpi(1000, 2700) ** 2 / 72 ** 2 * \
+        1000 * 2700 <= 8_000_001  # a tall drawing: under 8 megapixels...
+    assert default_dpi(20_000, 30_000) == 72  # ...but never smaller than in the app
+
+
 def test_json_holds_ir_and_layout(tmp_path):
     layout, stage = laid_out()
     data = json.loads(export_file(layout, stage, tmp_path / "g.json").read_text())
