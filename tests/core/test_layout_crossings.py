@@ -117,3 +117,23 @@ def test_our_drawing_crosses_no_more_than_dot_and_never_lies(name):
     assert ours.crossings <= max(1.3 * dots.crossings, 2), (ours.crossings, dots.crossings)
     assert (ours.edges_through_nodes, ours.node_overlaps, ours.group_overlaps, ours.stubs,
             ours.label_overlaps) == (0, 0, 0, 0, 0)
+
+
+def test_the_sweeps_count_crossings_exactly():
+    # the count that decides which order is kept, against every pair of links
+    import random
+
+    from jaxviz.core.layout_order import crossings
+
+    rng = random.Random(7)
+    for _ in range(50):
+        layers = [[f"{r}.{i}" for i in range(rng.randint(1, 6))] for r in range(4)]
+        links = [(rng.choice(a), rng.choice(b)) for a, b in zip(layers, layers[1:])
+                 for _ in range(rng.randint(0, 8))]
+        downs, index = {}, {n: i for layer in layers for i, n in enumerate(layer)}
+        for a, b in links:
+            downs.setdefault(a, []).append(b)
+        brute = sum(1 for i, (a, b) in enumerate(links) for (c, d) in links[i + 1:]
+                    if a.split(".")[0] == c.split(".")[0]
+                    and (index[a] - index[c]) * (index[b] - index[d]) < 0)
+        assert crossings(layers, downs, index) == brute
