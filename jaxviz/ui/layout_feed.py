@@ -30,7 +30,7 @@ class LayoutFeed:
         self._fresh()
         wanted = [i for i in indices if stage_set.key(i) not in self.sent]
         self.sent.update(stage_set.key(i) for i in wanted)
-        return p.PrimeRequest([p.GraphState(stage_set.key(i), [], stage_set.graph_dicts[i])
+        return p.PrimeRequest([p.GraphState(stage_set.key(i), [], stage_set.graph_to_send(i))
                                for i in wanted]) if wanted else None
 
     def forget(self) -> None:

@@ -32,7 +32,6 @@ class StageSet:
     layouts: list[Layout | None] = field(default_factory=list)  # None: not laid out yet
     models: list[GraphModel] = field(default_factory=list)
     nodes: list[dict[str, Node]] = field(default_factory=list)
-    graph_dicts: list[dict] = field(default_factory=list)  # the IR as received, for requests
     current: int = 0
     views: dict[int, tuple] = field(default_factory=dict)  # see view_of
     layout_cache: dict[tuple, Layout] = field(default_factory=dict)  # (stage, open groups)
@@ -69,7 +68,6 @@ class StageSet:
             self.models.append(GraphModel(stage.graph))
             has_backward(stage)  # asked by the window on every stage shown: known now
             self.nodes.append({n.id: n for n in stage.graph.walk_nodes()})
-            self.graph_dicts.append(data["graph"])
             self.layouts.append(Layout.from_dict(layout) if layout else None)
             if layout:
                 self.remember_layout(len(self.stages) - 1, frozenset(self.models[-1].open),
@@ -83,7 +81,11 @@ class StageSet:
         """What the layout worker needs to lay out stage ``index`` as it is open now: the
         graph only when the worker does not have it yet."""
         return p.GraphState(self.key(index), sorted(self.models[index].open),
-                            self.graph_dicts[index] if with_graph else None)
+                            self.graph_to_send(index) if with_graph else None)
+
+    def graph_to_send(self, index: int) -> p.GraphToSend:
+        """Stage ``index``'s graph for the layout worker, made plain data only when sent."""
+        return p.GraphToSend(self.stages[index].graph)
 
 
 def build_stage_set(request, response):
@@ -100,7 +102,20 @@ def build_stage_set(request, response):
         # equations. They hold no cycles, so reference counting still frees them.
         gc.freeze()
         response.prepared = built
+        # The IR as received is not kept (the window holds the objects only); dropped with
+        # the response on the GUI thread, its millions of dicts were a 140-180 ms pause at
+        # 101,203 equations. Taken apart on a thread of its own, a chunk at a time.
+        received, response.stages = response.stages, []
+        threading.Thread(target=_clear_received, args=(received,), daemon=True).start()
     return response
+
+
+def _clear_received(stages: list[dict]) -> None:
+    for data in stages:
+        graph = data.get("graph") or {}
+        for key in ("nodes", "edges"):
+            if isinstance(graph.get(key), list):
+                _clear_in_chunks(graph[key])
 
 
 def prepare_views(stage_set_of):
@@ -122,9 +137,10 @@ RELEASE_CHUNK = 2000  # objects freed per turn, then the GIL goes back to the wi
 
 def release_later(stage_set: StageSet) -> None:
     """Free a replaced stage set on a thread of its own, a chunk at a time. Dropped at once,
-    a 100,000-equation set is 0.27 s of deallocation on the GUI thread (its IR as received
-    0.13 s, its stages 0.14 s): the window's longest gap on a retrace. Only what nothing else
-    holds is taken apart (a stage a diff still shows is left whole, and freed as usual)."""
+    a 100,000-equation set was 0.27 s of deallocation on the GUI thread (its IR as received
+    0.13 s, no longer kept; its stages 0.14 s): the window's longest gap on a retrace. Only
+    what nothing else holds is taken apart (a stage a diff still shows is left whole, and
+    freed as usual)."""
     threading.Thread(target=_dismantle, args=(stage_set,), daemon=True).start()
 
 
@@ -145,7 +161,6 @@ def _dismantle(stage_set: StageSet) -> None:
 _OWNED = 3  # references to an object only its stage set's list holds: the list, the loop
 # variable, getrefcount's argument
 _BIG_PARTS = [  # each list of the stage set, and the big containers of each of its items
-    ("graph_dicts", lambda data: [data.get("nodes") or [], data.get("edges") or []]),
     ("models", lambda model: [model.nodes, model.group_of]),
     ("nodes", lambda nodes: [nodes]),
     ("stages", lambda stage: [stage.graph.nodes, stage.graph.edges]),

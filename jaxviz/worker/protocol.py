@@ -40,13 +40,28 @@ class ExportSpec:
 
 
 @dataclass
+class GraphToSend:
+    """A graph the window holds as objects only (``core.ir.Graph``), turned into plain data
+    when its message is encoded, on the service's thread: the window does not keep the IR
+    as received beside the objects rebuilt from it (a second copy of every stage)."""
+
+    graph: Any
+
+    def to_dict(self) -> dict:
+        from jaxviz.core.ir import to_dict
+
+        return to_dict(self.graph)
+
+
+@dataclass
 class GraphState:
     """One stage as the layout worker needs it: its graph's key, the open groups, and the IR
-    only the first time this worker sees the key (it keeps the graph: a toggle sends bytes)."""
+    only the first time this worker sees the key (it keeps the graph: a toggle sends bytes).
+    The worker always reads the graph as a dict; the window sends a ``GraphToSend``."""
 
     key: str
     open: list[str] = field(default_factory=list)
-    graph: dict | None = None
+    graph: dict | GraphToSend | None = None
 
 
 @dataclass

@@ -36,3 +36,21 @@ def test_toggling_a_group_sends_a_few_bytes(window, qtbot):
     assert sizes and max(sizes) > 100_000
     sizes = _toggle_and_measure(window, qtbot, sent, 2)
     assert sizes and max(sizes) < 10_000
+
+
+def test_the_window_keeps_one_form_of_the_graph_and_sends_it_as_plain_data():
+    # the IR as received is not kept beside the objects rebuilt from it; the layout worker
+    # still gets the graph as the plain dict it reads, made when the request is encoded
+    from jaxviz.core.ir import to_dict
+    from jaxviz.ui.stage_set import StageSet
+    from tests.core.traced import trace
+    from tests.data import samples as s
+
+    stages, _ = trace(s.MLP)
+    built = StageSet()
+    built.add(to_dict(stages[-1]), None)
+    kept = [item for v in vars(built).values() if isinstance(v, list) for item in v]
+    assert not any(isinstance(item, dict) and "edges" in item for item in kept)  # no IR dict
+    request = p.PrimeRequest([built.state(0, with_graph=True)])
+    received, _ = codec.decode(codec.encode(request, 1))
+    assert received.models[0].graph == to_dict(built.stages[0].graph)

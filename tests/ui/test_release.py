@@ -21,7 +21,7 @@ def test_what_only_the_set_holds_is_emptied_and_what_a_view_holds_is_left_whole(
     count = len(shown.graph.nodes)
     ss._dismantle(built)
     assert built.stages[0].graph.nodes == [] and built.models[0].nodes == {}
-    assert all(not d["nodes"] for d in built.graph_dicts) and all(not n for n in built.nodes)
+    assert all(not n for n in built.nodes)
     assert len(shown.graph.nodes) == count and shown.graph.edges
 
 
@@ -35,3 +35,21 @@ def test_release_later_runs_on_a_thread_of_its_own(monkeypatch):
         if thread is not threading.main_thread() and thread.daemon:
             thread.join(timeout=5)
     assert seen and seen[0] is not threading.main_thread()
+
+
+def test_the_ir_as_received_is_taken_apart_off_the_gui_thread():
+    # the window keeps the objects only: the dicts it rebuilt them from are emptied on a
+    # thread of their own, not dropped with the answer on the GUI thread
+    import threading
+
+    from jaxviz.worker import protocol as p
+
+    stages, _ = trace(s.POLYNOMIAL)
+    received = [to_dict(stage) for stage in stages]
+    response = ss.build_stage_set(None, p.TraceResult(stages=list(received), layouts=[]))
+    assert response.stages == [] and len(response.prepared.stages) == len(stages)
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and thread.daemon:
+            thread.join(timeout=5)
+    assert all(not data["graph"]["nodes"] for data in received)
+    assert response.prepared.stages[-1].graph.nodes  # the objects are whole
