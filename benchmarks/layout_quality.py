@@ -5,8 +5,9 @@
 For each graph (the tutorial polynomial's grad, MLP grads, nested control flow under grad, a
 transformer grad with groups closed and open, flat transformers) and each engine: edges
 through unrelated nodes, node overlaps, group boxes over nodes they do not hold, stubs, edge
-crossings, width × height, aspect, and seconds. dot is run with splines (polyline) and no
-stubs; it is skipped past ``DOT_LIMIT`` visible nodes, where it takes minutes.
+crossings, edge labels a line runs through, width × height, aspect, and seconds. dot is run
+with splines (polyline) and no stubs; it is skipped past ``DOT_LIMIT`` visible nodes, where
+it takes minutes.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def rows(quick: bool):
 
 
 COLUMNS = ("visible", "edges_through_nodes", "node_overlaps", "group_overlaps",
-           "label_overlaps", "stubs",
+           "label_overlaps", "labels_crossed", "stubs",
            "crossings", "width", "height", "aspect", "seconds")
 
 

@@ -130,6 +130,26 @@ class Layout:
                    options=data.get("options", {}), overlay=data.get("overlay", {}))
 
 
+def segment_hits_rect(p, q, r, eps: float = 0.0) -> bool:
+    """Liang–Barsky: does segment pq pass through the inside of rect r (shrunk by ``eps``)?"""
+    x0, y0, x1, y1 = r[0] + eps, r[1] + eps, r[2] - eps, r[3] - eps
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    t0, t1 = 0.0, 1.0
+    for num, den in ((p[0] - x0, -dx), (x1 - p[0], dx), (p[1] - y0, -dy), (y1 - p[1], dy)):
+        if den == 0:
+            if num < 0:
+                return False
+            continue
+        t = num / den
+        if den < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 > t1:
+            return False
+    return True
+
+
 def cluster_label_width(label: str) -> float:
     """Points a group's label takes at the top of its box (its font is 10% wider than a
     node's), so that the box can be made at least that wide and the label never spills."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 
+from .geometry import segment_hits_rect
 from .layout import PIECE, Layout
 
 CELL = 160.0  # points: grid cell for the spatial index
@@ -23,6 +24,7 @@ class LayoutDefects:
     group_overlaps: int  # node boxes a group box covers without holding the node
     stubs: int  # edges drawn cut, as two stubs
     label_overlaps: int  # edge labels over a node box or over another edge label
+    labels_crossed: int  # edge labels an edge's line runs through (readable, but harder)
     crossings: int | None  # pairs of edge segments that cross (None: not counted, too many)
     width: float
     height: float
@@ -46,26 +48,6 @@ def _rect(b) -> tuple[float, float, float, float]:
     return b.x - b.w / 2, b.y - b.h / 2, b.x + b.w / 2, b.y + b.h / 2
 
 
-def _segment_hits_rect(p, q, r) -> bool:
-    """Liang–Barsky: does segment pq pass through the inside of rect r (shrunk by EPS)?"""
-    x0, y0, x1, y1 = r[0] + EPS, r[1] + EPS, r[2] - EPS, r[3] - EPS
-    dx, dy = q[0] - p[0], q[1] - p[1]
-    t0, t1 = 0.0, 1.0
-    for num, den in ((p[0] - x0, -dx), (x1 - p[0], dx), (p[1] - y0, -dy), (y1 - p[1], dy)):
-        if den == 0:
-            if num < 0:
-                return False
-            continue
-        t = num / den
-        if den < 0:
-            t0 = max(t0, t)
-        else:
-            t1 = min(t1, t)
-        if t0 > t1:
-            return False
-    return True
-
-
 def _grid(rects: dict[str, tuple]) -> dict[tuple[int, int], list[str]]:
     grid: dict[tuple[int, int], list[str]] = defaultdict(list)
     for key, r in rects.items():
@@ -82,7 +64,7 @@ def _through(layout: Layout, rects: dict, grid: dict) -> int:
         for p, q in zip(pts, pts[1:]):
             near = {k for c in _cells(min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]),
                                       max(p[1], q[1])) for k in grid.get(c, ())}
-            count += sum(1 for k in near - ends if _segment_hits_rect(p, q, rects[k]))
+            count += sum(1 for k in near - ends if segment_hits_rect(p, q, rects[k], EPS))
     return count
 
 
@@ -158,6 +140,7 @@ def check_layout(layout: Layout, parents: dict[str, str | None] | None = None) -
         node_overlaps=_node_overlaps(rects, grid),
         group_overlaps=_group_overlaps(layout, rects, grid, parents),
         stubs=sum(1 for e in layout.edges if e.cut), label_overlaps=_label_overlaps(layout),
+        labels_crossed=_labels_crossed(layout),
         crossings=_crossings(layout) if sum(len(e.points) for e in layout.edges)
         <= MAX_CROSSING_SEGMENTS else None,
         width=layout.width, height=layout.height)
@@ -178,6 +161,15 @@ def _label_overlaps(layout: Layout) -> int:
                 if (a in labels or b in labels) and _overlap(rects[a], rects[b]):
                     pairs.add((min(a, b), max(a, b)))
     return len(pairs)
+
+
+def _labels_crossed(layout: Layout) -> int:
+    from .layout_labels import LABEL_CHAR_W, LABEL_H, crosses_a_line, segment_grid
+
+    lines = segment_grid(layout.edges)
+    return sum(1 for e in layout.edges if e.label_at is not None and crosses_a_line(
+        lines, (e.label_at[0], e.label_at[1] - LABEL_H / 2,
+                e.label_at[0] + len(e.type) * LABEL_CHAR_W, e.label_at[1] + LABEL_H / 2)))
 
 
 def _parents_from_boxes(layout: Layout) -> dict[str, str | None]:

@@ -137,3 +137,21 @@ def test_the_sweeps_count_crossings_exactly():
                     if a.split(".")[0] == c.split(".")[0]
                     and (index[a] - index[c]) * (index[b] - index[d]) < 0)
         assert crossings(layers, downs, index) == brute
+
+
+def test_an_edge_label_moves_off_a_line_that_runs_through_its_first_spot():
+    # the first spot, right of where the edge leaves its node, has another edge running down
+    # through it: the label takes the next spot clear of lines (left of the edge)
+    from jaxviz.core.geometry import EdgePath, NodeBox
+    from jaxviz.core.layout_labels import LABEL_CHAR_W, place_labels
+
+    def box(nid, x, y):
+        return NodeBox(nid, x, y, 40, 20, "eqn", [nid], "box", "", "", "", 1.0)
+
+    nodes = {"a": box("a", 100, 0), "b": box("b", 100, 200), "c": box("c", 200, 0),
+             "d": box("d", 112, 300)}
+    edges = [EdgePath("a", "b", "v", "f32[4,8]", [[100, 10], [100, 190]]),
+             EdgePath("c", "d", "w", "", [[200, 10], [200, 15], [112, 16], [112, 290]])]
+    place_labels(nodes, edges, vertical=True)
+    x, _ = edges[0].label_at
+    assert x + len("f32[4,8]") * LABEL_CHAR_W < 100  # left of its own line, off the other
