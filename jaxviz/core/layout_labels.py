@@ -33,15 +33,25 @@ def place_labels(nodes: dict[str, NodeBox], edges: list[EdgePath], vertical: boo
         if not edge.type or key in seen or edge.cut or len(edge.points) < 2:
             continue
         seen.add(key)
-        width = len(edge.type) * LABEL_CHAR_W
-        spots = [(x, y, (x - GAP, y - LABEL_H / 2 - GAP, x + width + GAP, y + LABEL_H / 2 + GAP))
-                 for x, y in _candidates(edge.points[0], width, vertical)]
-        free = [spot for spot in spots if not _hits(grid, spot[2])]
-        clear = [spot for spot in free if not crosses_a_line(lines, spot[2])]
-        if free:
-            x, y, rect = (clear or free)[0]
+        spot = _spot(grid, lines, edge.points[0], len(edge.type) * LABEL_CHAR_W, vertical)
+        if spot is not None:
+            x, y, rect = spot
             _add(grid, rect)
             edge.label_at = [round(x, 1), round(y, 1)]
+
+
+def _spot(grid, lines, start: list[float], width: float, vertical: bool):
+    """The first candidate clear of nodes, labels and lines, else the first clear of nodes
+    and labels, else None: (x, y, the box with its margin)."""
+    fallback = None
+    for x, y in _candidates(start, width, vertical):
+        rect = (x - GAP, y - LABEL_H / 2 - GAP, x + width + GAP, y + LABEL_H / 2 + GAP)
+        if _hits(grid, rect):
+            continue
+        if not crosses_a_line(lines, rect):
+            return x, y, rect
+        fallback = fallback or (x, y, rect)
+    return fallback
 
 
 def _candidates(start: list[float], width: float, vertical: bool):
