@@ -57,9 +57,9 @@ def _trace_first_view_first(request: p.TraceRequest, progress: Progress
     with gc_paused():
         layouts = _layouts(stages, request.layout, request.expand_all, True, progress,
                            first_view=error is None)  # (after an error: the last good stage)
-        finish()  # the earlier stages' IR, while the window draws the first view
-        return p.TraceResult(stages=[to_dict(s) for s in stages], layouts=layouts,
-                             error=error)
+        error = finish() or error  # the earlier stages, while the window draws the first view
+        return p.TraceResult(stages=[to_dict(s) for s in stages],
+                             layouts=layouts[:len(stages)], error=error)
 
 
 def _export_stages(stages, layouts: list, spec: p.ExportSpec, progress: Progress

@@ -115,3 +115,22 @@ def test_the_last_stage_first_gives_the_stages_of_the_full_trace():
                "grad | grad")
     stages, error, _ = trace_last_first(*failing)
     assert error is not None and [t.title for t in stages] == ["f", "grad(f)"]
+
+
+def test_the_shown_stage_is_traced_first_and_an_earlier_failure_still_reported():
+    """The last stage is traced before the others (the window shows it first); an earlier
+    stage that fails when its turn comes (here a function that counts its calls) gives the
+    stages before it and its error, as the in-order trace does."""
+    from jaxviz.trace.session import trace_last_first
+
+    said = []
+    progress = lambda message, fraction: said.append(message)  # noqa: E731
+    stateful = ("calls = []\ndef f(x):\n    calls.append(1)\n"
+                "    if len(calls) == 2:\n        raise ValueError('called twice')\n"
+                "    return x * 2.0\n")
+    stages, error, finish = trace_last_first(stateful, "<editor>", "f", "1.0", "grad", progress)
+    assert error is None and stages[0] is None and stages[1].title == "grad(f)"
+    assert said == ["tracing grad(f)"]
+    error = finish()
+    assert said == ["tracing grad(f)", "tracing f"]
+    assert error is not None and "called twice" in error.message and stages == []
