@@ -77,3 +77,18 @@ def test_checkpoint_policy_by_name():
     saved = jax.checkpoint(mlp, policy=jax.checkpoint_policies.dots_saveable)
     assert got == [str(jax.make_jaxpr(mlp)(*args)), str(jax.make_jaxpr(saved)(*args)),
                    str(jax.make_jaxpr(jax.grad(saved))(*args))]
+
+
+def test_the_apps_trace_shown_stage_first_gives_jaxs_stages():
+    # the app traces the last stage first and the others after its first view: every
+    # stage still as jax.make_jaxpr gives it, in the pipeline's order
+    from jaxviz.trace.session import trace_last_first
+
+    w1, w2, x = jnp.ones((4, 8)), jnp.ones((8, 2)), jnp.ones((3, 4))
+    stages, error, finish = trace_last_first(SOURCE, "<editor>", "mlp",
+                                             "jnp.ones((4, 8)), jnp.ones((8, 2)), "
+                                             "jnp.ones((3, 4))", "grad | jit")
+    assert error is None and finish() is None
+    assert [s.jaxpr for s in stages] == [str(jax.make_jaxpr(mlp)(w1, w2, x)),
+                                         str(jax.make_jaxpr(jax.grad(mlp))(w1, w2, x)),
+                                         str(jax.make_jaxpr(jax.jit(jax.grad(mlp)))(w1, w2, x))]
