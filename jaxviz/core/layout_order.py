@@ -1,8 +1,8 @@
 """The order of nodes within ranks, for the layered layout: barycentre sweeps, down and up, a
 bounded number, each group's members kept side by side in every rank (sorted by their groups'
-barycentres first, then their own), the order with the fewest crossings kept (counted in
-E log V after each sweep); and the order in which the packer places a block's items, which
-keeps every rank's order (``packing_order``).
+barycentres first, then their own), the order with the fewest crossings kept (counted after
+each sweep, as inversions between neighbouring ranks); and the order in which the packer
+places a block's items, which keeps every rank's order (``packing_order``).
 
 What the crossings (drawn, counted by ``layout_check``: control-flow grad, MLP ×6 grad,
 12-block transformer grad; dot: 4, 42, 109) owed to what, measured in turn:
@@ -62,7 +62,7 @@ def order_layers(rank: dict[str, int], links: list[tuple[str, str]], group: dict
         count = crossings(layers, downs, index)
         if count < fewest:  # sweeps can make things worse again: keep the best seen
             best, fewest, last_gain = [list(layer) for layer in layers], count, sweep
-        elif sweep - last_gain >= PATIENCE:  # a down and an up without gain: settled
+        elif sweep - last_gain >= PATIENCE:  # PATIENCE passes without gain: settled
             break
     return best
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections import Counter
 
 MAX_ASPECT = 4.0  # along ÷ across past which the drawing is wrapped
 TARGET_ASPECT = 1.4  # what the columns aim for
@@ -117,7 +118,8 @@ def wrap(points_by_edge: list[list[tuple[Point, int]]], bands, cuts: list[int],
     """Every edge's points moved into its columns, with detours where it crosses a cut."""
     columns = Columns(bands, cuts, extent)
     track = _detour_tracks(points_by_edge, columns)
-    columns.set_crossings([sum(1 for c, _, _ in track if c == j) for j in range(len(cuts) + 1)])
+    leaving = Counter(column for column, _, _ in track)
+    columns.set_crossings([leaving[j] for j in range(len(cuts) + 1)])
     routes = []
     for i, points in enumerate(points_by_edge):
         route = [columns.move(points[0][0], points[0][1])]
