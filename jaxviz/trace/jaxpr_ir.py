@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,14 +32,8 @@ from jaxviz.core.ir import (
 )
 from jaxviz.core.labels import full_params, short_params
 from jaxviz.trace.jaxpr_facts import eqn_location, printed_count
-from jaxviz.trace.jaxpr_text import (
-    DROPPED_SEARCH,
-    equation_text,
-    first_from,
-    lines_by_name,
-    main_start,
-    shared_starts,
-)
+from jaxviz.trace.jaxpr_lines import LEAVE, jaxpr_text_and_names, place_lines
+from jaxviz.trace.jaxpr_names import printer_names
 
 MAX_PARAM_TEXT = 400  # characters kept of one param's text
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -52,46 +46,15 @@ _INPUT_SLICES: dict[tuple[str, str], Callable[[dict, int], list[int]]] = {
         + list(range(p["cond_nconsts"] + p["body_nconsts"], m))),
 }
 
-_printer_lock = threading.Lock()
-
-
-def jaxpr_text_and_names(closed) -> tuple[str, dict, Any]:
-    """The jaxpr's text as ``str()`` gives it, the printer's variable names, and its context."""
-    try:
-        from jax._src import core as _core
-    except ImportError:  # pragma: no cover - JAX moved its internals
-        return str(closed), {}, None
-    contexts = []
-    original = _core.JaxprPpContext.__init__
-
-    def capture(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        contexts.append(self)
-
-    with _printer_lock:
-        _core.JaxprPpContext.__init__ = capture
-        try:
-            text = str(closed)
-        finally:
-            _core.JaxprPpContext.__init__ = original
-    if not contexts:
-        return text, {}, None
-    return text, dict(contexts[0].var_names), contexts[0]
-
-
 class _Builder:
-    """Walks one closed jaxpr, giving each node its names, source location and text line."""
+    """Walks one closed jaxpr, giving each node its names and source location, and keeping the
+    walk (``walk``) that ``jaxpr_lines.place_lines`` replays to add JAX's text after."""
 
-    def __init__(self, closed, user_file: str):
-        self.text, self.names, self.context = jaxpr_text_and_names(closed)
+    def __init__(self, closed, user_file: str, names: dict | None = None):
+        found = printer_names(closed) if names is None else None
+        self.names = names if names is not None else found.names if found else {}
         self.user_file = user_file
-        self.lines_by_name = lines_by_name(self.text)
-        self.flat_lines = [" ".join(line.split()) for line in self.text.splitlines()]
-        # Equations are matched to text lines in print order: the cursor is the first line the
-        # next equation may be on. JAX reuses variable names across nested jaxprs, so a name
-        # alone would send a nested equation to the line of an outer one.
-        self.cursor = main_start(self.text)
-        self.shared_starts = shared_starts(self.text, self.context)
+        self.walk: list = []  # equation nodes, ids of jaxprs entered, LEAVE marks
         self.outer_transforms: list[str] = []  # of the equations around the jaxpr being read
         self.ports: dict = {}
         self.avals: dict = {}
@@ -131,14 +94,11 @@ class _Builder:
         return cached
 
     def graph(self, jaxpr, gid: str, kind: str, name: str) -> Graph:
-        start = self.shared_starts.get(id(jaxpr))
-        if start is None:  # printed inline, right after the equation that holds it
-            return self._graph(jaxpr, gid, kind, name)
-        saved, self.cursor = self.cursor, start  # printed once, in a `let` block at the top
+        self.walk.append(id(jaxpr))
         try:
             return self._graph(jaxpr, gid, kind, name)
         finally:
-            self.cursor = saved
+            self.walk.append(LEAVE)
 
     def _graph(self, jaxpr, gid: str, kind: str, name: str) -> Graph:
         graph = Graph(id=gid, kind=kind, name=name)
@@ -174,8 +134,7 @@ class _Builder:
         node.transforms = self.outer_transforms + own
         (node.line, node.column, node.end_column, node.user_frames,
          node.user_lines) = self._location(eqn)
-        node.text_line = self._text_line(node)
-        node.text = self._eqn_text(node.text_line)
+        self.walk.append(node)  # its text line is found in this order (before its subgraphs')
         self._wire_operands(graph, node, eqn, producers)
         saved, self.outer_transforms = self.outer_transforms, node.transforms
         try:
@@ -226,28 +185,6 @@ class _Builder:
 
     def _location(self, eqn) -> tuple:
         return eqn_location(eqn, self.user_file)
-
-    def _text_line(self, node: Node) -> int | None:
-        """The text line where the equation is printed: the first line from the cursor on that
-        defines its first named result, or (every result dropped, "_") that applies the same
-        primitive."""
-        for port in node.outputs:
-            if port.name != "_":
-                found = first_from(self.lines_by_name.get(port.name, ()), self.cursor)
-                if found is not None:
-                    self.cursor = found + 1
-                    return found
-        needle = f"= {node.primitive}"
-        for index in range(self.cursor, min(self.cursor + DROPPED_SEARCH, len(self.flat_lines))):
-            line = self.flat_lines[index]
-            if needle in line and (line[line.index(needle) + len(needle):][:1] in ("", " ", "[")):
-                self.cursor = index + 1
-                return index
-        return None
-
-    def _eqn_text(self, line: int | None) -> str:
-        return equation_text(self.flat_lines, line)
-
 
 # Effects that are bookkeeping, not something that happens when the program runs: a
 # collective's axis name (psum under shard_map carries one)
@@ -365,13 +302,57 @@ def _name_arguments(graph: Graph, jaxpr) -> None:
                 node.display_name = str(name or "")
 
 
+@dataclass
+class Unprinted:
+    """A stage built without JAX's text, and what ``add_text`` needs to print it after."""
+
+    stage: Stage
+    closed: Any
+    user_file: str
+    builder: _Builder
+
+
 def stage_from_closed_jaxpr(closed, index: int, title: str, user_file: str,
                             transform: str = "") -> Stage:
     """The Stage (text, equation count, graph IR) of one traced jaxpr."""
+    unprinted = unprinted_stage(closed, index, title, user_file, transform)
+    add_text(unprinted)
+    return unprinted.stage
+
+
+def unprinted_stage(closed, index: int, title: str, user_file: str, transform: str = ""
+                    ) -> Unprinted:
+    """The Stage with its graph IR, names as JAX prints them, but no text yet: what a
+    picture needs (the text costs half as much as the trace again at 20,000 equations)."""
+    builder, graph = _build(closed, user_file, title)
+    stage = Stage(index=index, title=title, jaxpr="", equations=graph.equation_count(),
+                  graph=graph, transform=transform, printed_equations=printed_count(closed.jaxpr))
+    return Unprinted(stage, closed, user_file, builder)
+
+
+def add_text(unprinted: Unprinted) -> bool:
+    """Print the stage's jaxpr into it and place each equation on its line. Returns whether
+    the graph had to be built again: JAX's printer named a variable otherwise than
+    ``jaxpr_names`` found (never seen; a JAX whose printer changed), and its names win."""
+    stage, closed = unprinted.stage, unprinted.closed
+    text, printed, context = jaxpr_text_and_names(closed)
+    builder = unprinted.builder
+    renamed = any(printed.get(var, port.name) != port.name
+                  for var, port in builder.ports.items())
+    if renamed:
+        loops = stage.graph.loop_spans
+        builder, stage.graph = _build(closed, unprinted.user_file, stage.title, printed)
+        stage.graph.loop_spans = loops
+        unprinted.builder = builder
+    place_lines(builder.walk, text, context)
+    stage.jaxpr = text
+    return renamed
+
+
+def _build(closed, user_file: str, title: str, names: dict | None = None
+           ) -> tuple[_Builder, Graph]:
     with gc_paused():
-        builder = _Builder(closed, user_file)
+        builder = _Builder(closed, user_file, names)
         graph = builder.graph(closed.jaxpr, "", "jaxpr", title)
     _name_arguments(graph, closed.jaxpr)
-    return Stage(index=index, title=title, jaxpr=builder.text,
-                 equations=graph.equation_count(), graph=graph, transform=transform,
-                 printed_equations=printed_count(closed.jaxpr))
+    return builder, graph

@@ -25,7 +25,7 @@ from jaxviz.core.source import loop_spans
 from jaxviz.trace.args import evaluate_arguments
 from jaxviz.trace.explain import explain, guarded
 from jaxviz.trace.jaxpr_facts import constant_lines, text_stage
-from jaxviz.trace.jaxpr_ir import stage_from_closed_jaxpr
+from jaxviz.trace.jaxpr_ir import Unprinted, add_text, stage_from_closed_jaxpr, unprinted_stage
 from jaxviz.trace.modules import missing_module_hint, new_module, note_imports
 from jaxviz.trace.pipeline import (
     ArgumentShapeError,
@@ -145,12 +145,19 @@ def _make_jaxpr(plan: StagePlan, static: tuple[int, ...], filename: str,
 
 
 def build_stage(closed, plan: StagePlan, filename: str, notes: list[dict], seconds: float,
-                text_only: bool = False) -> Stage:
-    """The Stage of a traced jaxpr: its graph IR (or only its text), notes and timings."""
+                text_only: bool = False, text_later: list[Unprinted] | None = None) -> Stage:
+    """The Stage of a traced jaxpr: its graph IR (or only its text), notes and timings.
+    ``text_later``: the graph without JAX's text, which ``print_later`` adds (a picture needs
+    no text; it costs half the trace at 20,000 equations)."""
     traced = time.perf_counter()
     if text_only:
         stage = text_stage(closed, plan.index, plan.title, plan.transform)
         notes += constant_notes(closed, stage.graph, constant_lines(closed, filename))
+    elif text_later is not None:
+        text_later.append(unprinted_stage(closed, plan.index, plan.title, filename,
+                                          plan.transform))
+        stage = text_later[-1].stage
+        notes += constant_notes(closed, stage.graph)
     else:
         stage = stage_from_closed_jaxpr(closed, plan.index, plan.title, filename,
                                         plan.transform)
@@ -158,6 +165,17 @@ def build_stage(closed, plan: StagePlan, filename: str, notes: list[dict], secon
     stage.notes = notes + effect_notes(closed)
     stage.timings = {"trace": seconds, "ir": time.perf_counter() - traced}
     return stage
+
+
+def print_later(unprinted: list[Unprinted]) -> bool:
+    """JAX's text of stages built without it; whether a graph was built again with the
+    printer's names (see ``jaxpr_ir.add_text``)."""
+    renamed = False
+    for item in unprinted:
+        start = time.perf_counter()
+        renamed |= add_text(item)
+        item.stage.timings["text"] = time.perf_counter() - start
+    return renamed
 
 
 def add_below_stages(closed, stages: list[Stage], below: list[str]) -> None:
@@ -216,48 +234,85 @@ def _trace_error(exc: BaseException, filename: str, title: str) -> ErrorInfo:
 
 def trace_last_first(source: str, filename: str, function: str, args_text: str,
                      pipeline: str, progress: Progress | None = None
-                     ) -> tuple[list[Stage | None], ErrorInfo | None,
-                                Callable[[], ErrorInfo | None]]:
-    """As ``trace_source``, the shown stage first: the last stage is traced and its IR built
-    before anything else; the earlier ones wait (``None``) for the returned ``finish``, which
-    traces and builds them while the window draws the first view, and returns the error of
-    one that fails (``stages`` then keeps those before it, as ``trace_source`` would). Under
-    grad, tracing the function on its own is 8–25% of all the tracing, and its IR a third of
-    the IR at 9,000 equations: neither is needed to show the grad."""
+                     ) -> tuple[list[Stage | None], ErrorInfo | None, Rest]:
+    """As ``trace_source``, the shown stage first: the last stage is traced and its graph
+    built before anything else, without JAX's text; the earlier ones wait (``None``) for the
+    returned ``Rest``, which prints the text and traces and builds them while the window
+    draws the first view, and returns the error of one that fails (``stages`` then keeps
+    those before it, as ``trace_source`` would). Under grad, tracing the function on its own
+    is 8-25% of all the tracing, its IR a third of the IR at 9,000 equations, and the text
+    of the last stage half its IR: none is needed to draw the grad."""
     prepared, error = prepare(source, filename, function, args_text, pipeline)
     if error:
-        return [], error, lambda: None
+        return [], error, Rest()
     if prepared.below:  # the XLA stages need every jaxpr stage: all at once
-        return (*_trace_prepared(prepared, source, filename, progress), lambda: None)
-    loops = loop_spans(source)
-    plans = prepared.plans
-    stages: list[Stage | None] = [None] * len(plans)
+        return (*_trace_prepared(prepared, source, filename, progress), Rest())
+    stages: list[Stage | None] = [None] * len(prepared.plans)
+    rest = Rest(stages, prepared, filename, loop_spans(source), progress)
+    try:
+        stages[-1] = rest.traced(prepared.plans[-1], 0.0, rest.unprinted)
+    except BaseException as exc:  # KeyboardInterrupt too: user code must not end the worker
+        stages[-1:] = []
+        return stages, rest() or _trace_error(exc, filename, prepared.plans[-1].title), Rest()
+    return stages, None, rest
 
-    def traced(plan: StagePlan, fraction: float) -> Stage:
-        if progress:
-            progress(f"tracing {plan.title}", fraction)
-        closed, notes, seconds = _make_jaxpr(plan, prepared.static, filename,
+
+def trace_last_only(source: str, filename: str, function: str, args_text: str,
+                    pipeline: str, progress: Progress | None = None, text: bool = True
+                    ) -> tuple[list[Stage], ErrorInfo | None]:
+    """The last stage alone, [stage] or [] with the error: an export of it needs no other
+    stage (tracing them costs 8-25% more under grad), and a picture needs no text
+    (``text=False``: half the IR's time)."""
+    prepared, error = prepare(source, filename, function, args_text, pipeline)
+    if error:
+        return [], error
+    if prepared.below:  # the XLA stages need every jaxpr stage
+        return _trace_prepared(prepared, source, filename, progress, graph_last_only=True)
+    plan = prepared.plans[-1]
+    rest = Rest([None], prepared, filename, loop_spans(source), progress)
+    try:
+        return [rest.traced(plan, 0.0, None if text else rest.unprinted)], None
+    except BaseException as exc:  # KeyboardInterrupt too: user code must not end the worker
+        return [], _trace_error(exc, filename, plan.title)
+
+
+class Rest:
+    """What ``trace_last_first`` leaves until the first view is drawn; calling it does it.
+    ``renamed`` then says whether the last stage's graph was built again with the printer's
+    names (never seen; then its first view is out of date)."""
+
+    def __init__(self, stages: list | None = None, prepared: Prepared | None = None,
+                 filename: str = "", loops=None, progress: Progress | None = None):
+        self.stages, self.prepared, self.filename = stages or [], prepared, filename
+        self.loops, self.progress = loops, progress
+        self.unprinted: list[Unprinted] = []
+        self.renamed = False
+
+    def traced(self, plan: StagePlan, fraction: float, text_later: list | None = None
+               ) -> Stage:
+        if self.progress:
+            self.progress(f"tracing {plan.title}", fraction)
+        prepared = self.prepared
+        closed, notes, seconds = _make_jaxpr(plan, prepared.static, self.filename,
                                              prepared.static_names, prepared.namespace)
-        stage = build_stage(closed, plan, filename, notes, seconds)
-        stage.graph.loop_spans = loops
+        stage = build_stage(closed, plan, self.filename, notes, seconds, text_later=text_later)
+        stage.graph.loop_spans = self.loops
         return stage
 
-    def finish() -> ErrorInfo | None:
+    def __call__(self) -> ErrorInfo | None:
+        if self.prepared is None:
+            return None
+        self.renamed = print_later(self.unprinted)
+        self.unprinted = []  # the jaxpr is no longer needed
+        plans, stages = self.prepared.plans, self.stages
         for k, plan in enumerate(plans[:-1]):
             if stages[k] is None:
                 try:
-                    stages[k] = traced(plan, (k + 1) / len(plans))
+                    stages[k] = self.traced(plan, (k + 1) / len(plans))
                 except BaseException as exc:  # user code must not end the worker
                     del stages[k:]  # the stages before the failing one
-                    return _trace_error(exc, filename, plan.title)
+                    return _trace_error(exc, self.filename, plan.title)
         return None
-
-    try:
-        stages[-1] = traced(plans[-1], 0.0)
-    except BaseException as exc:  # KeyboardInterrupt too: user code must not end the worker
-        stages[-1:] = []
-        return stages, finish() or _trace_error(exc, filename, plans[-1].title), lambda: None
-    return stages, None, finish
 
 
 def _below(closed, stages: list[Stage], prepared: Prepared, filename: str,

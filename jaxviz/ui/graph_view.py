@@ -75,6 +75,13 @@ class GraphView(QGraphicsView):
         work += [("edge", None, edge) for edge in layout.edges]
         self._add_batch(work, 0, tooltips, edge_labels, self._generation, on_done)
 
+    def set_tooltips(self, tooltips: dict[str, str], search_text: dict[str, str]) -> None:
+        """New hover and search texts for the items up (a first view drawn before the
+        stage's text was printed)."""
+        self.search_text = search_text
+        for nid, item in self.items_by_id.items():
+            item.setToolTip(tooltips.get(nid, ""))
+
     def _place_view(self, layout: Layout, keep_view: bool, center) -> None:
         if keep_view:
             self.centerOn(center)

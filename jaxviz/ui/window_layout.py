@@ -62,8 +62,9 @@ class DiffAndLayout:
             self._select_kernel(index)
             self.graphShown.emit(index)
 
-        if drawn:  # the same drawing, already up (or going up): the scene stays
-            self.after_first_view(done)
+        if drawn:  # the same drawing, already up (or going up): the scene stays, and its
+            _, tips, search = self.set.view_of(index)  # hover texts get JAX's text lines
+            self.after_first_view(lambda: (self.graph.set_tooltips(tips, search), done()))
         else:
             _, tips, search = self.set.view_of(index)
             self.graph.show_layout(layout, tips, search, self.labels_action.isChecked(),

@@ -107,6 +107,8 @@ class Results:
         stages = built.stages
         same_pipeline = [s.title for s in stages] == [s.title for s in self.set.stages]
         built.current = max(self.set.current if same_pipeline else len(stages) - 1, 0)
+        if response.first_view_stale:  # its graph was built again: drawn again, not kept
+            self.first_view = None
         self.document.answered(response.error, built)
         if response.stdout:
             self.statusBar().showMessage(f"Your code printed: {response.stdout[:200]}", 8000)

@@ -22,6 +22,8 @@ def handle_trace(request: p.TraceRequest, progress: Progress) -> p.TraceResult |
     set_extra_roots(request.paths)
     if request.first_view and request.layout is not None and request.export is None:
         return _trace_first_view_first(request, progress)
+    if _exports_last_only(request):
+        return _trace_export_last(request, progress)
     stages, error = trace_source(request.source, request.filename, request.function,
                                  request.args, request.pipeline, progress,
                                  text_only=request.text_only and request.layout is None
@@ -40,15 +42,37 @@ def handle_trace(request: p.TraceRequest, progress: Progress) -> p.TraceResult |
                              error=error)
 
 
+def _exports_last_only(request: p.TraceRequest) -> bool:
+    spec = request.export
+    return spec is not None and spec.stage == "last" and spec.color_by == "kind" \
+        and request.layout is not None and request.layout_last_only
+
+
+def _trace_export_last(request: p.TraceRequest, progress: Progress
+                       ) -> p.TraceResult | p.Failure:
+    """``jaxviz export`` of the last stage: that stage alone is traced, and its text is
+    printed only for a JSON file (a picture has none)."""
+    from jaxviz.trace.session import trace_last_only
+
+    stages, error = trace_last_only(request.source, request.filename, request.function,
+                                    request.args, request.pipeline, progress,
+                                    text=request.export.format == "json")
+    if error:
+        return p.Failure(error)
+    with gc_paused():
+        layouts = _layouts(stages, request.layout, request.expand_all, True, progress)
+        return _export_stages(stages[-1:], layouts[-1:], request.export, progress)
+
+
 def _trace_first_view_first(request: p.TraceRequest, progress: Progress
                             ) -> p.TraceResult | p.Failure:
     """The app's trace: the last stage's IR and layout first, sent ahead as the first view,
     then the earlier stages' IR."""
     from jaxviz.trace.session import trace_last_first
 
-    stages, error, finish = trace_last_first(request.source, request.filename,
-                                             request.function, request.args, request.pipeline,
-                                             progress)
+    stages, error, rest = trace_last_first(request.source, request.filename,
+                                           request.function, request.args, request.pipeline,
+                                           progress)
     if error and not stages:
         return p.Failure(error)
     # No cyclic collection from here on: the first one after the IR walks every object of
@@ -57,9 +81,13 @@ def _trace_first_view_first(request: p.TraceRequest, progress: Progress
     with gc_paused():
         layouts = _layouts(stages, request.layout, request.expand_all, True, progress,
                            first_view=error is None)  # (after an error: the last good stage)
-        error = finish() or error  # the earlier stages, while the window draws the first view
+        error = rest() or error  # the text and the earlier stages, while the window draws
+        if rest.renamed:  # the printer named a variable otherwise: the first view is stale
+            layouts[len(stages) - 1:] = _layouts(stages[-1:], request.layout,
+                                                 request.expand_all, True, progress)
         return p.TraceResult(stages=[to_dict(s) for s in stages],
-                             layouts=layouts[:len(stages)], error=error)
+                             layouts=layouts[:len(stages)], error=error,
+                             first_view_stale=rest.renamed)
 
 
 def _export_stages(stages, layouts: list, spec: p.ExportSpec, progress: Progress

@@ -235,6 +235,9 @@ class TraceResult:
     error: ErrorInfo | None = None  # of the first stage that failed; stages before it stay
     stdout: str = ""
     written: list[list[str]] = field(default_factory=list)  # [path, stage title] per export
+    # the last stage's graph was built again after its first view went out (JAX's printer
+    # named a variable otherwise than jaxpr_names found): that view must be drawn again
+    first_view_stale: bool = False
     # in the window's process only: the StageSet rebuilt from this (ui/stage_set.py)
     prepared: Any = field(default=None, metadata=LOCAL)
 

@@ -107,7 +107,11 @@ def test_the_last_stage_first_gives_the_stages_of_the_full_trace():
     args = (s.SCAN.source, "<editor>", s.SCAN.function, s.SCAN.args, "grad | jit")
     stages, error, finish = trace_last_first(*args)
     assert error is None and stages[-1] is not None and stages[0] is None
+    # its graph comes before its text: JAX's text is printed after the first view
+    assert stages[-1].jaxpr == "" and stages[-1].graph.nodes
+    assert all(n.text_line is None for n in stages[-1].graph.walk_nodes())
     finish()
+    assert "text" in stages[-1].timings
     full, _ = trace_source(*args)
     assert [(t.title, t.jaxpr, t.graph) for t in stages] == \
         [(f.title, f.jaxpr, f.graph) for f in full]

@@ -35,6 +35,7 @@ def test_the_first_view_comes_first_view_only_then_goes_live_unchanged(window, q
         seen["first"] = index
         seen["interactive"] = window.graph.isInteractive()
         seen["items"] = dict(window.graph.items_by_id)
+        seen["tips"] = {k: i.toolTip() for k, i in window.graph.items_by_id.items()}
         seen["stages then"] = [s.title for s in window.set.stages]
 
     order = []
@@ -51,6 +52,14 @@ def test_the_first_view_comes_first_view_only_then_goes_live_unchanged(window, q
     # the very items drawn first are the ones up now: the scene was not rebuilt
     assert window.graph.items_by_id.keys() == seen["items"].keys()
     assert all(window.graph.items_by_id[k] is item for k, item in seen["items"].items())
+    # drawn before JAX printed the text, the equations' hover texts now start with their line
+    model = window.set.models[-1]
+    equations = [(nid, item) for nid, item in window.graph.items_by_id.items()
+                 if nid in model.nodes and model.nodes[nid].kind == "eqn"]
+    assert equations and all(model.nodes[nid].text and item.toolTip().startswith(
+        model.nodes[nid].text) for nid, item in equations)
+    assert seen["tips"] and not any(model.nodes[nid].text in seen["tips"][nid]
+                                    for nid, _ in equations)
     params = next(i for i in window.graph.items_by_id.values()
                   if i.box.lines[0] == "▸ params")
     assert params.box.lines[1] == "argument · 80 inputs"

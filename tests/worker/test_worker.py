@@ -155,3 +155,35 @@ def test_every_big_payload_travels_in_chunks():
         wire = codec.encode(message, 1)
         assert len(codec.split_frames(wire)) > 4, type(message).__name__
         assert codec.decode(wire)[0] == message
+
+
+def test_a_first_view_the_printer_renames_is_laid_out_again(monkeypatch):
+    """The app's trace sends the first view before JAX prints the text; were a name found
+    without printing ever wrong, the answer has the stage built and laid out again with the
+    printer's names, and says the first view is out of date (the window draws it again)."""
+    import jaxviz.trace.jaxpr_ir as jaxpr_ir
+    from jaxviz.core.geometry import LayoutOptions
+    from jaxviz.core.layout import Layout
+    from jaxviz.worker.handlers import handle_trace
+
+    found = jaxpr_ir.printer_names
+
+    def one_wrong(closed):
+        names = found(closed)
+        names.names[closed.jaxpr.invars[0]] = "zz"
+        return names
+
+    views = []
+    request = p.TraceRequest(source=s.POLYNOMIAL.source, function="f", args="2.0",
+                             pipeline="grad", layout=LayoutOptions(), first_view=True,
+                             layout_last_only=True)
+    labels = lambda layout: {line for b in layout.nodes.values() for line in b.lines}  # noqa
+    result = handle_trace(request, lambda *a: views.append(a[2]) if len(a) > 2 else None)
+    assert not result.first_view_stale and "a:f32[]" in labels(Layout.from_dict(views[-1].layout))
+    monkeypatch.setattr(jaxpr_ir, "printer_names", one_wrong)
+    result = handle_trace(request, lambda *a: views.append(a[2]) if len(a) > 2 else None)
+    assert "zz:f32[]" in labels(Layout.from_dict(views[-1].layout))
+    assert result.first_view_stale
+    final = labels(Layout.from_dict(result.layouts[-1]))
+    assert "a:f32[]" in final and not any("zz" in line for line in final)
+    assert "zz" not in result.stages[-1]["jaxpr"]

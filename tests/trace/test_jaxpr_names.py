@@ -1,0 +1,119 @@
+"""The names found without printing are the names JAX's printer gives, variable by variable,
+on every stage of every sample, example and benchmark model, and on jaxprs built to test the
+printer's corners (shared jaxprs, their names, custom printing rules, dropped results)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from jaxviz.core.examples import read_examples
+from jaxviz.trace.jaxpr_lines import jaxpr_text_and_names
+from jaxviz.trace.jaxpr_names import printer_names
+from jaxviz.trace.session import _make_jaxpr, prepare
+from tests.data.samples import ALL
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from models import MLP_NESTED, TRANSFORMER_FLAT, TRANSFORMER_NESTED  # noqa: E402
+
+FILE = "<editor>"
+
+CORNERS = [
+    # two jitted functions of one name: shared as `inner` and `inner1`; a long scan body
+    ("""
+@jax.jit
+def inner(x):
+    return jnp.sin(x) * 2.0
+
+def f(x):
+    g = jax.jit(lambda v: jnp.cos(v) + inner(v))
+    h = jax.jit(lambda v: jnp.tanh(v) - 1.0)
+    body = lambda c, v: (c * 0.5 + jnp.sin(v) * jnp.cos(c) + jnp.exp(v) - jnp.log1p(c * c)
+                         + jnp.sqrt(jnp.abs(v)) * jnp.tanh(c) / (1.0 + v * v), c)
+    c, ys = lax.scan(body, x.sum(), x)
+    return inner(x).sum() + inner(x * 2).sum() + g(x).sum() + h(h(x)).sum() + c + ys.sum()
+""", "f", "jnp.ones(4)", "grad | vmap | jit"),
+    # a jitted function named like a variable: the printer skips `a` and `b` for variables
+    ("""
+def f(x):
+    a = jax.jit(lambda v: v * 2.0)
+    a.__name__ = "a"
+    def b(v):
+        return jnp.sin(v) + jnp.cos(v) + jnp.tanh(v) + jnp.exp(v) + jnp.log1p(v) + v * v
+    b = jax.jit(b)
+    return a(x) + a(x + 1.0) + b(x) + b(b(x))
+""", "f", "jnp.ones(3)", "jit"),
+    # results nobody uses (printed as _), cond inside while, a custom_jvp
+    ("""
+def f(x):
+    _unused = jnp.sin(x) * 3.0
+    def body(v):
+        return lax.cond(v.sum() > 1.0, lambda u: u * 0.5, lambda u: u + 1.0, v)
+    y = lax.while_loop(lambda v: v.sum() < 100.0, body, x)
+    return jax.nn.relu(y).sum() + jax.nn.softmax(x).sum()
+""", "f", "jnp.ones(3)", "grad | jit"),
+    ("""
+def f(x):
+    return jax.checkpoint(lambda v: jnp.sin(jnp.sin(v)) * v)(x).sum()
+""", "f", "jnp.ones(3)", "grad | grad"),
+]
+
+
+def _stages(source: str, function: str, args: str, pipeline: str):
+    prepared, error = prepare(source, FILE, function, args, pipeline)
+    assert error is None, error
+    for plan in prepared.plans:
+        try:
+            closed = _make_jaxpr(plan, prepared.static, FILE, prepared.static_names,
+                                 prepared.namespace)[0]
+        except Exception:  # noqa: BLE001 - the examples that show a tracing error
+            return
+        yield plan.title, closed
+
+
+def _cases():
+    for s in ALL:
+        yield s.name, (s.source, s.function, s.args, s.pipeline)
+    for e in read_examples():
+        yield e.path.stem, (e.source, e.function, e.args, e.pipeline)
+    yield "mlp nested", (MLP_NESTED, "mlp", "make(3), f32[4,8]", "grad | vmap")
+    yield "transformer", (TRANSFORMER_NESTED, "transformer", "make(2), f32[4,32]", "grad | jit")
+    yield "transformer flat", (TRANSFORMER_FLAT, "transformer", "make(2), f32[4,32]", "grad")
+    for k, corner in enumerate(CORNERS):
+        yield f"corner {k}", corner
+
+
+@pytest.mark.parametrize("case", [c for _, c in _cases()], ids=[n for n, _ in _cases()])
+def test_names_are_the_printers(case):
+    for title, closed in _stages(*case):
+        _, printed, _ = jaxpr_text_and_names(closed)
+        found = printer_names(closed)
+        assert found is not None
+        differ = [(printed[v], found.names.get(v)) for v in printed if found.names.get(v)
+                  != printed[v]]
+        assert not differ, f"{title}: {differ[:5]}"
+        assert set(found.names) >= set(printed), title
+
+
+def test_the_shared_jaxprs_are_the_printers():
+    """The corner case with two functions named alike: the same let-block names as JAX's."""
+    for _, closed in _stages(*CORNERS[0]):
+        _, _, context = jaxpr_text_and_names(closed)
+        assert dict(printer_names(closed).shared) == dict(context.shared_jaxprs)
+
+
+def test_names_the_printer_gives_otherwise_rebuild_the_graph_with_its_names():
+    """Should the printer ever name a variable otherwise (a JAX whose printer changed), the
+    graph is built again with the printer's names: the same stage as built from them."""
+    from jaxviz.trace.jaxpr_ir import add_text, stage_from_closed_jaxpr, unprinted_stage
+
+    (_, closed), = list(_stages(*CORNERS[3]))[-1:]
+    unprinted = unprinted_stage(closed, 2, "t", FILE)
+    assert unprinted.stage.jaxpr == "" and add_text(unprinted) is False  # the names agree
+    unprinted = unprinted_stage(closed, 2, "t", FILE)
+    port = next(p for p in unprinted.builder.ports.values() if p.name != "_")
+    port.name = "zz"  # as if jaxpr_names had found another name
+    assert add_text(unprinted) is True
+    expected = stage_from_closed_jaxpr(closed, 2, "t", FILE)
+    assert unprinted.stage.graph == expected.graph and unprinted.stage.jaxpr == expected.jaxpr
+    assert all(p.name != "zz" for n in unprinted.stage.graph.walk_nodes() for p in n.outputs)
