@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 MAX_SHORT = 32  # characters of params text beside the primitive name
 
@@ -99,12 +99,12 @@ for _cum in ("cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp"):
 
 def _default_rule(params: dict[str, str]) -> str:
     """Short params that are set: skip noise, None and long values."""
-    parts = [f"{k}={v}" for k, v in params.items()
-             if k not in NOISE and v not in ("None", "") and len(v) <= 16]
+    shown = (k for k in params if k not in NOISE)  # noise unread: its text may not exist yet
+    parts = [f"{k}={v}" for k in shown if (v := params[k]) not in ("None", "") and len(v) <= 16]
     return " ".join(parts)
 
 
-def short_params(primitive: str, params: dict[str, str]) -> str:
+def short_params(primitive: str, params: Mapping[str, str]) -> str:
     """The params worth a label, at most ``MAX_SHORT`` characters."""
     rule = SHORT_PARAM_RULES.get(primitive, _default_rule)
     try:

@@ -9,9 +9,11 @@ from jax.extend import core as jcore
 from jaxviz.core.ir import Graph, Stage
 
 
-def eqn_location(eqn, user_file: str) -> tuple:
+def eqn_location(eqn, user_file: str, seen: dict | None = None) -> tuple:
     """Line, column and end column of the innermost user frame, and the user's functions
-    around it (outermost first) with the line each is at."""
+    around it (outermost first) with the line each is at. ``seen``: what earlier calls
+    learnt of each frame (a loop's equations share their frames: 20,000 equations, a few
+    hundred frames)."""
     tb = eqn.source_info.traceback
     if tb is None:
         return None, None, None, [], []
@@ -21,7 +23,7 @@ def eqn_location(eqn, user_file: str) -> tuple:
                   and c.co_name != "<module>"]
         if not frames:
             return None, None, None, [], []
-        where = [type(tb).code_addr2location(c, i) for c, i in frames]
+        where = _locations(type(tb), frames, {} if seen is None else seen)
         line, col, end = where[0][0], where[0][1], where[0][3]
         return (line, col, end, [c.co_name for c, _ in reversed(frames)],
                 [w[0] for w in reversed(where)])
@@ -31,6 +33,17 @@ def eqn_location(eqn, user_file: str) -> tuple:
             return None, None, None, [], []
         return (user[0].line_num, None, None, [f.function_name for f in reversed(user)],
                 [f.line_num for f in reversed(user)])
+
+
+def _locations(traceback_type, frames: list, seen: dict) -> list[tuple]:
+    """(line, column, end line, end column) of each (code, offset), from ``seen`` if known."""
+    where = []
+    for frame in frames:
+        found = seen.get(frame)
+        if found is None:
+            found = seen[frame] = traceback_type.code_addr2location(*frame)
+        where.append(found)
+    return where
 
 
 def constant_lines(closed, user_file: str) -> list[int | None]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,7 @@ from jaxviz.core.ir import (
 from jaxviz.core.labels import full_params, short_params
 from jaxviz.trace.jaxpr_facts import eqn_location, printed_count
 from jaxviz.trace.jaxpr_lines import LEAVE, jaxpr_text_and_names, place_lines
-from jaxviz.trace.jaxpr_names import printer_names
+from jaxviz.trace.jaxpr_names import holds_jaxpr, printer_names
 
 MAX_PARAM_TEXT = 400  # characters kept of one param's text
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -58,6 +58,8 @@ class _Builder:
         self.outer_transforms: list[str] = []  # of the equations around the jaxpr being read
         self.ports: dict = {}
         self.avals: dict = {}
+        self.frames: dict = {}  # what eqn_location learnt of each frame
+        self.unfilled: list = []  # (node, _ParamTexts) whose params are not all text yet
         self._fallback = 0
 
     def name(self, var) -> str:
@@ -123,28 +125,48 @@ class _Builder:
 
     def _eqn_node(self, graph: Graph, node_id: str, eqn, producers) -> None:
         prim = eqn.primitive.name
-        nested = {k: _jaxprs_of(v) for k, v in eqn.params.items()}
-        params = {k: _param_text(v, nested[k]) for k, v in eqn.params.items()}
-        node = Node(id=node_id, kind=EQN, label=prim, primitive=prim, params=params,
-                    params_short=short_params(prim, params), params_full=full_params(params),
+        nested = {k: _jaxprs_of(v) for k, v in eqn.params.items()} \
+            if holds_jaxpr(eqn.params) else None
+        node = Node(id=node_id, kind=EQN, label=prim, primitive=prim,
                     outputs=[self.port(v) for v in eqn.outvars], arity=len(eqn.invars),
                     name_stack=str(eqn.source_info.name_stack))
-        node.effects = side_effects(eqn.effects)
+        self._params(node, eqn.params, nested)
+        if eqn.effects:
+            node.effects = side_effects(eqn.effects)
         node.scopes, own = _stack_parts(eqn.source_info.name_stack)
-        node.transforms = self.outer_transforms + own
+        node.transforms = self.outer_transforms + own if own else self.outer_transforms[:]
         (node.line, node.column, node.end_column, node.user_frames,
-         node.user_lines) = self._location(eqn)
+         node.user_lines) = eqn_location(eqn, self.user_file, self.frames)
         self.walk.append(node)  # its text line is found in this order (before its subgraphs')
         self._wire_operands(graph, node, eqn, producers)
-        saved, self.outer_transforms = self.outer_transforms, node.transforms
-        try:
-            node.subgraphs = self._subgraphs(node_id, eqn, nested) \
-                if any(nested.values()) else []
-        finally:
-            self.outer_transforms = saved
+        if nested is not None and any(nested.values()):
+            saved, self.outer_transforms = self.outer_transforms, node.transforms
+            try:
+                node.subgraphs = self._subgraphs(node_id, eqn, nested)
+            finally:
+                self.outer_transforms = saved
         graph.nodes.append(node)
         for i, var in enumerate(eqn.outvars):
             producers[var] = (node_id, i)
+
+    def _params(self, node: Node, params: dict, nested: dict | None) -> None:
+        """The params' text: all of it for an equation holding a jaxpr; for the others only
+        what the label shows, the rest when the text is printed (``fill_params``)."""
+        if nested is None:
+            texts = _ParamTexts(params)
+            node.params_short = short_params(node.primitive, texts)
+            self.unfilled.append((node, texts))
+            return
+        node.params = {k: _param_text(v, nested[k]) for k, v in params.items()}
+        node.params_short = short_params(node.primitive, node.params)
+        node.params_full = full_params(node.params)
+
+    def fill_params(self) -> None:
+        """Every param's text on the equations whose labels needed only some."""
+        for node, texts in self.unfilled:
+            node.params = texts.all()
+            node.params_full = full_params(node.params)
+        self.unfilled = []
 
     def _wire_operands(self, graph, node, eqn, producers) -> None:
         for pos, atom in enumerate(eqn.invars):
@@ -183,8 +205,6 @@ class _Builder:
             graphs[k] = graph
         return graphs
 
-    def _location(self, eqn) -> tuple:
-        return eqn_location(eqn, self.user_file)
 
 # Effects that are bookkeeping, not something that happens when the program runs: a
 # collective's axis name (psum under shard_map carries one)
@@ -260,11 +280,16 @@ def _plain(value: Any) -> Any:
     """NumPy scalars as the Python numbers they hold, inside tuples and lists too: a label
     reads ``axes=(0, 1)``, not ``axes=(np.int64(0), np.int64(1))`` (JAX's own text is kept
     as JAX prints it)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if type(value) in (tuple, list):
-        return type(value)(_plain(v) for v in value)
-    return value
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind in (tuple, list):
+        return value if all(type(v) in _AS_IS for v in value) else \
+            kind(_plain(v) for v in value)
+    return value.item() if isinstance(value, np.generic) else value
+
+
+_AS_IS = {int, str, bool, float, type(None)}  # what _plain gives back unchanged
 
 
 def _jaxprs_of(value: Any) -> list:
@@ -279,6 +304,29 @@ def _jaxprs_of(value: Any) -> list:
 
 
 _JAXPR_TYPES = (jcore.Jaxpr, jcore.ClosedJaxpr)
+
+
+class _ParamTexts(Mapping):
+    """An equation's params as text, each made when first read: a label reads one or two
+    of them (30,000 params' text at 20,000 equations, 0.05 s, is not needed to draw)."""
+
+    def __init__(self, params: dict):
+        self.params, self.texts = params, {}
+
+    def __getitem__(self, key: str) -> str:
+        text = self.texts.get(key)
+        if text is None:
+            text = self.texts[key] = _param_text(self.params[key], ())
+        return text
+
+    def __iter__(self):
+        return iter(self.params)
+
+    def __len__(self) -> int:
+        return len(self.params)
+
+    def all(self) -> dict[str, str]:
+        return {key: self[key] for key in self.params}
 
 
 def _param_text(value: Any, subs: list) -> str:
@@ -344,6 +392,7 @@ def add_text(unprinted: Unprinted) -> bool:
         builder, stage.graph = _build(closed, unprinted.user_file, stage.title, printed)
         stage.graph.loop_spans = loops
         unprinted.builder = builder
+    builder.fill_params()
     place_lines(builder.walk, text, context)
     stage.jaxpr = text
     return renamed

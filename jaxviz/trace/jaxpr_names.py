@@ -52,7 +52,7 @@ class PrinterNames:
         for var in jaxpr.invars:
             names[var]  # noqa: B018
         for eqn in jaxpr.eqns:
-            if _holds_jaxpr(eqn.params):
+            if holds_jaxpr(eqn.params):
                 _core.pp_eqn(eqn, self.context, self.settings)
                 continue
             for var in eqn.outvars:
@@ -78,7 +78,8 @@ def printer_names(closed) -> PrinterNames | None:
         return None
 
 
-def _holds_jaxpr(params: dict) -> bool:
+def holds_jaxpr(params: dict) -> bool:
+    """Whether a param is a jaxpr, or a tuple holding one (as ``jaxprs_in_params`` finds)."""
     for value in params.values():
         if isinstance(value, _JAXPR_TYPES):
             return True

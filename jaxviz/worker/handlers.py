@@ -107,7 +107,9 @@ def _export_stages(stages, layouts: list, spec: p.ExportSpec, progress: Progress
             path = numbered(Path(spec.path), index) if spec.stage == "all" else Path(spec.path)
             progress(f"writing {path}", k / len(chosen))
             layout = _overlaid(Layout.from_dict(layouts[index]), stages, index, spec)
-            export_file(layout, to_dict(stages[index]), path,
+            stage = stages[index]  # a picture needs its title; only JSON holds the IR
+            data = to_dict(stage) if spec.format == "json" else {"title": stage.title}
+            export_file(layout, data, path,
                         spec.format, spec.dpi, spec.edge_labels,
                         [Path(i) for i in spec.inputs], spec.force)
             written.append([str(path), stages[index].title])

@@ -187,3 +187,26 @@ def test_a_first_view_the_printer_renames_is_laid_out_again(monkeypatch):
     final = labels(Layout.from_dict(result.layouts[-1]))
     assert "a:f32[]" in final and not any("zz" in line for line in final)
     assert "zz" not in result.stages[-1]["jaxpr"]
+
+
+def test_an_export_of_the_last_stage_traces_that_stage_alone(tmp_path):
+    """``jaxviz export`` of the last stage traces it alone, as often as make_jaxpr of it
+    does (the stages before it are not drawn), and its SVG holds the stage's graph."""
+    import jax
+
+    from jaxviz.core.geometry import LayoutOptions
+    from jaxviz.worker.handlers import handle_trace
+
+    log, out = tmp_path / "calls", tmp_path / "g.svg"
+    source = f"def f(x):\n    open({str(log)!r}, 'a').write('.')\n    return jnp.sin(x) * x\n"
+    namespace = {"jnp": jax.numpy}
+    exec(source, namespace)
+    jax.make_jaxpr(jax.grad(jax.grad(namespace["f"])))(1.0)
+    by_jax, _ = log.read_text(), log.unlink()
+    request = p.TraceRequest(source, "f", "1.0", "grad | grad", layout=LayoutOptions(),
+                             layout_last_only=True,
+                             export=p.ExportSpec(path=str(out), format="svg", inputs=[]))
+    result = handle_trace(request, lambda *a: None)
+    assert result.written == [[str(out), "grad(grad(f))"]]
+    assert log.read_text() == by_jax
+    assert "cos" in out.read_text() and "sin" in out.read_text()
