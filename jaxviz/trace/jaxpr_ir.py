@@ -1,20 +1,22 @@
-"""jaxpr → graph IR. The only module that touches jaxpr internals.
+"""jaxpr → graph IR, in two steps: the graph first, JAX's text after.
 
 It reads equations, variables and literals through ``jax.extend.core`` and finds nested jaxprs
-generically with ``jaxprs_in_params``. Two things have no public API and are reached into
-``jax._src`` here, each with a fallback: the names JAX's printer gives variables (so the graph
-uses the same names as the jaxpr text), and one equation's printed line.
+generically. ``unprinted_stage`` builds the graph with the names JAX's printer would give the
+variables (``jaxpr_names``, without printing: the printer costs half the trace at 20,000
+equations), which is all a picture needs; ``add_text`` then prints the jaxpr, checks those
+names against the printer's own (building again with them should one differ) and places each
+equation on its line (``jaxpr_lines``). The app draws its first view in between; the CLI's
+picture exports never print. Together with those two modules and ``jaxpr_values`` (params as
+text), the only code that touches jaxpr internals (``jax._src``, each use with a fallback).
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from jax.extend import core as jcore
 
 from jaxviz.core.ir import (
@@ -34,9 +36,15 @@ from jaxviz.core.labels import full_params, short_params
 from jaxviz.trace.jaxpr_facts import eqn_location, printed_count
 from jaxviz.trace.jaxpr_lines import LEAVE, jaxpr_text_and_names, place_lines
 from jaxviz.trace.jaxpr_names import holds_jaxpr, printer_names
+from jaxviz.trace.jaxpr_values import (
+    ParamTexts,
+    jaxprs_of,
+    literal_text,
+    param_text,
+    type_text,
+)
 
-MAX_PARAM_TEXT = 400  # characters kept of one param's text
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+_LITERAL = jcore.Literal
 
 # For a few primitives a nested jaxpr takes a non-contiguous slice of the operands. Everything
 # else is wired generically: all operands when the counts match, else the last ones.
@@ -90,7 +98,7 @@ class _Builder:
             cached = None
         if cached is None:
             shape = tuple(d if isinstance(d, int) else str(d) for d in getattr(aval, "shape", ()))
-            cached = (_type_text(aval), shape, str(getattr(aval, "dtype", "")))
+            cached = (type_text(aval), shape, str(getattr(aval, "dtype", "")))
             with contextlib.suppress(TypeError):
                 self.avals[aval] = cached
         return cached
@@ -105,7 +113,7 @@ class _Builder:
     def _graph(self, jaxpr, gid: str, kind: str, name: str) -> Graph:
         graph = Graph(id=gid, kind=kind, name=name)
         prefix = f"{gid}/" if gid else ""
-        producers: dict[Any, tuple[str, int]] = {}
+        producers: dict[Any, tuple[str, int, Port]] = {}  # var → (node, result, port)
         for i, var in enumerate(jaxpr.constvars):
             self._source_node(graph, f"{prefix}c{i}", CONST, var, producers)
         for i, var in enumerate(jaxpr.invars):
@@ -121,11 +129,11 @@ class _Builder:
     def _source_node(self, graph, node_id, kind, var, producers) -> None:
         port = self.port(var)
         graph.nodes.append(Node(id=node_id, kind=kind, label=port.name, outputs=[port]))
-        producers[var] = (node_id, 0)
+        producers[var] = (node_id, 0, port)
 
     def _eqn_node(self, graph: Graph, node_id: str, eqn, producers) -> None:
         prim = eqn.primitive.name
-        nested = {k: _jaxprs_of(v) for k, v in eqn.params.items()} \
+        nested = {k: jaxprs_of(v) for k, v in eqn.params.items()} \
             if holds_jaxpr(eqn.params) else None
         node = Node(id=node_id, kind=EQN, label=prim, primitive=prim,
                     outputs=[self.port(v) for v in eqn.outvars], arity=len(eqn.invars),
@@ -146,18 +154,18 @@ class _Builder:
             finally:
                 self.outer_transforms = saved
         graph.nodes.append(node)
-        for i, var in enumerate(eqn.outvars):
-            producers[var] = (node_id, i)
+        for i, (var, port) in enumerate(zip(eqn.outvars, node.outputs)):
+            producers[var] = (node_id, i, port)
 
     def _params(self, node: Node, params: dict, nested: dict | None) -> None:
         """The params' text: all of it for an equation holding a jaxpr; for the others only
         what the label shows, the rest when the text is printed (``fill_params``)."""
         if nested is None:
-            texts = _ParamTexts(params)
+            texts = ParamTexts(params)
             node.params_short = short_params(node.primitive, texts)
             self.unfilled.append((node, texts))
             return
-        node.params = {k: _param_text(v, nested[k]) for k, v in params.items()}
+        node.params = {k: param_text(v, nested[k]) for k, v in params.items()}
         node.params_short = short_params(node.primitive, node.params)
         node.params_full = full_params(node.params)
 
@@ -169,25 +177,27 @@ class _Builder:
         self.unfilled = []
 
     def _wire_operands(self, graph, node, eqn, producers) -> None:
+        edges, dst = graph.edges, node.id
         for pos, atom in enumerate(eqn.invars):
-            if isinstance(atom, jcore.Literal):
-                node.literals.append(LiteralOperand(pos, _literal_text(atom)))
-            elif atom in producers:
-                graph.edges.append(self._edge(producers[atom], node.id, pos, atom))
-
-    def _edge(self, producer, dst, pos, var) -> Edge:
-        port = self.port(var)
-        return Edge(producer[0], dst, port.name, producer[1], pos, port.type, port.shape,
-                    port.dtype)
+            if type(atom) is _LITERAL:  # unhashable: never a key of ``producers``
+                node.literals.append(LiteralOperand(pos, literal_text(atom)))
+                continue
+            found = producers.get(atom)
+            if found is not None:
+                src, src_port, port = found
+                edges.append(Edge(src, dst, port.name, src_port, pos, port.type, port.shape,
+                                  port.dtype))
 
     def _output_node(self, graph, node_id, atom, producers) -> None:
         if isinstance(atom, jcore.Literal):
-            graph.nodes.append(Node(id=node_id, kind=OUTPUT, label=_literal_text(atom)))
+            graph.nodes.append(Node(id=node_id, kind=OUTPUT, label=literal_text(atom)))
             return
         port = self.port(atom)
         graph.nodes.append(Node(id=node_id, kind=OUTPUT, label=port.name, outputs=[port]))
         if atom in producers:
-            graph.edges.append(self._edge(producers[atom], node_id, 0, atom))
+            src, src_port, _ = producers[atom]
+            graph.edges.append(Edge(src, node_id, port.name, src_port, 0, port.type,
+                                    port.shape, port.dtype))
 
     def _subgraphs(self, node_id: str, eqn, nested: dict[str, list]) -> list[Graph]:
         """The nested jaxprs, numbered in the params' order, read in the order JAX prints
@@ -257,85 +267,6 @@ def _input_ports(eqn, pname: str, n_inputs: int) -> list[int | None]:
 
 def _output_ports(n_parent: int, n_child: int) -> list[int | None]:
     return list(range(n_child)) if n_parent == n_child else [None] * n_child
-
-
-def _type_text(aval) -> str:
-    try:
-        return aval.str_short(short_dtypes=True)
-    except (AttributeError, TypeError):
-        return str(aval)
-
-
-def _literal_text(atom) -> str:
-    """``2.0:f32[]``; numbers in their shortest form for their dtype (0.1, not 0.1000000014)."""
-    value, dtype = atom.val, getattr(atom.aval, "dtype", None)
-    try:
-        text = str(np.asarray(value, dtype=dtype)[()]) if np.ndim(value) == 0 else str(value)
-    except (TypeError, ValueError):
-        text = str(value)
-    return f"{text}:{_type_text(atom.aval)}"
-
-
-def _plain(value: Any) -> Any:
-    """NumPy scalars as the Python numbers they hold, inside tuples and lists too: a label
-    reads ``axes=(0, 1)``, not ``axes=(np.int64(0), np.int64(1))`` (JAX's own text is kept
-    as JAX prints it)."""
-    kind = type(value)
-    if kind in _AS_IS:
-        return value
-    if kind in (tuple, list):
-        return value if all(type(v) in _AS_IS for v in value) else \
-            kind(_plain(v) for v in value)
-    return value.item() if isinstance(value, np.generic) else value
-
-
-_AS_IS = {int, str, bool, float, type(None)}  # what _plain gives back unchanged
-
-
-def _jaxprs_of(value: Any) -> list:
-    """The jaxprs one param holds, as ``jcore.jaxprs_in_params`` finds them (inside a tuple
-    too), without its generator per param: 5 params an equation, 100,000 equations."""
-    if isinstance(value, tuple):
-        return [v.jaxpr if isinstance(v, jcore.ClosedJaxpr) else v for v in value
-                if isinstance(v, _JAXPR_TYPES)]
-    if isinstance(value, _JAXPR_TYPES):
-        return [value.jaxpr if isinstance(value, jcore.ClosedJaxpr) else value]
-    return []
-
-
-_JAXPR_TYPES = (jcore.Jaxpr, jcore.ClosedJaxpr)
-
-
-class _ParamTexts(Mapping):
-    """An equation's params as text, each made when first read: a label reads one or two
-    of them (30,000 params' text at 20,000 equations, 0.05 s, is not needed to draw)."""
-
-    def __init__(self, params: dict):
-        self.params, self.texts = params, {}
-
-    def __getitem__(self, key: str) -> str:
-        text = self.texts.get(key)
-        if text is None:
-            text = self.texts[key] = _param_text(self.params[key], ())
-        return text
-
-    def __iter__(self):
-        return iter(self.params)
-
-    def __len__(self) -> int:
-        return len(self.params)
-
-    def all(self) -> dict[str, str]:
-        return {key: self[key] for key in self.params}
-
-
-def _param_text(value: Any, subs: list) -> str:
-    if subs:
-        return "{jaxpr}" if len(subs) == 1 else f"({len(subs)} jaxprs)"
-    # an object's repr carries its address ("<function f at 0x7f...>"): noise to the reader,
-    # and it would make the same trace give a different IR each time
-    text = _ADDRESS.sub("", str(_plain(value)))
-    return text if len(text) <= MAX_PARAM_TEXT else text[: MAX_PARAM_TEXT - 1] + "…"
 
 
 def _name_arguments(graph: Graph, jaxpr) -> None:

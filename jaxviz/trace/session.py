@@ -299,6 +299,11 @@ class Rest:
         stage.graph.loop_spans = self.loops
         return stage
 
+    def fill_params(self) -> None:
+        """Every param's text on the stage built first, before it goes ahead of its text."""
+        for item in self.unprinted:
+            item.builder.fill_params()
+
     def __call__(self) -> ErrorInfo | None:
         if self.prepared is None:
             return None

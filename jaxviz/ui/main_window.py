@@ -35,7 +35,7 @@ from .layout_feed import LayoutFeed
 from .pipeline_editor import PipelineEditor
 from .services import WorkerService
 from .session_store import Session, SessionStore
-from .stage_set import StageSet, build_stage_set, prepare_views
+from .stage_set import StageSet, build_stage_ahead, build_stage_set, prepare_views
 from .window_below import BelowTheJaxpr
 from .window_build import build_menus, build_splitter, build_status
 from .window_files import FilesAndExport
@@ -59,6 +59,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         super().__init__()
         self.tracer, self.layouter, self.store, self.session = tracer, layouter, store, session
         self.tracer.prepare = build_stage_set
+        self.tracer.prepare_ahead = build_stage_ahead
         self.layouter.prepare = prepare_views(lambda: self.set)
         self.feed = LayoutFeed(layouter.client)
         self._after_layout = None  # what to do once the layouts asked for arrive

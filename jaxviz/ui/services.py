@@ -44,6 +44,10 @@ class WorkerService(QObject):
         # Work on an answer done on this service's thread before the window gets it (e.g.
         # rebuilding a big graph): pure Python yields the GIL every few ms, the window stays live.
         self.prepare: Callable[[Any, Any], Any] | None = None
+        # ...and on a stage a trace sends ahead of its result (``Progress.ahead``), while the
+        # worker still prints its text; the result then carries it as ``ahead``
+        self.prepare_ahead: Callable[[dict], Any] | None = None
+        self._ahead: tuple[Any, Any] | None = None  # (request, what prepare_ahead made)
         self._lock = threading.Lock()
         self._pending: dict[type, Any] = {}  # per kind of request, the newest not yet sent
         self._running: Any = None
@@ -106,6 +110,10 @@ class WorkerService(QObject):
                 response = self.client.call(
                     request, on_progress=lambda message: self._on_progress(request, message),
                     cancel=cancel)
+                if isinstance(response, p.TraceResult) and self._ahead is not None \
+                        and self._ahead[0] is request:
+                    response.ahead = self._ahead[1]
+                self._ahead = None
                 if self.prepare is not None:
                     response = self.prepare(request, response)
             outcome = (True, response)
@@ -132,6 +140,8 @@ class WorkerService(QObject):
         if message.first_view is not None and not stale:  # rebuilt here, off the GUI thread
             message.first_view.prepared = Layout.from_dict(message.first_view.layout)
             self._emit(self.first_view, request, message.first_view)
+        if message.ahead and self.prepare_ahead is not None:  # stale or not: its result
+            self._ahead = (request, self.prepare_ahead(message.ahead[0]))  # needs it
 
     @staticmethod
     def _emit(signal, *args) -> None:

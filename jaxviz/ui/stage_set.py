@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from ..core.ir import Node, Stage, gc_paused, stage_from_dict
+from ..core.errors import ErrorInfo
+from ..core.ir import EQN, Node, Stage, gc_paused, stage_from_dict
 from ..core.layout import Layout
 from ..core.model import GraphModel
 from ..core.residuals import has_backward
@@ -62,12 +63,13 @@ class StageSet:
         return cached[1:]
 
     def add(self, data: dict, layout: dict | None) -> None:
+        self.add_built(build_stage(data), layout)
+
+    def add_built(self, built: BuiltStage, layout: dict | None) -> None:
         with gc_paused():
-            stage = stage_from_dict(data)
-            self.stages.append(stage)
-            self.models.append(GraphModel(stage.graph))
-            has_backward(stage)  # asked by the window on every stage shown: known now
-            self.nodes.append({n.id: n for n in stage.graph.walk_nodes()})
+            self.stages.append(built.stage)
+            self.models.append(built.model)
+            self.nodes.append(built.nodes)
             self.layouts.append(Layout.from_dict(layout) if layout else None)
             if layout:
                 self.remember_layout(len(self.stages) - 1, frozenset(self.models[-1].open),
@@ -88,13 +90,52 @@ class StageSet:
         return p.GraphToSend(self.stages[index].graph)
 
 
+@dataclass
+class BuiltStage:
+    """One stage as the window holds it: the IR's objects, its model, its nodes by id."""
+
+    stage: Stage
+    model: GraphModel
+    nodes: dict[str, Node]
+
+
+def build_stage(data: dict) -> BuiltStage:
+    """A stage's objects from its data (on a service's thread: the stage a trace sends
+    ahead is built while the worker prints its text)."""
+    with gc_paused():
+        stage = stage_from_dict(data)
+        model = GraphModel(stage.graph)
+        has_backward(stage)  # asked by the window on every stage shown: known now
+        return BuiltStage(stage, model, {n.id: n for n in stage.graph.walk_nodes()})
+
+
+def add_text(built: BuiltStage, text: p.AheadText) -> BuiltStage:
+    """The text of a stage built ahead of it, put on its equations."""
+    stage = built.stage
+    stage.jaxpr = text.jaxpr
+    stage.timings.update(text.timings)
+    equations = (n for n in stage.graph.walk_nodes() if n.kind == EQN)
+    for node, line, printed in zip(equations, text.lines, text.texts):
+        node.text_line, node.text = line, printed
+    return built
+
+
 def build_stage_set(request, response):
-    """Attach a ready StageSet to a TraceResult (on the service's thread)."""
+    """Attach a ready StageSet to a TraceResult (on the service's thread). A stage that is
+    None came ahead (``response.ahead``, built already); its text is ``ahead_text``."""
     if isinstance(response, p.TraceResult):
         built = StageSet()
         layouts = response.layouts or [None] * len(response.stages)
         for data, layout in zip(response.stages, layouts):
-            built.add(data, layout)
+            if data is not None:
+                built.add(data, layout)
+            elif response.ahead is not None and response.ahead_text is not None:
+                built.add_built(add_text(response.ahead, response.ahead_text), layout)
+            else:  # never seen: the stage sent ahead did not come
+                response.error = ErrorInfo(kind="crash", message="the graph of stage "
+                                           f"{len(built.stages)} was lost on its way")
+                break
+        response.ahead = None
         if built.stages:  # the stage the window shows first
             built.view_of(len(built.stages) - 1, built.layouts[-1])
         # Millions of small objects now live as long as this trace is shown: exempt them from
@@ -110,9 +151,16 @@ def build_stage_set(request, response):
     return response
 
 
-def _clear_received(stages: list[dict]) -> None:
+def build_stage_ahead(data: dict) -> BuiltStage:
+    """``build_stage`` of a stage sent ahead; its data then taken apart as the result's is."""
+    built = build_stage(data)
+    threading.Thread(target=_clear_received, args=([data],), daemon=True).start()
+    return built
+
+
+def _clear_received(stages: list[dict | None]) -> None:
     for data in stages:
-        graph = data.get("graph") or {}
+        graph = (data or {}).get("graph") or {}
         for key in ("nodes", "edges"):
             if isinstance(graph.get(key), list):
                 _clear_in_chunks(graph[key])

@@ -48,16 +48,17 @@ def split_frames(wire: bytes) -> list[bytes]:
 
 # where the big collections of a body are: (field, inner path) per item of the field's list
 _BIG = {"stages": ("graph",), "models": ("graph",), "items": ("stage", "graph"),
-        "layouts": ()}
+        "layouts": (), "ahead": ("graph",)}
 _BIG_ITEMS = {"stages": ("nodes", "edges"), "models": ("nodes", "edges"),
-              "items": ("nodes", "edges"), "layouts": ("nodes", "edges")}
+              "items": ("nodes", "edges"), "layouts": ("nodes", "edges"),
+              "ahead": ("nodes", "edges")}
 
 
 def _big_lists(body: dict) -> list[tuple[list, list | dict]]:
     """(path, collection) of what is worth sending in chunks, in every kind of message: the
-    nodes and edges of each stage's graph (a TraceResult's stages, a Layout or Prime request's
-    models, an ExportRequest's items) and of each layout (a Trace or Layout result's layouts,
-    an export item's layout)."""
+    nodes and edges of each stage's graph (a TraceResult's stages, a Progress's stage sent
+    ahead, a Layout or Prime request's models, an ExportRequest's items) and of each layout
+    (a Trace or Layout result's layouts, an export item's layout)."""
     out = []
     for field_name, inner in _BIG.items():
         for i, item in enumerate(body.get(field_name) or []):

@@ -81,13 +81,29 @@ def _trace_first_view_first(request: p.TraceRequest, progress: Progress
     with gc_paused():
         layouts = _layouts(stages, request.layout, request.expand_all, True, progress,
                            first_view=error is None)  # (after an error: the last good stage)
+        shown = stages[-1] if error is None else None
+        if shown is not None:  # its graph, rebuilt by the window while its text is printed
+            rest.fill_params()
+            progress(f"sending {shown.title}", 1.0, None, [to_dict(shown)])
         error = rest() or error  # the text and the earlier stages, while the window draws
         if rest.renamed:  # the printer named a variable otherwise: the first view is stale
             layouts[len(stages) - 1:] = _layouts(stages[-1:], request.layout,
                                                  request.expand_all, True, progress)
-        return p.TraceResult(stages=[to_dict(s) for s in stages],
-                             layouts=layouts[:len(stages)], error=error,
-                             first_view_stale=rest.renamed)
+        went_ahead = shown is not None and bool(stages) and stages[-1] is shown \
+            and not rest.renamed
+        data = [None if went_ahead and s is shown else to_dict(s) for s in stages]
+        return p.TraceResult(stages=data, layouts=layouts[:len(stages)], error=error,
+                             first_view_stale=rest.renamed,
+                             ahead_text=_ahead_text(shown) if went_ahead else None)
+
+
+def _ahead_text(stage) -> p.AheadText:
+    """The text of a stage whose graph went ahead, and each equation's place in it."""
+    from jaxviz.core.ir import EQN
+
+    equations = [n for n in stage.graph.walk_nodes() if n.kind == EQN]
+    return p.AheadText(stage.index, stage.jaxpr, [n.text_line for n in equations],
+                       [n.text for n in equations], dict(stage.timings))
 
 
 def _export_stages(stages, layouts: list, spec: p.ExportSpec, progress: Progress

@@ -201,12 +201,26 @@ class FirstView:
 
 
 @dataclass
+class AheadText:
+    """JAX's text of the stage whose graph went ahead (``Progress.ahead``), printed after."""
+
+    index: int  # the stage's index in the pipeline
+    jaxpr: str
+    lines: list[int | None]  # per equation, in ``Graph.walk_nodes`` order: its text line
+    texts: list[str]  # per equation, in the same order: its printed line
+    timings: dict[str, float] = field(default_factory=dict)  # the stage's, text included
+
+
+@dataclass
 class Progress:
     """Sent during long requests (with the first view, for a trace that asked for it)."""
 
     message: str
     fraction: float = 0.0
     first_view: FirstView | None = None
+    # the shown stage's graph, without its text (at most one): the window rebuilds it while
+    # the worker prints the text; the result then has None for it and its ``ahead_text``
+    ahead: list[StageData] = field(default_factory=list)
 
 
 @dataclass
@@ -238,8 +252,11 @@ class TraceResult:
     # the last stage's graph was built again after its first view went out (JAX's printer
     # named a variable otherwise than jaxpr_names found): that view must be drawn again
     first_view_stale: bool = False
-    # in the window's process only: the StageSet rebuilt from this (ui/stage_set.py)
+    ahead_text: AheadText | None = None  # for the stage that is None in ``stages``
+    # in the window's process only: the StageSet rebuilt from this (ui/stage_set.py), and
+    # the stage that went ahead, rebuilt when it came
     prepared: Any = field(default=None, metadata=LOCAL)
+    ahead: Any = field(default=None, metadata=LOCAL)
 
 
 @dataclass

@@ -82,8 +82,8 @@ def serve(proto_in: BinaryIO, proto_out: BinaryIO, preload_jax: bool) -> None:
         if isinstance(request, p.ShutdownRequest):
             return
         def progress(message: str, fraction: float, first_view: p.FirstView | None = None,
-                     _id: int = request_id) -> None:
-            send(p.Progress(message, fraction, first_view), _id)
+                     ahead: list | None = None, _id: int = request_id) -> None:
+            send(p.Progress(message, fraction, first_view, ahead or []), _id)
         send(run_handler(HANDLERS[type(request)], request, progress), request_id)
         if isinstance(request, p.TraceRequest):  # its handler paused the collector
             gc.collect()

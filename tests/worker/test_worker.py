@@ -178,10 +178,11 @@ def test_a_first_view_the_printer_renames_is_laid_out_again(monkeypatch):
                              pipeline="grad", layout=LayoutOptions(), first_view=True,
                              layout_last_only=True)
     labels = lambda layout: {line for b in layout.nodes.values() for line in b.lines}  # noqa
-    result = handle_trace(request, lambda *a: views.append(a[2]) if len(a) > 2 else None)
+    seen = lambda *a: views.append(a[2]) if len(a) > 2 and a[2] else None  # noqa: E731
+    result = handle_trace(request, seen)
     assert not result.first_view_stale and "a:f32[]" in labels(Layout.from_dict(views[-1].layout))
     monkeypatch.setattr(jaxpr_ir, "printer_names", one_wrong)
-    result = handle_trace(request, lambda *a: views.append(a[2]) if len(a) > 2 else None)
+    result = handle_trace(request, seen)
     assert "zz:f32[]" in labels(Layout.from_dict(views[-1].layout))
     assert result.first_view_stale
     final = labels(Layout.from_dict(result.layouts[-1]))
@@ -210,3 +211,32 @@ def test_an_export_of_the_last_stage_traces_that_stage_alone(tmp_path):
     assert result.written == [[str(out), "grad(grad(f))"]]
     assert log.read_text() == by_jax
     assert "cos" in out.read_text() and "sin" in out.read_text()
+
+
+def test_the_shown_stage_goes_ahead_of_its_text_and_adds_up_to_the_whole_stage():
+    """The app's trace sends the shown stage's graph as soon as it is laid out, then prints
+    its text: the result has None in its place and the text, and the two together are the
+    stage the in-order trace gives, equation lines included."""
+    from jaxviz.core.geometry import LayoutOptions
+    from jaxviz.core.ir import stage_from_dict, to_dict
+    from jaxviz.trace.session import trace_source
+    from jaxviz.ui.stage_set import add_text, build_stage
+    from jaxviz.worker.handlers import handle_trace
+
+    sample = s.SCAN
+    ahead = []
+    request = p.TraceRequest(source=sample.source, function=sample.function, args=sample.args,
+                             pipeline="grad | jit", layout=LayoutOptions(), first_view=True,
+                             layout_last_only=True, filename="<editor>")
+    result = codec.decode(codec.encode(handle_trace(
+        request, lambda *a: ahead.extend(a[3]) if len(a) > 3 else None)))[0]
+    assert result.stages[:2] != [None, None] and result.stages[2] is None
+    (sent,) = ahead
+    assert sent["jaxpr"] == "" and result.ahead_text.index == 2
+    whole = add_text(build_stage(sent), result.ahead_text).stage
+    expected, _ = trace_source(sample.source, "<editor>", sample.function, sample.args,
+                               "grad | jit")
+    assert whole.jaxpr == expected[2].jaxpr and whole.graph == expected[2].graph
+    assert [stage_from_dict(d).graph for d in result.stages[:2]] == \
+        [e.graph for e in expected[:2]]
+    assert to_dict(whole)["graph"] == to_dict(expected[2])["graph"]
