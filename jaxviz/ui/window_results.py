@@ -127,13 +127,14 @@ class Results:
         if stage is None:
             return
         t = stage.timings
-        steps = ("lower", "compile", "map") if not stage.is_jaxpr else ("trace", "ir")
-        done = " · ".join(f"{s.replace('ir', 'IR')} {t.get(s, 0) * 1000:.0f} ms"
-                          for s in steps if s in t or stage.is_jaxpr)
+        steps = ("trace", "ir", "layout", "text") if stage.is_jaxpr else \
+            ("lower", "compile", "map", "layout")  # in the order they ran
+        always = ("trace", "ir", "layout") if stage.is_jaxpr else ("layout",)
+        done = " · ".join(f"{_STEP_NAMES.get(s, s)} {t.get(s, 0) * 1000:.0f} ms"
+                          for s in steps if s in t or s in always)
         self.timings.setText(
-            f"{stage.title}: {done} · layout {t.get('layout', 0) * 1000:.0f} ms · "
-            f"draw {(time.perf_counter() - received) * 1000:.0f} ms  —  request to screen "
-            f"{total * 1000:.0f} ms")
+            f"{stage.title}: {done} · draw {(time.perf_counter() - received) * 1000:.0f} ms"
+            f"  —  request to screen {total * 1000:.0f} ms")
 
     def _trace_answered(self, request) -> None:
         if isinstance(request, p.TraceRequest) and self.session.trace_in_flight:
@@ -202,3 +203,6 @@ class Results:
             else:
                 self._show_diff()
 
+
+# the status bar's words for a stage's timings: "ir" is the graph, built before JAX's text
+_STEP_NAMES = {"ir": "graph", "text": "JAX's text"}
