@@ -61,6 +61,7 @@ class _Builder:
     def __init__(self, closed, user_file: str, names: dict | None = None):
         found = printer_names(closed) if names is None else None
         self.names = names if names is not None else found.names if found else {}
+        self.named = found is not None  # a printer's table: the next free name when looked up
         self.user_file = user_file
         self.walk: list = []  # equation nodes, ids of jaxprs entered, LEAVE marks
         self.outer_transforms: list[str] = []  # of the equations around the jaxpr being read
@@ -73,6 +74,8 @@ class _Builder:
     def name(self, var) -> str:
         if isinstance(var, jcore.DropVar):
             return "_"
+        if self.named:
+            return self.names[var]
         if var not in self.names:  # printer unavailable: our own names, stable per run
             self.names[var] = f"v{self._fallback}"
             self._fallback += 1

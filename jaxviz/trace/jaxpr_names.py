@@ -30,7 +30,12 @@ _JAXPR_TYPES = (jcore.Jaxpr, jcore.ClosedJaxpr)
 
 class PrinterNames:
     """The printer's names of one closed jaxpr's variables (``names[var]``), and which
-    jaxprs it prints once at the top (``shared``: jaxpr → its ``let`` name)."""
+    jaxprs it prints once at the top (``shared``: jaxpr → its ``let`` name).
+
+    ``names`` is the printer's own table: a variable not in it yet gets the next free name
+    when first looked up. A flat jaxpr (no equation holds one) is not walked here at all: the
+    graph meets its variables in the printer's order (constants, inputs, then each equation's
+    results before its operands) and names them as it goes, at no extra cost."""
 
     def __init__(self, closed):
         jaxpr = closed.jaxpr
@@ -38,6 +43,8 @@ class PrinterNames:
         self.settings = _core.JaxprPpSettings()
         self.names = self.context.var_names
         self.shared = self.context.shared_jaxprs
+        if not any(holds_jaxpr(eqn.params) for eqn in jaxpr.eqns):
+            return  # flat: names come as the graph is built, in the same order (see below)
         for name, sub in _shared_jaxprs(jaxpr):
             self.context.shared_jaxpr_names.add(name)
             self.shared[sub] = name
