@@ -12,7 +12,9 @@ import contextlib
 import gc
 import io
 import os
+import queue
 import sys
+import threading
 from typing import Any, BinaryIO
 
 from jaxviz.core.errors import ErrorInfo
@@ -63,14 +65,51 @@ def claim_channel() -> tuple[BinaryIO, BinaryIO]:
     return proto_in, proto_out
 
 
+class Sender:
+    """Writes the encoded messages, in order, from a thread of its own. The client reads a
+    big message as fast as it can rebuild it (the shown stage's graph sent ahead: 69 MB at
+    101,203 equations, a second to read); written from the handler's thread, that second
+    would pass before the worker could print the stage's text. A write blocked on the pipe
+    lets go of the GIL, so the handler prints meanwhile."""
+
+    def __init__(self, out: BinaryIO):
+        self.out, self.queue = out, queue.Queue()
+        threading.Thread(target=self._write, daemon=True, name="jaxviz-sender").start()
+
+    def send(self, message: Any, request_id: int = 0) -> None:
+        self.queue.put(codec.encode(message, request_id))
+
+    def drain(self) -> None:
+        """Wait until everything sent is written."""
+        self.queue.join()
+
+    def _write(self) -> None:
+        while True:
+            data = self.queue.get()
+            try:
+                self.out.write(data)
+                self.out.flush()
+            except OSError:  # the client is gone: so is this worker (nothing left to answer)
+                os._exit(1)
+            finally:
+                self.queue.task_done()
+
+
 def serve(proto_in: BinaryIO, proto_out: BinaryIO, preload_jax: bool) -> None:
     """Answer requests until stdin closes or a ShutdownRequest arrives."""
-    def send(message: Any, request_id: int = 0) -> None:
-        proto_out.write(codec.encode(message, request_id))
-        proto_out.flush()
+    sender = Sender(proto_out)
+    send = sender.send
+    try:
+        send(p.Ready(pid=os.getpid(), jax_version=_preload() if preload_jax else ""))
+        _serve(proto_in, sender)
+    finally:
+        sender.drain()
 
-    send(p.Ready(pid=os.getpid(), jax_version=_preload() if preload_jax else ""))
+
+def _serve(proto_in: BinaryIO, sender: Sender) -> None:
     from jaxviz.worker.handlers import HANDLERS
+
+    send = sender.send
     while True:
         head = _frame(proto_in)
         if head is None:  # the client closed the channel
@@ -85,7 +124,8 @@ def serve(proto_in: BinaryIO, proto_out: BinaryIO, preload_jax: bool) -> None:
                      ahead: list | None = None, _id: int = request_id) -> None:
             send(p.Progress(message, fraction, first_view, ahead or []), _id)
         send(run_handler(HANDLERS[type(request)], request, progress), request_id)
-        if isinstance(request, p.TraceRequest):  # its handler paused the collector
+        if isinstance(request, p.TraceRequest):  # its handler paused the collector; a
+            sender.drain()  # collection would hold the GIL the sender needs to write
             gc.collect()
 
 

@@ -240,3 +240,31 @@ def test_the_shown_stage_goes_ahead_of_its_text_and_adds_up_to_the_whole_stage()
     assert [stage_from_dict(d).graph for d in result.stages[:2]] == \
         [e.graph for e in expected[:2]]
     assert to_dict(whole)["graph"] == to_dict(expected[2])["graph"]
+
+
+def test_the_worker_sends_without_waiting_for_the_reader():
+    """A message bigger than the pipe holds is written from the sender's thread: the handler
+    goes on (the worker prints the stage's text while the window reads its graph), and what
+    was sent arrives whole and in order."""
+    import os
+    import threading
+
+    from jaxviz.worker.server import Sender
+
+    read_end, write_end = os.pipe()
+    sender = Sender(os.fdopen(write_end, "wb"))
+    big = p.Progress("x" * 5_000_000)  # a pipe holds 64 kB
+    sent = threading.Thread(target=lambda: (sender.send(big, 1), sender.send(p.Progress("next"),
+                                                                             2)))
+    sent.start()
+    sent.join(timeout=10)
+    assert not sent.is_alive()  # both handed over while nobody reads
+    with os.fdopen(read_end, "rb") as pipe:
+        def message():
+            (size,) = codec.LENGTH.unpack(pipe.read(codec.LENGTH.size))
+            data, parts = codec.decode_head(pipe.read(size))
+            return codec.build(data)
+
+        first, second = message(), message()
+    assert first == (big, 1) and second[0].message == "next" and second[1] == 2
+    sender.drain()
