@@ -72,6 +72,9 @@ class Results:
             for then in waiting or ():
                 then()
 
+        # the text up is the last trace's: it would not match this drawing
+        self.jaxpr.set_text(f"{view.title}: JAX's text comes in a moment (it is printed "
+                            f"once the graph is drawn)")
         self.graph.show_layout(view.prepared, view.tooltips, view.search,
                                self.labels_action.isChecked(), keep_view=False, on_done=drawn)
         self.legend.set_entries(legend_entries(view.prepared.nodes.values(), in_app=True)
@@ -99,6 +102,8 @@ class Results:
         if self.first_view is not None:
             self.first_view = None
             self.graph.setInteractive(True)
+            self.jaxpr.set_text(self.set.stages[self.set.current].jaxpr if self.set.stages
+                                else "")
             self.redraw() if self.set.stages else self.graph.clear()
 
     def _on_traced(self, request, response) -> None:

@@ -36,6 +36,7 @@ def test_the_first_view_comes_first_view_only_then_goes_live_unchanged(window, q
         seen["interactive"] = window.graph.isInteractive()
         seen["items"] = dict(window.graph.items_by_id)
         seen["tips"] = {k: i.toolTip() for k, i in window.graph.items_by_id.items()}
+        seen["text"] = window.jaxpr.toPlainText()
         seen["stages then"] = [s.title for s in window.set.stages]
 
     order = []
@@ -47,6 +48,9 @@ def test_the_first_view_comes_first_view_only_then_goes_live_unchanged(window, q
     assert order == ["first view", "live"]  # live only once the first view is all drawn
     assert seen["first"] == 1 and seen["interactive"] is False
     assert seen["stages then"] == ["f", "grad(f)"]  # the example's: the new ones came after
+    # the text up was not the example's (it would not match the drawing), and is now JAX's
+    assert "comes in a moment" in seen["text"] and "lambda" not in seen["text"]
+    assert window.jaxpr.toPlainText().startswith(window.set.stages[-1].jaxpr[:200])
     assert [s.title for s in window.set.stages] == ["net", "grad(net)"]
     assert window.graph.isInteractive() and window.first_view is None
     # the very items drawn first are the ones up now: the scene was not rebuilt
@@ -74,11 +78,13 @@ def test_a_failed_trace_after_its_first_view_puts_back_what_was_up(window, qtbot
     _load(window)
     window.first_view = object()  # as if a first view were up when the trace fails
     window.graph.setInteractive(False)
+    window.jaxpr.set_text("net: JAX's text comes in a moment")
     window.editor.setPlainText("def net(params, x):\n    return x +\n")
     with qtbot.waitSignal(window.errorShown, timeout=WAIT):
         window.trace()
     assert window.first_view is None and window.graph.isInteractive()
     assert set(window.graph.items_by_id) == before  # the last good graph, marked stale
+    assert window.jaxpr.toPlainText() == window.set.stages[window.set.current].jaxpr
 
 
 def test_the_result_waits_for_a_first_view_still_filling_in(window):
