@@ -1,4 +1,4 @@
-"""The command line against the floor: whole processes, median of 3, in the same run.
+"""The command line against the floor: whole processes, median of 5, taking turns, in one run.
 
     python benchmarks/cli_cost.py            # the table, printed (large_graphs.py includes it)
 
@@ -54,14 +54,20 @@ print(len(jaxpr.eqns))
 """
 
 
-def _seconds(cmd: list[str], runs: int = 3) -> tuple[float, str]:
-    """The median wall time of ``runs`` runs, and what the last one printed."""
-    times = []
+def _seconds(cmds: dict[str, list[str]], runs: int = 5) -> tuple[dict[str, float], str]:
+    """The median wall time of each command over ``runs`` rounds, the commands taking turns
+    within each round (this machine's speed drifts by a third from one minute to the next:
+    run one after the other, a slow minute would fall on one command only), and what the
+    first command printed last."""
+    times: dict[str, list[float]] = {name: [] for name in cmds}
+    printed = ""
     for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), done.stdout
+        for name, cmd in cmds.items():
+            start = time.perf_counter()
+            done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+            times[name].append(time.perf_counter() - start)
+            printed = done.stdout if name == next(iter(cmds)) else printed
+    return {name: statistics.median(t) for name, t in times.items()}, printed
 
 
 def row(case, folder: Path) -> dict:
@@ -69,14 +75,14 @@ def row(case, folder: Path) -> dict:
     path = folder / f"{function}_{abs(hash(name))}.py"
     path.write_text(PRELUDE + source)
     common = [str(path), "-f", function, "-a", args] + (["-p", pipeline] if pipeline else [])
-    floor, printed = _seconds([sys.executable, "-c", FLOOR, str(path), function, floor_args,
-                               pipeline])
-    trace, _ = _seconds(JAXVIZ + ["trace"] + common)
-    svg, _ = _seconds(JAXVIZ + ["export"] + common + ["-o", str(folder / "x.svg"), "--force"])
-    png, _ = _seconds(JAXVIZ + ["export"] + common + ["-o", str(folder / "x.png"), "--force"])
-    return {"case": name, "equations": int(printed.split()[-1]), "floor": floor,
-            "trace": trace, "trace_ratio": trace / floor, "svg": svg, "svg_ratio": svg / floor,
-            "png": png, "png_vs_svg": png / svg}
+    t, printed = _seconds({
+        "floor": [sys.executable, "-c", FLOOR, str(path), function, floor_args, pipeline],
+        "trace": JAXVIZ + ["trace"] + common,
+        "svg": JAXVIZ + ["export"] + common + ["-o", str(folder / "x.svg"), "--force"],
+        "png": JAXVIZ + ["export"] + common + ["-o", str(folder / "x.png"), "--force"]})
+    return {"case": name, "equations": int(printed.split()[-1]), "floor": t["floor"],
+            "trace": t["trace"], "trace_ratio": t["trace"] / t["floor"], "svg": t["svg"],
+            "svg_ratio": t["svg"] / t["floor"], "png": t["png"], "png_vs_svg": t["png"] / t["svg"]}
 
 
 def cli_rows(cases=CASES) -> list[dict]:
