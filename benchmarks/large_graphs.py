@@ -255,7 +255,8 @@ def main() -> None:
             "case", "visible", "dot_s", "layered_s", "dot_area_Mpt2", "layered_area_Mpt2",
             "dot_edge_pt", "layered_edge_pt"]))
     if cli:
-        text += "\n## The command line against the floor (whole processes, median of 5, taking turns)\n\n" + \
+        text += ("\n## The command line against the floor (whole processes, median of 5, "
+                 "taking turns)\n\n") + \
             table(cli, ["case", "equations", "floor", "trace", "trace_ratio", "svg", "svg_ratio",
                         "png", "png_vs_svg"])
     print(text)

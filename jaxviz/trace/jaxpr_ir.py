@@ -13,6 +13,7 @@ text), the only code that touches jaxpr internals (``jax._src``, each use with a
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -339,3 +340,43 @@ def _build(closed, user_file: str, title: str, names: dict | None = None
         graph = builder.graph(closed.jaxpr, "", "jaxpr", title)
     _name_arguments(graph, closed.jaxpr)
     return builder, graph
+
+
+def _names_check_jaxpr():
+    """A small jaxpr with each way names can go: a function jitted and called twice (a
+    shared `let` jaxpr, its name and a printing rule of its own), a scan with a long body
+    (pulled to the top too), a custom_jvp (softmax), a result nobody uses (printed `_`)."""
+    import jax
+    import jax.numpy as jnp
+    from jax import lax
+
+    @jax.jit
+    def inner(x):
+        return jnp.sin(x) * 2.0
+
+    def body(c, v):
+        return (c * 0.5 + jnp.sin(v) * jnp.cos(c) + jnp.exp(v) - jnp.log1p(c * c)
+                + jnp.tanh(c) / (1.0 + v * v), c)
+
+    def f(x):
+        _ = jnp.cos(x) * 3.0
+        c, ys = lax.scan(body, x.sum(), x)
+        return inner(x) + inner(x * 2.0) + jax.nn.softmax(x) + c + ys
+
+    return jax.make_jaxpr(f)(jnp.ones(3))
+
+
+@functools.cache
+def names_hold() -> bool:
+    """Whether this JAX's printer names variables as ``jaxpr_names`` finds them, on the check
+    jaxpr above (once per process). A picture written without printing (``jaxviz export``
+    of a big stage) relies on it; where it fails, the export prints and takes the
+    printer's names (the app checks every stage anyway: ``add_text``)."""
+    try:
+        closed = _names_check_jaxpr()
+        _, printed, _ = jaxpr_text_and_names(closed)
+        ports = unprinted_stage(closed, 0, "check", "<check>").builder.ports
+    except Exception:  # noqa: BLE001 - a JAX this check cannot run on: print, to be sure
+        return False
+    return bool(printed) and all(printed.get(var, port.name) == port.name
+                                 for var, port in ports.items())

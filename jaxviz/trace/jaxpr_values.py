@@ -43,7 +43,7 @@ def _plain(value: Any) -> Any:
         return value
     if kind in (tuple, list):
         return value if all(type(v) in _AS_IS for v in value) else \
-            kind(_plain(v) for v in value)
+            kind([_plain(v) for v in value])
     return value.item() if isinstance(value, np.generic) else value
 
 
@@ -98,5 +98,7 @@ def param_text(value: Any, subs: list) -> str:
         return "{jaxpr}" if len(subs) == 1 else f"({len(subs)} jaxprs)"
     # an object's repr carries its address ("<function f at 0x7f...>"): noise to the reader,
     # and it would make the same trace give a different IR each time
-    text = _ADDRESS.sub("", str(_plain(value)))
+    text = str(_plain(value))
+    if " at 0x" in text:
+        text = _ADDRESS.sub("", text)
     return text if len(text) <= MAX_PARAM_TEXT else text[: MAX_PARAM_TEXT - 1] + "…"

@@ -25,7 +25,13 @@ from jaxviz.core.source import loop_spans
 from jaxviz.trace.args import evaluate_arguments
 from jaxviz.trace.explain import explain, guarded
 from jaxviz.trace.jaxpr_facts import constant_lines, text_stage
-from jaxviz.trace.jaxpr_ir import Unprinted, add_text, stage_from_closed_jaxpr, unprinted_stage
+from jaxviz.trace.jaxpr_ir import (
+    Unprinted,
+    add_text,
+    names_hold,
+    stage_from_closed_jaxpr,
+    unprinted_stage,
+)
 from jaxviz.trace.modules import missing_module_hint, new_module, note_imports
 from jaxviz.trace.pipeline import (
     ArgumentShapeError,
@@ -271,9 +277,18 @@ def trace_last_only(source: str, filename: str, function: str, args_text: str,
     plan = prepared.plans[-1]
     rest = Rest([None], prepared, filename, loop_spans(source), progress)
     try:
-        return [rest.traced(plan, 0.0, None if text else rest.unprinted)], None
+        stage = rest.traced(plan, 0.0, rest.unprinted)
     except BaseException as exc:  # KeyboardInterrupt too: user code must not end the worker
         return [], _trace_error(exc, filename, plan.title)
+    if text or stage.equations < UNPRINTED_FROM or not names_hold():
+        print_later(rest.unprinted)  # (the printer's names, should they differ)
+    return [stage], None
+
+
+# a picture of a stage this big is drawn without printing JAX's text, once this JAX's
+# printer is seen to name variables as jaxpr_names does (a 0.06 s check, once per process);
+# a smaller one prints (about 14 µs an equation: the check's cost at 4,000)
+UNPRINTED_FROM = 4000
 
 
 class Rest:

@@ -119,3 +119,29 @@ def test_names_the_printer_gives_otherwise_rebuild_the_graph_with_its_names():
     expected = stage_from_closed_jaxpr(closed, 2, "t", FILE)
     assert unprinted.stage.graph == expected.graph and unprinted.stage.jaxpr == expected.jaxpr
     assert all(p.name != "zz" for n in unprinted.stage.graph.walk_nodes() for p in n.outputs)
+
+
+def test_a_big_picture_is_drawn_without_printing_only_where_the_names_hold(monkeypatch):
+    """``jaxviz export`` of a big stage skips JAX's printer when this JAX's printer names
+    variables as found without it (checked once, on a jaxpr with every kind of nesting);
+    otherwise it prints and takes the printer's names. A small stage always prints."""
+    import jaxviz.trace.session as session
+    from jaxviz.trace.jaxpr_ir import names_hold
+
+    assert names_hold()  # this JAX: else every big export would print
+    big = (TRANSFORMER_FLAT, "transformer", "make(140), f32[4,32]", "")
+    (stage,), _ = session.trace_last_only(big[0], FILE, *big[1:], text=False)
+    assert stage.equations >= session.UNPRINTED_FROM and stage.jaxpr == ""
+    monkeypatch.setattr(session, "names_hold", lambda: False)
+    (printed,), _ = session.trace_last_only(big[0], FILE, *big[1:], text=False)
+    assert printed.jaxpr.startswith("{ lambda")
+
+    def drawn(graph):  # what a picture shows of each node: names, types, label params
+        return [(n.id, [(p.name, p.type) for p in n.outputs], n.params_short)
+                for n in graph.walk_nodes()]
+    assert drawn(printed.graph) == drawn(stage.graph) and printed.graph.edges == \
+        stage.graph.edges
+    small = ALL[0]
+    (tiny,), _ = session.trace_last_only(small.source, FILE, small.function, small.args,
+                                         small.pipeline, text=False)
+    assert tiny.jaxpr.startswith("{ lambda")
