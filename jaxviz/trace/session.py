@@ -276,19 +276,21 @@ def trace_last_only(source: str, filename: str, function: str, args_text: str,
         return _trace_prepared(prepared, source, filename, progress, graph_last_only=True)
     plan = prepared.plans[-1]
     rest = Rest([None], prepared, filename, loop_spans(source), progress)
+    hold = text or names_hold()  # asked before the trace: with millions of objects made,
+    # the collector would walk them all while the check ran (a second at 100,000 equations)
     try:
         stage = rest.traced(plan, 0.0, rest.unprinted)
     except BaseException as exc:  # KeyboardInterrupt too: user code must not end the worker
         return [], _trace_error(exc, filename, plan.title)
-    if text or stage.equations < UNPRINTED_FROM or not names_hold():
+    if text or stage.equations < UNPRINTED_FROM or not hold:
         print_later(rest.unprinted)  # (the printer's names, should they differ)
     return [stage], None
 
 
 # a picture of a stage this big is drawn without printing JAX's text, once this JAX's
-# printer is seen to name variables as jaxpr_names does (a 0.06 s check, once per process);
-# a smaller one prints (about 14 µs an equation: the check's cost at 4,000)
-UNPRINTED_FROM = 4000
+# printer is seen to name variables as jaxpr_names does (a 10 ms check, once per process);
+# a smaller one prints (about 14 µs an equation: the check's cost at 700)
+UNPRINTED_FROM = 1000
 
 
 class Rest:
@@ -298,7 +300,8 @@ class Rest:
 
     def __init__(self, stages: list | None = None, prepared: Prepared | None = None,
                  filename: str = "", loops=None, progress: Progress | None = None):
-        self.stages, self.prepared, self.filename = stages or [], prepared, filename
+        self.stages = stages if stages is not None else []
+        self.prepared, self.filename = prepared, filename
         self.loops, self.progress = loops, progress
         self.unprinted: list[Unprinted] = []
         self.renamed = False
