@@ -69,7 +69,7 @@ class _Builder:
         self.ports: dict = {}
         self.avals: dict = {}
         self.frames: dict = {}  # what eqn_location learnt of each frame
-        self.unfilled: list = []  # (node, _ParamTexts) whose params are not all text yet
+        self.unfilled: list = []  # (node, ParamTexts) whose params are not all text yet
         self._fallback = 0
 
     def name(self, var) -> str:
@@ -146,7 +146,7 @@ class _Builder:
         if eqn.effects:
             node.effects = side_effects(eqn.effects)
         node.scopes, own = _stack_parts(eqn.source_info.name_stack)
-        node.transforms = self.outer_transforms + own if own else self.outer_transforms[:]
+        node.transforms = self.outer_transforms + own
         (node.line, node.column, node.end_column, node.user_frames,
          node.user_lines) = eqn_location(eqn, self.user_file, self.frames)
         self.walk.append(node)  # its text line is found in this order (before its subgraphs')
@@ -320,8 +320,7 @@ def add_text(unprinted: Unprinted) -> bool:
     stage, closed = unprinted.stage, unprinted.closed
     text, printed, context = jaxpr_text_and_names(closed)
     builder = unprinted.builder
-    renamed = any(printed.get(var, port.name) != port.name
-                  for var, port in builder.ports.items())
+    renamed = _names_differ(builder.ports, printed)
     if renamed:
         loops = stage.graph.loop_spans
         builder, stage.graph = _build(closed, unprinted.user_file, stage.title, printed)
@@ -378,5 +377,9 @@ def names_hold() -> bool:
         ports = unprinted_stage(closed, 0, "check", "<check>").builder.ports
     except Exception:  # noqa: BLE001 - a JAX this check cannot run on: print, to be sure
         return False
-    return bool(printed) and all(printed.get(var, port.name) == port.name
-                                 for var, port in ports.items())
+    return bool(printed) and not _names_differ(ports, printed)
+
+
+def _names_differ(ports: dict, printed: dict) -> bool:
+    """Whether a variable's port has another name than the printer gave it."""
+    return any(printed.get(var, port.name) != port.name for var, port in ports.items())
