@@ -92,14 +92,16 @@ class Stage:
         return f"<Stage {self.title}: {self.ir.count_text()}>"
 
     def layout(self, expand_all: bool = False, rankdir: str = "TB", edge_labels: bool = True,
-               color_by: str = "kind"):
-        """``color_by``: an overlay of ``jaxviz.core.overlay.OVERLAYS`` ("fusion", "flops",
-        "memory", "residuals", ...); fusion and cost need a pipeline ending in compile."""
+               color_by: str = "kind", depth: int | None = None):
+        """``depth``: open the groups down to that depth, close those below (0: the top
+        level only). ``color_by``: an overlay of ``jaxviz.core.overlay.OVERLAYS``
+        ("fusion", "flops", "memory", "residuals", ...); fusion and cost need a pipeline
+        ending in compile."""
         from jaxviz.core.layout import LayoutOptions, layout_model
         from jaxviz.core.model import GraphModel
         from jaxviz.core.overlay import colour, values
 
-        model = GraphModel(self.graph, expand_all=expand_all)
+        model = GraphModel(self.graph, expand_all=expand_all, depth=depth)
         layout = layout_model(model, LayoutOptions(rankdir=rankdir, edge_labels=edge_labels))
         if color_by == "kind":
             return layout

@@ -13,7 +13,13 @@ equation is:
 - ``folded``: it depends on constants only; XLA computed it at compile time;
 - ``merged``: XLA rewrote it into a neighbour (a transpose folded into a ``dot``, a multiply by
   one dropped) that carries only the neighbour's tag; ``into`` names the kernel of the nearest
-  consumer that has one.
+  consumer that has one;
+- ``combiner``: the combining function of a scatter, a reduction or a window (its
+  ``update_jaxpr`` or ``jaxpr``): it runs inside its holder's instruction.
+
+Where a lowering rule drops the tag (``shard_map``'s body, a callback's custom-call), an
+instruction without a tag whose ``op_name`` ends in the equation's primitive stands in for it,
+paired in program order (``via="op_name"``).
 """
 
 from __future__ import annotations
@@ -24,8 +30,8 @@ from dataclasses import asdict, dataclass, field
 from .hlo_text import HloModule, Instruction, called
 from .ir import CONST, EQN, INPUT, OUTPUT, Graph, Node
 
-FUSED, OWN, INLINED, DEAD, FOLDED, MERGED, UNMAPPED = (
-    "fused", "own", "inlined", "dead", "folded", "merged", "unmapped")
+FUSED, OWN, INLINED, DEAD, FOLDED, MERGED, COMBINER, UNMAPPED = (
+    "fused", "own", "inlined", "dead", "folded", "merged", "combiner", "unmapped")
 CONTROL_OPCODES = ("while", "conditional", "call", "custom-call")
 STATUS_TEXT = {
     FUSED: "fused with other equations into one kernel",
@@ -34,6 +40,7 @@ STATUS_TEXT = {
     DEAD: "removed by XLA: nothing uses its results",
     FOLDED: "computed at compile time: it depends on constants only",
     MERGED: "rewritten by XLA into a neighbouring instruction",
+    COMBINER: "the combining function of its scatter or reduction, run inside it",
     UNMAPPED: "no instruction found for it",
 }
 
@@ -101,12 +108,37 @@ def fusion_map(module: HloModule, graph: Graph) -> dict[str, Placement]:
     for node in nodes.values():
         if node.kind == EQN:
             placements[node.id] = _tagged_place(node, tags.get(node.id, []), kernels)
+    _by_op_name(module, nodes, placements, kernels)
     dynamic = input_dependent(graph)
-    links = (_consumers(graph), _producers(graph))
+    links = (_consumers(graph), _producers(graph),
+             {n.id: n.primitive for n in nodes.values() if n.subgraphs})
+    live = live_nodes(graph)
     for node_id, place in placements.items():
         if place.status == UNMAPPED:
-            _explain_missing(nodes[node_id], place, dynamic, links, placements)
+            _explain_missing(nodes[node_id], place, dynamic, links, placements, live)
     return placements
+
+
+def _by_op_name(module: HloModule, nodes: dict[str, Node], placements: dict[str, Placement],
+                kernels: dict[str, Kernel]) -> None:
+    """Unmapped equations placed by the untagged instructions named after their primitive,
+    in program order, where the counts agree (a lowering rule that dropped the tag)."""
+    untagged: dict[str, list[Instruction]] = {}
+    for comp in module.computations.values():
+        for ins in comp.instructions:
+            if not ins.tag and ins.op_name and ins.opcode not in ("parameter", "fusion"):
+                untagged.setdefault(ins.op_name.rsplit("/", 1)[-1], []).append(ins)
+    waiting: dict[str, list[Node]] = {}
+    for node_id, place in placements.items():
+        if place.status == UNMAPPED:
+            waiting.setdefault(nodes[node_id].primitive, []).append(nodes[node_id])
+    for primitive, group in waiting.items():
+        found = untagged.get(primitive, [])
+        if len(found) != len(group):
+            continue
+        for node, ins in zip(group, found):
+            placements[node.id] = _tagged_place(node, [ins], kernels)
+            placements[node.id].via = "op_name"
 
 
 def _tagged_place(node: Node, instructions: list[Instruction], kernels: dict[str, Kernel]
@@ -125,9 +157,19 @@ def _tagged_place(node: Node, instructions: list[Instruction], kernels: dict[str
                      copies=len({k.name for k in found}))
 
 
+# primitives whose nested jaxpr is a combining function, run inside their own instruction
+COMBINING = {"scatter", "scatter-add", "scatter_add", "scatter-mul", "scatter_mul",
+             "scatter-min", "scatter_min", "scatter-max", "scatter_max", "scatter_sub",
+             "scatter-sub", "reduce", "reduce_window", "select_and_scatter", "sort"}
+
+
 def _explain_missing(node: Node, place: Placement, dynamic: set[str], links: tuple,
-                     placements: dict[str, Placement]) -> None:
-    if node.unused:
+                     placements: dict[str, Placement], live: set[str]) -> None:
+    holder = placements.get(node.id.rsplit("/g", 1)[0]) if "/g" in node.id else None
+    if holder is not None and _holder_primitive(node.id, links) in COMBINING:
+        place.status, place.kernel, place.kernel_kind = COMBINER, holder.kernel, \
+            holder.kernel_kind
+    elif node.unused or node.id not in live:
         place.status = DEAD
     elif node.id not in dynamic:
         place.status = FOLDED
@@ -136,6 +178,46 @@ def _explain_missing(node: Node, place: Placement, dynamic: set[str], links: tup
             _nearest_kernel(node.id, links[1], placements)
         if into is not None:
             place.status, place.kernel, place.kernel_kind = MERGED, into.kernel, into.kernel_kind
+
+
+def _holder_primitive(node_id: str, links: tuple) -> str:
+    return links[2].get(node_id.rsplit("/g", 1)[0], "") if len(links) > 2 else ""
+
+
+def live_nodes(graph: Graph) -> set[str]:
+    """Ids of the equations whose results reach the stage's outputs (or that have effects),
+    result by result: a result of a call that nobody reads keeps nothing inside the call
+    alive, as XLA's dead-code elimination sees it across calls."""
+    live: set[str] = set()
+    _mark_live(graph, None, live)
+    return live
+
+
+def _mark_live(graph: Graph, live_outputs: set[int] | None, live: set[str]) -> None:
+    """Mark the live equations of ``graph``, whose outputs ``live_outputs`` are read (all
+    when None), nested jaxprs included."""
+    needed: dict[str, set[int]] = {}  # node → its results read by something live
+    by_dst: dict[str, list] = {}
+    for edge in graph.edges:
+        by_dst.setdefault(edge.dst, []).append(edge)
+
+    def read_by(node_id: str) -> None:
+        for edge in by_dst.get(node_id, []):
+            needed.setdefault(edge.src, set()).add(edge.src_port)
+    outputs = [n for n in graph.nodes if n.kind == OUTPUT]
+    for k, node in enumerate(outputs):
+        if live_outputs is None or k in live_outputs:
+            read_by(node.id)
+    for node in reversed(graph.nodes):
+        results = needed.get(node.id, set())
+        if node.kind != EQN or not results and not node.effects:
+            continue
+        live.add(node.id)
+        read_by(node.id)
+        for sub in node.subgraphs:
+            inner = None if node.effects else {
+                i for i, port in enumerate(sub.output_ports) if port is None or port in results}
+            _mark_live(sub, inner, live)
 
 
 def _nearest_kernel(node_id: str, neighbours: dict[str, list[str]],
@@ -158,15 +240,21 @@ def _nearest_kernel(node_id: str, neighbours: dict[str, list[str]],
 
 
 def _consumers(graph: Graph) -> dict[str, list[str]]:
-    """Node → the nodes using its results; a nested jaxpr's output leads to its holder."""
+    """Node → the nodes using its results; a nested jaxpr's output leads to its holder, and
+    what feeds a holder leads into its nested jaxprs' inputs too (a call XLA inlined)."""
     out: dict[str, list[str]] = {}
+    inputs: dict[str, list[str]] = {}  # holder → its nested jaxprs' input nodes
     for sub in graph.walk_graphs():
         holder = sub.id.rsplit("/g", 1)[0] if sub.id else None
-        for edge in sub.edges:
-            out.setdefault(edge.src, []).append(edge.dst)
         for node in sub.nodes:
             if node.kind == OUTPUT and holder:
                 out.setdefault(node.id, []).append(holder)
+            elif node.kind == INPUT and holder:
+                inputs.setdefault(holder, []).append(node.id)
+    for sub in graph.walk_graphs():
+        for edge in sub.edges:
+            out.setdefault(edge.src, []).append(edge.dst)
+            out[edge.src].extend(inputs.get(edge.dst, ()))
     return out
 
 

@@ -30,6 +30,7 @@ class Run:
     children: list[str] = field(default_factory=list)
     first: int = 0
     last: int = 0
+    last_end: int = -1  # at the innermost user frame: the end column of the last expression
     anchor: int = 0  # its line in the traced function
     first_signature: tuple = ()  # of the equation that opened this run
     moved_on: bool = False  # an equation unlike the opening one has joined since
@@ -39,13 +40,25 @@ def _direction(node: Node) -> int:
     return -1 if "transpose" in transforms_of(node) else 1
 
 
+LIBRARY = "library call"  # the first field of a library call's key
+
+
 def _path(node: Node) -> list[tuple]:
-    """The call path: (traced function, direction), then (callee, caller's line, direction)."""
+    """The call path: (traced function, direction), then (callee, caller's line, direction),
+    then, for an equation a library call made, (LIBRARY, callee, line, column, direction)."""
     frames, lines = node.user_frames, node.user_lines
     if not frames or len(lines) != len(frames):
         return []
     d = _direction(node)
-    return [(frames[0], d)] + [(frames[k], lines[k - 1], d) for k in range(1, len(frames))]
+    path = [(frames[0], d)] + [(frames[k], lines[k - 1], d) for k in range(1, len(frames))]
+    if node.library_call:
+        path.append((LIBRARY, node.library_call, node.line, node.column, d))
+    return path
+
+
+def _lines(node: Node) -> list[int]:
+    """The line each level of the path is at (a library call: its call site's)."""
+    return node.user_lines + [node.line] if node.library_call else node.user_lines
 
 
 def _signature(node: Node, level: int) -> tuple:
@@ -66,9 +79,23 @@ def _restarts(run: Run, line: int, direction: int, node: Node, level: int) -> bo
     """The same code runs again: the line went against the direction of execution, or the
     equation that opened this run comes again (same place, params and types) after others.
     Only the opening one counts, and only once the run has moved on: library code (softmax,
-    the transpose of tanh) may emit twin equations from one line."""
-    backwards = line < run.last if direction > 0 else line > run.last
+    the transpose of tanh) may emit twin equations from one line. At the innermost user
+    frame the end column counts too: Python evaluates an expression's parts before it, so
+    ends only grow along a line, and ``tanh(x @ w + b)`` called again starts again at
+    ``x @ w``. A library call restarts only with its caller (its internals repeat)."""
+    if run.key[0] == LIBRARY:
+        return False
+    here, last = (line, _end_at(node, level)), (run.last, run.last_end)
+    if here[1] < 0 or last[1] < 0:
+        here, last = here[:1], last[:1]
+    backwards = here < last if direction > 0 else here > last
     return backwards or (run.moved_on and _same_place(node, level, run.first_signature))
+
+
+def _end_at(node: Node, level: int) -> int:
+    """The expression's end column when ``level`` is the innermost user frame, else -1."""
+    innermost = level == len(node.user_frames) - 1
+    return node.end_column if innermost and node.end_column is not None else -1
 
 
 class FunctionGrouper:
@@ -90,6 +117,8 @@ class FunctionGrouper:
         n = self.counts[count_key]
         backward = " (backward)" if key[-1] < 0 else ""
         label = f"{key[0]} #{n}{backward}" if level else f"iteration {n}{backward}"
+        if key[0] == LIBRARY:  # one call site: its line says which, not a number
+            label = f"{key[1]} · line {key[2]}{backward}"
         parent = self.stack[-1].gid if self.stack else self.base
         run = Run(key, f"{self.prefix}u{self.next_id}", label, parent, level)
         self.next_id += 1
@@ -100,7 +129,7 @@ class FunctionGrouper:
 
     def place(self, node: Node) -> str | None:
         """The group an equation goes in (``base`` when none)."""
-        path, lines, d = _path(node), node.user_lines, _direction(node)
+        path, lines, d = _path(node), _lines(node), _direction(node)
         depth = 0
         while (depth < len(self.stack) and depth < len(path) and self.stack[depth].key ==
                path[depth] and not _restarts(self.stack[depth], lines[depth], d,
@@ -110,11 +139,13 @@ class FunctionGrouper:
         for level in range(depth, len(path)):
             run = self._open(path[level], level)
             run.first = run.last = lines[level]
+            run.last_end = _end_at(node, level)
             run.anchor = lines[0]
             run.first_signature = _signature(node, level)
             self.stack.append(run)
         for level, run in enumerate(self.stack):
             run.last = lines[level]
+            run.last_end = _end_at(node, level)
             run.moved_on = run.moved_on or not _same_place(node, level, run.first_signature)
         if not self.stack:
             return self.base
@@ -149,7 +180,7 @@ class FunctionGrouper:
         number them from the end ("layer #3 (backward)" undoes "layer #3")."""
         by_kind: dict[tuple, list[Run]] = {}
         for run in self.runs.values():
-            if run.key[-1] < 0:
+            if run.key[-1] < 0 and run.key[0] != LIBRARY:
                 by_kind.setdefault((run.key[0], run.level), []).append(run)
         for runs in by_kind.values():
             for n, run in enumerate(reversed(runs), start=1):
@@ -157,10 +188,22 @@ class FunctionGrouper:
                 run.label = f"{word} {n} (backward)" if not run.level else \
                     f"{word} #{n} (backward)"
 
+    def unnumber_single_calls(self) -> None:
+        """A function called once is just its name: ``loss_fn``, not ``loss_fn #1`` (which
+        suggests a second call)."""
+        calls: dict[tuple, list[Run]] = {}
+        for run in self.runs.values():
+            if run.level and run.key[0] != LIBRARY:
+                calls.setdefault((run.key[0], run.key[-1]), []).append(run)
+        for runs in calls.values():
+            if len(runs) == 1:
+                runs[0].label = runs[0].label.replace(" #1", "", 1)
+
     def kept(self) -> dict[str, Run]:
         """Groups worth showing: at least two equations, and iterations only of real loops."""
         self.trim_iterations()
         self.number_backward_calls()
+        self.unnumber_single_calls()
         keep = {}
         sizes: dict[tuple, list[int]] = {}
         for run in self.runs.values():
@@ -172,7 +215,7 @@ class FunctionGrouper:
             size = self._size(run)
             if size < 2 or (run.level == 0 and run.key not in loops):
                 continue
-            if not run.members and len(run.children) == 1:
+            if not run.members and sum(self.runs[c].parent == gid for c in run.children) == 1:
                 continue  # a box holding just one box: the inner one says it all
             keep[gid] = run
         return keep

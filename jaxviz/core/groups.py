@@ -2,8 +2,9 @@
 
 A group is a set of nodes that can be shown as one box: a nested jaxpr's equation (CALL, and
 SUBGRAPH for one of several jaxprs), a named scope (SCOPE), a call of a user function or an
-iteration of a loop (FUNCTION), a fold (FOLD) of repeats, or the many arrays of one argument
-(ARGUMENT).
+iteration of a loop (FUNCTION), a call the user made into a library (LIBRARY: ``jnp.where``,
+``optax.softmax_cross_entropy``), a fold (FOLD) of repeats, or the many arrays of one
+argument (ARGUMENT).
 
 Folding: consecutive sibling calls of one function (``block #1`` … ``block #12``), or
 iterations of one loop, whose equations have the same structure (primitives, short params,
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from .ir import EQN, Node
 
 CALL, SUBGRAPH, SCOPE, FUNCTION, FOLD = "call", "subgraph", "scope", "function", "fold"
+LIBRARY = "library"  # the equations one library call of the user's made (``jnp.where``)
 REST = "rest"  # in a fold, the repeats after the first
 ARGUMENT = "argument"  # the many inputs (or results) of one argument pytree
 ARGUMENT_MIN_LEAVES = 24  # an argument with this many arrays or more is one box at first

@@ -19,8 +19,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-IR_VERSION = 4  # 2: scopes and transforms on equations; 3: unused equations, stage notes;
-# 4: lowered and compiled stages (dialect, fusion map, XLA's cost and memory), equation costs
+IR_VERSION = 5  # 2: scopes and transforms on equations; 3: unused equations, stage notes;
+# 4: lowered and compiled stages (dialect, fusion map, XLA's cost and memory), equation costs;
+# 5: each equation's library call
 
 EQN, INPUT, CONST, OUTPUT = "eqn", "input", "const", "output"
 
@@ -40,7 +41,12 @@ class LiteralOperand:
     """A constant written inline as an operand (``mul 2.0:f32[] a``): shown inside its consumer."""
 
     position: int  # operand index in the equation
-    text: str  # e.g. "2.0:f32[]"
+    text: str  # e.g. "0.1:f32[]": the shortest form for its dtype, for labels
+    printed: str = ""  # as JAX prints it ("0.10000000149011612:f32[]"), where that differs
+
+    @property
+    def jax_text(self) -> str:
+        return self.printed or self.text
 
 
 @dataclass
@@ -68,6 +74,9 @@ class Node:
     transforms: list[str] = field(default_factory=list)
     user_frames: list[str] = field(default_factory=list)  # user functions, outermost first
     user_lines: list[int] = field(default_factory=list)  # the line each of them is at
+    # the call into a library that made it, as the user wrote the callee at the innermost
+    # user frame ("optax.softmax_cross_entropy_with_integer_labels", "tx.update", "nn.Dense")
+    library_call: str = ""
     text: str = ""  # the equation as one line of jaxpr text
     text_line: int | None = None  # 0-based line of the stage's jaxpr text where it is printed
     # nothing uses its results, even through other equations, and it has no effect: JAX
@@ -202,7 +211,8 @@ def _graph_dict(graph: Graph) -> dict:
 def _node_dict(node: Node) -> dict:
     data = dict(node.__dict__)
     data["outputs"] = [dict(p.__dict__) for p in node.outputs]
-    data["literals"] = [dict(lit.__dict__) for lit in node.literals]
+    data["literals"] = [{k: v for k, v in lit.__dict__.items() if v != "" or k == "text"}
+                        for lit in node.literals]
     data["subgraphs"] = [_graph_dict(g) for g in node.subgraphs]
     return data
 

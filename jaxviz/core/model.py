@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .grouping import LIBRARY as LIBRARY_KEY
 from .grouping import group_by_functions
 from .groups import (
+    _NUMBER,
     ARGUMENT,
     CALL,
     FOLD,
     FUNCTION,
+    LIBRARY,
     REST,
     SCOPE,
     SUBGRAPH,
@@ -30,6 +33,7 @@ OPEN_MAX_EQUATIONS = 60  # a group bigger than this starts closed...
 OPEN_MAX_DEPTH = 3  # ...and so does one nested deeper than this...
 VISIBLE_BUDGET = 400  # ...and opening stops once this many equations are visible
 BUNDLE_MIN = 4  # this many values or more between a closed box and one node are one edge
+LIBRARY_OPEN_MAX = 3  # a library call of more equations starts closed (jnp.tanh's 2 do not)
 MAX_OPEN_GROUPS = 16  # ...or this many groups are open (80 open layers read worse than 80 boxes)
 WRAPPERS = ("jit", "pjit", "closed_call", "core_call", "custom_jvp_call", "custom_vjp_call",
             "checkpoint", "remat", "shard_map", "call")  # a stage that is one of these opens it
@@ -109,7 +113,7 @@ class GraphModel:
     """A stage's graph with an open/closed state per group."""
 
     def __init__(self, graph: Graph, open_groups: set[str] | None = None,
-                 expand_all: bool = False):
+                 expand_all: bool = False, depth: int | None = None):
         self.graph = graph
         self.nodes: dict[str, Node] = {n.id: n for n in graph.walk_nodes()}
         self.groups: dict[str, Group] = {}
@@ -123,6 +127,8 @@ class GraphModel:
             self.group_of.update(dict.fromkeys(members, group.id))
         if expand_all:
             self.open = set(self.groups)
+        elif depth is not None:  # --depth N: every group down to N open, none below
+            self.open = self.open_to_depth(depth)
         elif open_groups is None:
             self.open = self._default_open()
         else:
@@ -133,8 +139,14 @@ class GraphModel:
     def _collect(self, graph: Graph, parent: str | None, depth: int) -> None:
         runs, placed = group_by_functions(graph.nodes, f"{graph.id}/" if graph.id else "",
                                           parent, self.loop_spans)
+        by_id = {n.id: n for n in graph.nodes} if runs else {}
         for run in runs.values():  # parents come before their children
-            self.groups[run.gid] = Group(run.gid, FUNCTION, run.label, run.parent,
+            kind, label = FUNCTION, run.label
+            if run.key[0] == LIBRARY_KEY:
+                around = self.groups[run.parent].label if run.parent in self.groups else ""
+                kind, label = LIBRARY, _module_label(run.label, [by_id[m] for m in run.members],
+                                                     around)
+            self.groups[run.gid] = Group(run.gid, kind, label, run.parent,
                                          self._depth(run.parent) + 1)
         for node in graph.nodes:
             holder = self._scope_group(node, placed.get(node.id, parent)) \
@@ -193,7 +205,8 @@ class GraphModel:
             if group.kind == SUBGRAPH:  # one of several jaxprs: shown whenever its call is
                 opened.add(group.id)
                 continue
-            if group.kind == ARGUMENT:  # made only for arguments too big to show at first
+            if group.kind == ARGUMENT or group.kind == LIBRARY and \
+                    group.equations > LIBRARY_OPEN_MAX:  # a library's internals: on request
                 continue
             if group.depth > OPEN_MAX_DEPTH or group.equations > min(OPEN_MAX_EQUATIONS, budget) \
                     or group.primitive in CLOSED_FIRST:
@@ -232,6 +245,11 @@ class GraphModel:
             self.open.add(gid)
             self.open |= {g.id for g in self.groups.values()
                           if g.kind == SUBGRAPH and g.parent == gid}
+
+    def open_to_depth(self, depth: int) -> set[str]:
+        """The groups at depth ``depth`` or above (top level: 1), with the jaxprs of calls."""
+        return {g.id for g in self.groups.values() if g.depth <= depth
+                or g.kind == SUBGRAPH and g.depth <= depth + 1}
 
     def open_all(self) -> None:
         self.open = set(self.groups)
@@ -294,7 +312,7 @@ class GraphModel:
                                           self._open_cluster(node.id))
 
     def _group_node(self, group: Group) -> VisibleNode:
-        kind = group.kind if group.kind in (SCOPE, FUNCTION) else group.primitive
+        kind = group.kind if group.kind in (SCOPE, FUNCTION, LIBRARY) else group.primitive
         if group.kind in (FOLD, REST):
             kind = f"{group.repeats} alike"
         unit = "op" if self.graph.kind == "hlo" else "eqn"  # an HLO graph holds instructions
@@ -361,6 +379,20 @@ class GraphModel:
         from .ir import gc_paused, graph_from_dict
         with gc_paused():
             return cls(graph_from_dict(state["graph"]), set(state["open"]))
+
+
+def _module_label(label: str, members: list[Node], parent: str) -> str:
+    """A library call that built a named module (flax's ``nn.Dense(10, name="dense1")``)
+    says the module's name first: ``dense1 · nn.Dense · line 12``."""
+    scopes = {tuple(n.scopes) for n in members}
+    if len(scopes) == 1 and (only := scopes.pop()):
+        name = only[-1].rsplit("/", 1)[-1]
+        if name == _NUMBER.sub("", parent):  # MLP's own scope inside MLP says nothing new
+            return label
+        if "." in name:  # a class path (equinox's eqx.nn.Conv) after the name used
+            return label.replace(" · line", f" · {name} · line", 1)
+        return f"{name} · {label}"
+    return label
 
 
 def _bundle(src: str, dst: str, edges: list) -> VisibleEdge:

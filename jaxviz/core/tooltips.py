@@ -23,6 +23,8 @@ def tooltips(model: GraphModel, view: VisibleGraph) -> dict[str, str]:
         lines += [f"{p.name}: {p.type}" for p in node.outputs]
         if node.params_full:
             lines.append(node.params_full)
+        if any(lit.printed for lit in node.literals):  # the label shows the short form
+            lines.append("literals: " + ", ".join(lit.jax_text for lit in node.literals))
         if node.effects:
             lines.append(f"side effect ({', '.join(node.effects)}): runs at every call; jit "
                          f"keeps it")

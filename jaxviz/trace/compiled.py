@@ -16,7 +16,6 @@ the tagged and the plain build have the same instructions).
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import jax
 from jax.extend import core as jcore
@@ -25,6 +24,7 @@ from jaxviz.core.fusion_map import fusion_map, op_name_map, summary
 from jaxviz.core.hlo_ir import hlo_graph, instruction_count
 from jaxviz.core.hlo_text import parse_module, strip_tags, without_debug_sections
 from jaxviz.core.ir import Stage
+from jaxviz.trace.jaxpr_walk import holds_jaxpr, replace_jaxprs
 
 TAG = "jaxviz_eqn"
 COST_KEYS = ("flops", "transcendentals", "bytes accessed", "optimal_seconds")
@@ -33,7 +33,9 @@ MEMORY_KEYS = ("argument_size_in_bytes", "output_size_in_bytes", "alias_size_in_
 
 
 def tag_jaxpr(closed):
-    """A copy of the closed jaxpr whose every equation (nested ones too) carries its IR id."""
+    """A copy of the closed jaxpr whose every equation (nested ones too) carries its IR id.
+    Params are rebuilt only where they hold a jaxpr, each with its own type
+    (``jaxpr_walk.replace_jaxprs``): a ``ConvDimensionNumbers`` stays one."""
     from jax._src import core as _core  # JaxprEqnContext: no public API
 
     def with_tag(ctx, tag: str):
@@ -44,21 +46,16 @@ def tag_jaxpr(closed):
             ctx.remove_size_one_mesh_axis, tuple(sorted(metadata.items())))
 
     def tag_params(params: dict, prefix: str) -> dict:
+        if not holds_jaxpr(params):
+            return params
         counter = iter(range(1 << 30))  # nested jaxprs numbered in params order, as jaxpr_ir does
-        new = {}
-        for name, value in params.items():
-            values = value if isinstance(value, tuple) else (value,)
-            tagged = tuple(tag_value(v, prefix, counter) for v in values)
-            new[name] = tagged if isinstance(value, tuple) else tagged[0]
-        return new
 
-    def tag_value(value: Any, prefix: str, counter) -> Any:
-        if isinstance(value, jcore.ClosedJaxpr):
-            return jcore.ClosedJaxpr(tag(value.jaxpr, f"{prefix}/g{next(counter)}/"),
-                                     value.consts)
-        if isinstance(value, jcore.Jaxpr):
-            return tag(value, f"{prefix}/g{next(counter)}/")
-        return value
+        def rebuild(value):
+            sub_prefix = f"{prefix}/g{next(counter)}/"
+            if isinstance(value, jcore.ClosedJaxpr):
+                return jcore.ClosedJaxpr(tag(value.jaxpr, sub_prefix), value.consts)
+            return tag(value, sub_prefix)
+        return {name: replace_jaxprs(value, rebuild) for name, value in params.items()}
 
     def tag(jaxpr, prefix: str):
         eqns = [eqn.replace(ctx=with_tag(eqn.ctx, f"{prefix}e{k}"),
@@ -88,20 +85,43 @@ def _function_name(title: str) -> str:
 def below_stages(closed, source: Stage, tail: list[str], first_index: int) -> list[Stage]:
     """The ``lower`` and/or ``compile`` stages after the jaxpr stage ``source``."""
     start = time.perf_counter()
-    via = "tag"
     name = _function_name(source.title)
-    try:
-        lowered = _lower(tag_jaxpr(closed), name)
-    except (ImportError, AttributeError, TypeError):  # JAX's internals moved: no tags
-        lowered, via = _lower(closed, name), "op_name"
+    lowered, via, why = _lower_tagged(closed, name)
     lowered_at = time.perf_counter()
     stages, index = [], first_index
     if "lower" in tail:
         stages.append(_lowered_stage(lowered, source, index, lowered_at - start))
         index += 1
     if "compile" in tail:
-        stages.append(_compiled_stage(lowered, source, index, via, lowered_at - start))
+        compile_start = time.perf_counter()
+        try:
+            compiled = lowered.compile()
+        except Exception as error:  # noqa: BLE001 - the plain build decides whose fault it is
+            if via != "tag":
+                raise
+            lowered, via, why = _lower(closed, name), "op_name", _reason("compile", error)
+            compiled = lowered.compile()
+        timings = {"lower": lowered_at - start, "compile": time.perf_counter() - compile_start}
+        stages.append(_compiled_stage(compiled, source, index, via, timings))
+    for stage in stages:
+        if why:
+            stage.notes.append({"kind": "untagged", "line": None, "hint": "", "message": why})
     return stages
+
+
+def _lower_tagged(closed, name: str):
+    """(lowered, how equations map to kernels, why tags were dropped): the tagged build, or
+    the plain one where tagging or its lowering fails, so that jaxviz never fails a compile
+    that plain JAX does (a failure of the plain build is the user's, and is raised)."""
+    try:
+        return _lower(tag_jaxpr(closed), name), "tag", ""
+    except Exception as error:  # noqa: BLE001 - any failure of ours: lower as JAX would
+        return _lower(closed, name), "op_name", _reason("lower", error)
+
+
+def _reason(step: str, error: Exception) -> str:
+    return (f"The kernel map fell back to XLA's op_name metadata: the tagged build failed to "
+            f"{step} ({type(error).__name__}: {str(error)[:200]}), the plain one did not.")
 
 
 def _lowered_stage(lowered, source: Stage, index: int, seconds: float) -> Stage:
@@ -118,9 +138,7 @@ def _lowered_stage(lowered, source: Stage, index: int, seconds: float) -> Stage:
     return stage
 
 
-def _compiled_stage(lowered, source: Stage, index: int, via: str, lower_s: float) -> Stage:
-    start = time.perf_counter()
-    compiled = lowered.compile()
+def _compiled_stage(compiled, source: Stage, index: int, via: str, timings: dict) -> Stage:
     compiled_at = time.perf_counter()
     raw = without_debug_sections(compiled.as_text())
     module = parse_module(raw)
@@ -132,8 +150,7 @@ def _compiled_stage(lowered, source: Stage, index: int, via: str, lower_s: float
     stage.reference = {"cost": _cost(compiled), "memory": _memory(compiled),
                  "platform": _platform(compiled), "map_via": via,
                  "map_summary": summary(placements)}
-    stage.timings = {"lower": lower_s, "compile": compiled_at - start,
-                     "map": time.perf_counter() - compiled_at}
+    stage.timings = {**timings, "map": time.perf_counter() - compiled_at}
     return stage
 
 

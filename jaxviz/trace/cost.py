@@ -10,23 +10,10 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Iterator
-
-from jax.extend import core as jcore
 
 from jaxviz.core.cost import EquationCost, equation_costs
 from jaxviz.core.ir import Graph
-
-
-def walk_equations(jaxpr, prefix: str = "") -> Iterator[tuple[str, object]]:
-    """(graph IR id, equation) for every equation, nested ones numbered as ``jaxpr_ir`` does."""
-    for k, eqn in enumerate(jaxpr.eqns):
-        node_id = f"{prefix}e{k}"
-        yield node_id, eqn
-        subs = [sub for value in eqn.params.values()
-                for sub in jcore.jaxprs_in_params({"p": value})]
-        for j, sub in enumerate(subs):
-            yield from walk_equations(sub, f"{node_id}/g{j}/")
+from jaxviz.trace.jaxpr_walk import holds_jaxpr, walk_equations
 
 
 def roofline_flops(closed) -> dict[str, float]:
@@ -39,7 +26,7 @@ def roofline_flops(closed) -> dict[str, float]:
     found: dict[str, float] = {}
     for node_id, eqn in walk_equations(closed.jaxpr):
         rule = rl._rooflines.get(eqn.primitive)
-        if rule is None or any(True for _ in jcore.jaxprs_in_params(eqn.params)):
+        if rule is None or holds_jaxpr(eqn.params):
             continue
         try:
             result = rule(_context(rl, eqn), *[_shape(rl, v) for v in eqn.invars],

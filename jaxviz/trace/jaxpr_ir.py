@@ -34,16 +34,23 @@ from jaxviz.core.ir import (
     gc_paused,
 )
 from jaxviz.core.labels import full_params, short_params
-from jaxviz.trace.jaxpr_facts import eqn_location, printed_count
-from jaxviz.trace.jaxpr_lines import LEAVE, jaxpr_text_and_names, place_lines
-from jaxviz.trace.jaxpr_names import holds_jaxpr, printer_names
+from jaxviz.trace.jaxpr_facts import (
+    dead_equations,
+    eqn_location,
+    printed_count,
+    side_effects,
+    stack_parts,
+)
+from jaxviz.trace.jaxpr_lines import EQN_END, LEAVE, jaxpr_text_and_names, place_lines
+from jaxviz.trace.jaxpr_names import ApartNames, printer_names
 from jaxviz.trace.jaxpr_values import (
     ParamTexts,
-    jaxprs_of,
+    literal_printed,
     literal_text,
     param_text,
     type_text,
 )
+from jaxviz.trace.jaxpr_walk import param_jaxprs, printed_apart
 
 _LITERAL = jcore.Literal
 
@@ -122,7 +129,7 @@ class _Builder:
             self._source_node(graph, f"{prefix}c{i}", CONST, var, producers)
         for i, var in enumerate(jaxpr.invars):
             self._source_node(graph, f"{prefix}in{i}", INPUT, var, producers)
-        dead = _dead_equations(jaxpr)
+        dead = dead_equations(jaxpr)
         for k, eqn in enumerate(jaxpr.eqns):
             self._eqn_node(graph, f"{prefix}e{k}", eqn, producers)
             graph.nodes[-1].unused = k in dead
@@ -137,26 +144,26 @@ class _Builder:
 
     def _eqn_node(self, graph: Graph, node_id: str, eqn, producers) -> None:
         prim = eqn.primitive.name
-        nested = {k: jaxprs_of(v) for k, v in eqn.params.items()} \
-            if holds_jaxpr(eqn.params) else None
+        nested = param_jaxprs(eqn.params) or None
         node = Node(id=node_id, kind=EQN, label=prim, primitive=prim,
                     outputs=[self.port(v) for v in eqn.outvars], arity=len(eqn.invars),
                     name_stack=str(eqn.source_info.name_stack))
         self._params(node, eqn.params, nested)
         if eqn.effects:
             node.effects = side_effects(eqn.effects)
-        node.scopes, own = _stack_parts(eqn.source_info.name_stack)
+        node.scopes, own = stack_parts(eqn.source_info.name_stack)
         node.transforms = self.outer_transforms + own
         (node.line, node.column, node.end_column, node.user_frames,
-         node.user_lines) = eqn_location(eqn, self.user_file, self.frames)
+         node.user_lines, node.library_call) = eqn_location(eqn, self.user_file, self.frames)
         self.walk.append(node)  # its text line is found in this order (before its subgraphs')
         self._wire_operands(graph, node, eqn, producers)
-        if nested is not None and any(nested.values()):
+        if nested is not None:
             saved, self.outer_transforms = self.outer_transforms, node.transforms
             try:
                 node.subgraphs = self._subgraphs(node_id, eqn, nested)
             finally:
                 self.outer_transforms = saved
+                self.walk.append(EQN_END)
         graph.nodes.append(node)
         for i, (var, port) in enumerate(zip(eqn.outvars, node.outputs)):
             producers[var] = (node_id, i, port)
@@ -169,7 +176,7 @@ class _Builder:
             node.params_short = short_params(node.primitive, texts)
             self.unfilled.append((node, texts))
             return
-        node.params = {k: param_text(v, nested[k]) for k, v in params.items()}
+        node.params = {k: param_text(v, nested.get(k, ())) for k, v in params.items()}
         node.params_short = short_params(node.primitive, node.params)
         node.params_full = full_params(node.params)
 
@@ -184,7 +191,9 @@ class _Builder:
         edges, dst = graph.edges, node.id
         for pos, atom in enumerate(eqn.invars):
             if type(atom) is _LITERAL:  # unhashable: never a key of ``producers``
-                node.literals.append(LiteralOperand(pos, literal_text(atom)))
+                short, printed = literal_text(atom), literal_printed(atom)
+                node.literals.append(LiteralOperand(pos, short, "" if printed == short
+                                                    else printed))
                 continue
             found = producers.get(atom)
             if found is not None:
@@ -213,45 +222,30 @@ class _Builder:
             label = f"{pname}[{j}]" if many > 1 else pname
             if eqn.primitive.name in ("jit", "pjit") and "name" in eqn.params:
                 label = str(eqn.params["name"])
-            graph = self.graph(sub, f"{node_id}/g{k}", eqn.primitive.name, label)
+            if printed_apart(eqn.params[pname]):
+                graph = self._graph_named_apart(sub, f"{node_id}/g{k}", eqn.primitive.name,
+                                                label)
+            else:
+                graph = self.graph(sub, f"{node_id}/g{k}", eqn.primitive.name, label)
             graph.input_ports = _input_ports(eqn, pname, len(sub.invars))
             graph.output_ports = _output_ports(len(eqn.outvars), len(sub.outvars))
             graphs[k] = graph
         return graphs
 
 
-# Effects that are bookkeeping, not something that happens when the program runs: a
-# collective's axis name (psum under shard_map carries one)
-NOT_SIDE_EFFECTS = {"NamedAxisEffect"}
-
-
-def side_effects(effects) -> list[str]:
-    """The names of the effects that happen at run time (printing, callbacks, I/O)."""
-    return sorted({type(e).__name__ for e in effects} - NOT_SIDE_EFFECTS)
-
-
-def _dead_equations(jaxpr) -> set[int]:
-    """Indices of the equations jit's dead-code elimination would drop: no effect, and no
-    result used by the jaxpr's outputs, directly or through equations that are kept."""
-    live = {v for v in jaxpr.outvars if not isinstance(v, jcore.Literal)}
-    dead = set()
-    for k in range(len(jaxpr.eqns) - 1, -1, -1):
-        eqn = jaxpr.eqns[k]
-        if eqn.effects or any(v in live for v in eqn.outvars if not isinstance(v, jcore.DropVar)):
-            live.update(v for v in eqn.invars if not isinstance(v, jcore.Literal))
-        else:
-            dead.add(k)
-    return dead
-
-
-def _stack_parts(name_stack) -> tuple[list[str], list[str]]:
-    """Named scopes (verbatim: a scope may hold "/" or parentheses) and transform names of a
-    name stack, read from its entries rather than its text."""
-    scopes, transforms = [], []
-    for entry in getattr(name_stack, "stack", ()):
-        name = str(getattr(entry, "name", ""))
-        (scopes if type(entry).__name__ == "Scope" else transforms).append(name)
-    return scopes, transforms
+    def _graph_named_apart(self, jaxpr, gid: str, kind: str, name: str) -> Graph:
+        """A nested jaxpr that JAX prints with a naming context of its own: its variables
+        named as that context names them, so that its equations find their lines (those
+        the outer context printed already, in a shared ``let`` jaxpr, keep their names)."""
+        own = printer_names(jaxpr)
+        if own is None:
+            return self.graph(jaxpr, gid, kind, name)
+        saved = self.names, self.named
+        self.names, self.named = ApartNames(self.names, own.names), True
+        try:
+            return self.graph(jaxpr, gid, kind, name)
+        finally:
+            self.names, self.named = saved
 
 
 def _input_ports(eqn, pname: str, n_inputs: int) -> list[int | None]:

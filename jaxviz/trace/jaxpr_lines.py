@@ -21,9 +21,11 @@ from jaxviz.trace.jaxpr_text import (
     lines_by_name,
     main_start,
     shared_starts,
+    statement_end,
 )
 
 LEAVE = None  # the walk's mark for "back out of the nested jaxpr entered last"
+EQN_END = "end"  # the walk's mark for "the equation holding those jaxprs ends here"
 _printer_lock = threading.Lock()
 
 
@@ -56,10 +58,18 @@ def place_lines(walk: list, text: str, context) -> None:
     nodes, ``id()``s of the jaxprs entered (ints) and ``LEAVE`` marks."""
     placer = _Placer(text, context)
     returns: list[int | None] = []
+    ends: list[int | None] = []  # where each equation holding jaxprs ends, innermost last
     for step in walk:
         if isinstance(step, Node):
             step.text_line = placer.line_of(step)
             step.text = equation_text(placer.flat_lines, step.text_line)
+            if step.subgraphs:
+                ends.append(statement_end(placer.flat_lines, step.text_line))
+        elif step is EQN_END:
+            # past its params: a jaxpr printed apart in them reuses the names from ``a`` on
+            end = ends.pop()
+            if end is not None:
+                placer.cursor = max(placer.cursor, end + 1)
         elif step is LEAVE:
             back = returns.pop()
             if back is not None:
@@ -87,11 +97,18 @@ class _Placer:
                 if found is not None:
                     self.cursor = found + 1
                     return found
+        if not node.outputs:  # no results (debug_print): the line starts with the primitive
+            return self._search(lambda line: line.split("[", 1)[0].split(" ", 1)[0]
+                                == node.primitive)
         needle = f"= {node.primitive}"
+        return self._search(lambda line: needle in line and (
+            line[line.index(needle) + len(needle):][:1] in ("", " ", "[")))
+
+    def _search(self, matches) -> int | None:
+        """The first line near the cursor that ``matches``; the cursor moves past it."""
         end = min(self.cursor + DROPPED_SEARCH, len(self.flat_lines))
         for index in range(self.cursor, end):
-            line = self.flat_lines[index]
-            if needle in line and (line[line.index(needle) + len(needle):][:1] in ("", " ", "[")):
+            if matches(self.flat_lines[index]):
                 self.cursor = index + 1
                 return index
         return None

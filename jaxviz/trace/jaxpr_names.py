@@ -20,13 +20,12 @@ from typing import Any
 
 from jax.extend import core as jcore
 
+from jaxviz.trace.jaxpr_walk import holds_jaxpr, jaxprs_in_params
+
 try:  # the naming context and the equation printer have no public API
     from jax._src import core as _core
 except ImportError:  # pragma: no cover - JAX moved its internals: the caller prints instead
     _core = None
-
-_JAXPR_TYPES = (jcore.Jaxpr, jcore.ClosedJaxpr)
-
 
 class PrinterNames:
     """The printer's names of one closed jaxpr's variables (``names[var]``), and which
@@ -38,7 +37,7 @@ class PrinterNames:
     results before its operands) and names them as it goes, at no extra cost."""
 
     def __init__(self, closed):
-        jaxpr = closed.jaxpr
+        jaxpr = getattr(closed, "jaxpr", closed)  # a closed jaxpr prints as its jaxpr
         self.context = _core.JaxprPpContext(_core._dropvars(jaxpr))
         self.settings = _core.JaxprPpSettings()
         self.names = self.context.var_names
@@ -85,16 +84,6 @@ def printer_names(closed) -> PrinterNames | None:
         return None
 
 
-def holds_jaxpr(params: dict) -> bool:
-    """Whether a param is a jaxpr, or a tuple holding one (as ``jaxprs_in_params`` finds)."""
-    for value in params.values():
-        if isinstance(value, _JAXPR_TYPES):
-            return True
-        if type(value) is tuple and any(isinstance(v, _JAXPR_TYPES) for v in value):
-            return True
-    return False
-
-
 def _shared_jaxprs(top) -> list[tuple[str, Any]]:
     """The jaxprs printed once at the top, in the printer's order, with their names: used
     more than once, or nested and longer than 10 equations (``pp_toplevel_jaxpr``)."""
@@ -108,7 +97,7 @@ def _shared_jaxprs(top) -> list[tuple[str, Any]]:
             counts[jaxpr] += 1
         for eqn in jaxpr.eqns:
             name = eqn.params.get("name")
-            subs = jcore.jaxprs_in_params(eqn.params)
+            subs = jaxprs_in_params(eqn.params)
             if name is None:
                 queue.extend(subs)
                 continue
@@ -128,3 +117,17 @@ def _shared_jaxprs(top) -> list[tuple[str, Any]]:
         used[name] += 1
         shared.append((name, jaxpr))
     return shared
+
+
+class ApartNames:
+    """The names of a jaxpr printed apart: the outer table's where it has one, else its own
+    context's (looking a variable up in a printer's table names it: ``in`` does not)."""
+
+    def __init__(self, outer, own):
+        self.outer, self.own = outer, own
+
+    def __getitem__(self, var) -> str:
+        return self.outer[var] if var in self.outer else self.own[var]
+
+    def __contains__(self, var) -> bool:
+        return var in self.outer or var in self.own

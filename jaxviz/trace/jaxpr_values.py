@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from jax.extend import core as jcore
 
 MAX_PARAM_TEXT = 400  # characters kept of one param's text
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -34,6 +33,14 @@ def literal_text(atom) -> str:
     return f"{text}:{type_text(atom.aval)}"
 
 
+def literal_printed(atom) -> str:
+    """The literal as JAX's text prints it (``0.10000000149011612:f32[]``), or ""."""
+    try:
+        return atom.pretty_print(None, print_dtype=True)
+    except (AttributeError, TypeError):  # pragma: no cover - a JAX whose Literal changed
+        return ""
+
+
 def _plain(value: Any) -> Any:
     """NumPy scalars as the Python numbers they hold, inside tuples and lists too: a label
     reads ``axes=(0, 1)``, not ``axes=(np.int64(0), np.int64(1))`` (JAX's own text is kept
@@ -48,20 +55,6 @@ def _plain(value: Any) -> Any:
 
 
 _AS_IS = {int, str, bool, float, type(None)}  # what _plain gives back unchanged
-
-
-def jaxprs_of(value: Any) -> list:
-    """The jaxprs one param holds, as ``jcore.jaxprs_in_params`` finds them (inside a tuple
-    too), without its generator per param: 5 params an equation, 100,000 equations."""
-    if isinstance(value, tuple):
-        return [v.jaxpr if isinstance(v, jcore.ClosedJaxpr) else v for v in value
-                if isinstance(v, _JAXPR_TYPES)]
-    if isinstance(value, _JAXPR_TYPES):
-        return [value.jaxpr if isinstance(value, jcore.ClosedJaxpr) else value]
-    return []
-
-
-_JAXPR_TYPES = (jcore.Jaxpr, jcore.ClosedJaxpr)
 
 
 class ParamTexts(Mapping):

@@ -117,7 +117,7 @@ def constant_notes(closed, graph, lines_of: list[int | None] | None = None) -> l
 
 
 def effect_notes(closed) -> list[dict]:
-    from jaxviz.trace.jaxpr_ir import side_effects
+    from jaxviz.trace.jaxpr_facts import side_effects
 
     effects = side_effects(closed.effects)
     return [note("effect", f"the jaxpr has side effects ({', '.join(effects)}): they run at "

@@ -105,7 +105,7 @@ def node_details_html(node: Node) -> str:
         outs = ", ".join(f"{e(p.name)}: {e(p.type)}" for p in node.outputs)
         rows.append(f"<p><b>Results</b> {outs}</p>")
     if node.literals:
-        lits = ", ".join(f"#{lit.position} = {e(lit.text)}" for lit in node.literals)
+        lits = ", ".join(f"#{lit.position} = {e(lit.jax_text)}" for lit in node.literals)
         rows.append(f"<p><b>Literal operands</b> {lits}</p>")
     if node.params:
         params = "".join(f"<tr><td><b>{e(k)}</b></td><td><code>{e(v)}</code></td></tr>"

@@ -33,7 +33,7 @@ def handle_trace(request: p.TraceRequest, progress: Progress) -> p.TraceResult |
     if error and not stages:
         return p.Failure(error)
     with gc_paused():  # see _trace_first_view_first
-        layouts = _layouts(stages, request.layout, request.expand_all,
+        layouts = _layouts(stages, request.layout, _opening(request),
                            request.layout_last_only, progress, request.first_view) \
             if request.layout is not None else []
         if request.export is not None and not error:
@@ -60,8 +60,9 @@ def _trace_export_last(request: p.TraceRequest, progress: Progress
     if error:
         return p.Failure(error)
     with gc_paused():
-        layouts = _layouts(stages, request.layout, request.expand_all, True, progress)
-        return _export_stages(stages[-1:], layouts[-1:], request.export, progress)
+        layouts = _layouts(stages, request.layout, _opening(request), True, progress)
+        # all stages: a compile stage's overlay and title read the jaxpr stage it came from
+        return _export_stages(stages, layouts, request.export, progress)
 
 
 def _trace_first_view_first(request: p.TraceRequest, progress: Progress
@@ -79,7 +80,7 @@ def _trace_first_view_first(request: p.TraceRequest, progress: Progress
     # it, and the graph model's groups would pay for it (1.4 s of 2.2 at 100,000 equations).
     # The server collects once the answer is sent.
     with gc_paused():
-        layouts = _layouts(stages, request.layout, request.expand_all, True, progress,
+        layouts = _layouts(stages, request.layout, _opening(request), True, progress,
                            first_view=error is None)  # (after an error: the last good stage)
         shown = stages[-1] if error is None else None
         if shown is not None:  # its graph, rebuilt by the window while its text is printed
@@ -88,7 +89,7 @@ def _trace_first_view_first(request: p.TraceRequest, progress: Progress
         error = rest() or error  # the text and the earlier stages, while the window draws
         if rest.renamed:  # the printer named a variable otherwise: the first view is stale
             layouts[len(stages) - 1:] = _layouts(stages[-1:], request.layout,
-                                                 request.expand_all, True, progress)
+                                                 _opening(request), True, progress)
         went_ahead = shown is not None and bool(stages) and stages[-1] is shown \
             and not rest.renamed
         data = [None if went_ahead and s is shown else to_dict(s) for s in stages]
@@ -153,11 +154,16 @@ def _overlaid(layout, stages, index: int, spec: p.ExportSpec):
     name = spec.color_by
     if name == "kind":
         return layout
-    model = GraphModel(stages[index].graph, expand_all=spec.expand_all)
+    model = GraphModel(stages[index].graph, expand_all=spec.expand_all, depth=spec.depth)
     return colour(layout, model, name, values(name, stages, index))
 
 
-def _layouts(stages, options, expand_all: bool, last_only: bool, progress: Progress,
+def _opening(request: p.TraceRequest) -> dict:
+    """Which groups a layout opens: GraphModel's ``expand_all`` and ``depth``."""
+    return {"expand_all": request.expand_all, "depth": request.depth}
+
+
+def _layouts(stages, options, opening: dict, last_only: bool, progress: Progress,
              first_view: bool = False) -> list[dict | None]:
     from jaxviz.core.layout import layout_model
     from jaxviz.core.model import GraphModel
@@ -169,7 +175,7 @@ def _layouts(stages, options, expand_all: bool, last_only: bool, progress: Progr
             continue
         progress(f"laying out {stage.title}", stage.index / max(len(stages), 1))
         start = time.perf_counter()
-        model = GraphModel(stage.graph, expand_all=expand_all)
+        model = GraphModel(stage.graph, **opening)
         layout = layout_model(model, options)
         layouts.append(layout.to_dict())
         stage.timings["layout"] = time.perf_counter() - start

@@ -37,6 +37,7 @@ class ExportSpec:
     inputs: list[str] = field(default_factory=list)  # the run's own files: never overwritten
     color_by: str = "kind"  # an overlay (core/overlay.py)
     expand_all: bool = False
+    depth: int | None = None  # groups deeper than this start closed (0: the top level only)
 
 
 @dataclass
@@ -87,6 +88,7 @@ class TraceRequest:
     paths: list[str] = field(default_factory=list)  # extra import roots (--path)
     layout: LayoutOptions | None = None  # None: IR only
     expand_all: bool = False  # lay out with every group open
+    depth: int | None = None  # ...or with the groups down to this depth open, none below
     layout_last_only: bool = False  # lay out only the last stage (the app: the rest on demand)
     export: ExportSpec | None = None  # write files in the worker (no IR travels back)
     text_only: bool = False  # stages without their graph IR (jaxviz trace prints text)

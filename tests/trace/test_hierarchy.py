@@ -1,0 +1,95 @@
+"""The picture shows the user's program on real models written as their users write them
+(``tests/data/models``: flax linen + optax, flax nnx, equinox, haiku, a Python loop of
+layers): groups named after the user's functions, modules and library calls, one group per
+call, each backward pass numbered like the forward call it undoes, library internals in
+closed boxes, and zero layout defects at every depth."""
+
+from pathlib import Path
+
+import pytest
+
+from jaxviz.core.groups import FOLD, FUNCTION, LIBRARY
+from jaxviz.core.layout import layout_model
+from jaxviz.core.layout_check import check_layout
+from jaxviz.core.model import GraphModel
+from jaxviz.trace.session import trace_source
+
+MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
+CASES = {
+    "flax_train": ("train_step", "params, opt_state, f32[8,16], i32[8]", "jit"),
+    "nnx_encoder": ("loss", "state, f32[4,8,16]", "grad"),
+    "eqx_cnn": ("step", "model, f32[2,1,8,8], i32[2]", "jit"),
+    "haiku_mlp": ("loss", "params, f32[4,16]", "grad"),
+    "layer_loop": ("loss", "params, f32[4,16]", "grad"),
+}
+
+
+def _model(name: str, **opening) -> GraphModel:
+    function, args, pipeline = CASES[name]
+    path = MODELS / f"{name}.py"
+    stages, error = trace_source(path.read_text(), str(path), function, args, pipeline)
+    assert error is None, error
+    return GraphModel(stages[-1].graph, **opening)
+
+
+def _labels(model: GraphModel, kind: str | None = None) -> list[str]:
+    return [g.label for g in model.groups.values() if kind is None or g.kind == kind]
+
+
+def test_a_python_loop_of_three_layers_is_three_forward_and_three_backward_calls():
+    labels = [x for x in _labels(_model("layer_loop"), FUNCTION) if x.startswith("layer")]
+    assert [x for x in labels if not x.endswith("(backward)")] == [
+        "layer #1", "layer #2", "layer #3"]
+    assert [x for x in labels if x.endswith("(backward)")] == [
+        "layer #3 (backward)", "layer #2 (backward)", "layer #1 (backward)"]
+
+
+def test_flax_and_optax_calls_are_boxes_named_as_the_user_wrote_them():
+    model = _model("flax_train")
+    labels = _labels(model)
+    assert "loss_fn" in labels and "MLP" in labels
+    assert any(x.startswith("dense1 · nn.Dense") for x in labels)
+    assert any(x.startswith("optax.softmax_cross_entropy_with_integer_labels") for x in labels)
+    assert any(x.startswith("tx.update") for x in labels)
+    update = next(g for g in model.groups.values() if g.label.startswith("tx.update"))
+    assert update.kind == LIBRARY and update.id not in model.open  # closed at first
+    top = {model.groups[n].label for n in model.visible().nodes if n in model.groups}
+    assert not any(x.startswith("jit _") for x in top)  # no private helper on view
+
+
+def test_an_nnx_encoder_folds_its_blocks_and_names_its_modules():
+    model = _model("nnx_encoder")
+    labels = _labels(model)
+    assert "Block #1" in labels and "Block ×2" in labels
+    assert "Block #1 (backward)" in labels
+    for name in ("norm1", "attn", "norm2", "mlp_in", "mlp_out"):
+        assert any(x.startswith(f"{name} · ") for x in labels), name
+    assert any(g.kind == FOLD for g in model.groups.values())
+
+
+def test_equinox_modules_are_named_by_their_fields():
+    labels = _labels(_model("eqx_cnn"))
+    for name in ("conv1", "conv2", "fc"):
+        assert any(x.startswith(f"{name} · ") for x in labels), (name, labels)
+
+
+def test_haiku_mlp_is_one_library_call_with_its_layers_inside():
+    model = _model("haiku_mlp", expand_all=True)
+    assert any(x.startswith("hk.nets.MLP") for x in _labels(model, LIBRARY))
+    assert {"linear_0", "linear_1", "linear_2"} <= set(_labels(model))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("opening", [{}, {"depth": 0}, {"depth": 1}, {"depth": 2},
+                                     {"expand_all": True}], ids=str)
+def test_no_layout_defect_at_any_depth(name, opening):
+    model = _model(name, **opening)
+    d = check_layout(layout_model(model), {g: x.parent for g, x in model.groups.items()})
+    assert (d.edges_through_nodes, d.node_overlaps, d.group_overlaps, d.stubs) == \
+        (0, 0, 0, 0), d
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_top_level_is_small(name):
+    view = _model(name, depth=0).visible()
+    assert len(view.nodes) <= 60, len(view.nodes)
