@@ -140,3 +140,17 @@ def _renumber_depths(groups: dict[str, Group]) -> None:
         parent = groups[gid].parent
         depth[gid] = depth.get(parent, 0) + 1 if parent is not None else 1
         groups[gid].depth = depth[gid]
+
+
+def module_label(label: str, members: list[Node], parent: str) -> str:
+    """A library call that built a named module (flax's ``nn.Dense(10, name="dense1")``)
+    says the module's name first: ``dense1 · nn.Dense · line 12``."""
+    scopes = {tuple(n.scopes) for n in members}
+    if len(scopes) == 1 and (only := scopes.pop()):
+        name = only[-1].rsplit("/", 1)[-1]
+        if name == _NUMBER.sub("", parent):  # MLP's own scope inside MLP says nothing new
+            return label
+        if "." in name:  # a class path (equinox's eqx.nn.Conv) after the name used
+            return label.replace(" · line", f" · {name} · line", 1)
+        return f"{name} · {label}"
+    return label

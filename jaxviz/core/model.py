@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from .grouping import LIBRARY as LIBRARY_KEY
 from .grouping import group_by_functions
 from .groups import (
-    _NUMBER,
     ARGUMENT,
     CALL,
     FOLD,
@@ -25,6 +24,7 @@ from .groups import (
     Group,
     argument_groups,
     fold_repeats,
+    module_label,
 )
 from .ir import EQN, Graph, Node, scopes_of, transforms_of
 from .styles import KIND_STYLES, NodeStyle, eqn_style
@@ -144,7 +144,7 @@ class GraphModel:
             kind, label = FUNCTION, run.label
             if run.key[0] == LIBRARY_KEY:
                 around = self.groups[run.parent].label if run.parent in self.groups else ""
-                kind, label = LIBRARY, _module_label(run.label, [by_id[m] for m in run.members],
+                kind, label = LIBRARY, module_label(run.label, [by_id[m] for m in run.members],
                                                      around)
             self.groups[run.gid] = Group(run.gid, kind, label, run.parent,
                                          self._depth(run.parent) + 1)
@@ -379,20 +379,6 @@ class GraphModel:
         from .ir import gc_paused, graph_from_dict
         with gc_paused():
             return cls(graph_from_dict(state["graph"]), set(state["open"]))
-
-
-def _module_label(label: str, members: list[Node], parent: str) -> str:
-    """A library call that built a named module (flax's ``nn.Dense(10, name="dense1")``)
-    says the module's name first: ``dense1 · nn.Dense · line 12``."""
-    scopes = {tuple(n.scopes) for n in members}
-    if len(scopes) == 1 and (only := scopes.pop()):
-        name = only[-1].rsplit("/", 1)[-1]
-        if name == _NUMBER.sub("", parent):  # MLP's own scope inside MLP says nothing new
-            return label
-        if "." in name:  # a class path (equinox's eqx.nn.Conv) after the name used
-            return label.replace(" · line", f" · {name} · line", 1)
-        return f"{name} · {label}"
-    return label
 
 
 def _bundle(src: str, dst: str, edges: list) -> VisibleEdge:
