@@ -2,6 +2,8 @@
 them."""
 
 import json
+import subprocess
+import sys
 
 from tests.cli.test_cli import jaxviz
 
@@ -50,3 +52,13 @@ def test_export_carries_the_overlay_and_its_legend(tmp_path):
     assert "(jit(grad(loss)))" in r.stdout  # the compiled jaxpr stage, not the HLO one
     svg = out.read_text()
     assert "XLA kernel (fusion)" in svg and "multiply_add_fusion" in svg
+
+
+def test_export_of_a_pipeline_ending_in_compile_writes_the_last_stage(tmp_path):
+    out = tmp_path / "x.svg"
+    done = subprocess.run(
+        [sys.executable, "-m", "jaxviz", "export", "resources/examples/17_below_the_jaxpr.py",
+         "-f", "loss", "-a", "params, f32[64,32], f32[64,8]", "-p", "grad | jit | compile",
+         "-o", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "compile(jit(grad(loss)))" in done.stdout and out.stat().st_size > 1000
