@@ -110,12 +110,12 @@ def fusion_map(module: HloModule, graph: Graph) -> dict[str, Placement]:
             placements[node.id] = _tagged_place(node, tags.get(node.id, []), kernels)
     _by_op_name(module, nodes, placements, kernels)
     dynamic = input_dependent(graph)
-    links = (_consumers(graph), _producers(graph),
-             {n.id: n.primitive for n in nodes.values() if n.subgraphs})
+    links = (_consumers(graph), _producers(graph))
     live = live_nodes(graph)
     for node_id, place in placements.items():
         if place.status == UNMAPPED:
-            _explain_missing(nodes[node_id], place, dynamic, links, placements, live)
+            holder = nodes.get(node_id.rsplit("/g", 1)[0]) if "/g" in node_id else None
+            _explain_missing(nodes[node_id], place, dynamic, links, placements, live, holder)
     return placements
 
 
@@ -158,17 +158,17 @@ def _tagged_place(node: Node, instructions: list[Instruction], kernels: dict[str
 
 
 # primitives whose nested jaxpr is a combining function, run inside their own instruction
-COMBINING = {"scatter", "scatter-add", "scatter_add", "scatter-mul", "scatter_mul",
-             "scatter-min", "scatter_min", "scatter-max", "scatter_max", "scatter_sub",
-             "scatter-sub", "reduce", "reduce_window", "select_and_scatter", "sort"}
+COMBINING = {"scatter", "scatter-add", "scatter-sub", "scatter-mul", "scatter-min",
+             "scatter-max", "reduce", "reduce_window", "select_and_scatter"}
 
 
 def _explain_missing(node: Node, place: Placement, dynamic: set[str], links: tuple,
-                     placements: dict[str, Placement], live: set[str]) -> None:
-    holder = placements.get(node.id.rsplit("/g", 1)[0]) if "/g" in node.id else None
-    if holder is not None and _holder_primitive(node.id, links) in COMBINING:
-        place.status, place.kernel, place.kernel_kind = COMBINER, holder.kernel, \
-            holder.kernel_kind
+                     placements: dict[str, Placement], live: set[str],
+                     holder: Node | None) -> None:
+    if holder is not None and holder.primitive in COMBINING:
+        held_in = placements[holder.id]
+        place.status, place.kernel, place.kernel_kind = COMBINER, held_in.kernel, \
+            held_in.kernel_kind
     elif node.unused or node.id not in live:
         place.status = DEAD
     elif node.id not in dynamic:
@@ -178,10 +178,6 @@ def _explain_missing(node: Node, place: Placement, dynamic: set[str], links: tup
             _nearest_kernel(node.id, links[1], placements)
         if into is not None:
             place.status, place.kernel, place.kernel_kind = MERGED, into.kernel, into.kernel_kind
-
-
-def _holder_primitive(node_id: str, links: tuple) -> str:
-    return links[2].get(node_id.rsplit("/g", 1)[0], "") if len(links) > 2 else ""
 
 
 def live_nodes(graph: Graph) -> set[str]:

@@ -62,10 +62,11 @@ def _lines(node: Node) -> list[int]:
 
 
 def _signature(node: Node, level: int) -> tuple:
-    """What identifies an equation's place in the code from ``level`` inwards."""
+    """What identifies an equation's place in the code from ``level`` inwards; its named
+    scopes too: haiku's ``linear_1`` repeats ``linear_0``'s equations, from another module."""
     return (tuple(node.user_lines[level:]), node.column, node.end_column, node.primitive,
             node.params_short, tuple(lit.text for lit in node.literals),
-            tuple(p.type for p in node.outputs))
+            tuple(p.type for p in node.outputs), tuple(node.scopes))
 
 
 def _same_place(node: Node, level: int, signature: tuple) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .ir import EQN, Node
+from .ir import EQN, Node, scopes_of, transforms_of
 
 CALL, SUBGRAPH, SCOPE, FUNCTION, FOLD = "call", "subgraph", "scope", "function", "fold"
 LIBRARY = "library"  # the equations one library call of the user's made (``jnp.where``)
@@ -142,11 +142,40 @@ def _renumber_depths(groups: dict[str, Group]) -> None:
         groups[gid].depth = depth[gid]
 
 
+def common_scopes(members: list[Node]) -> tuple[str, ...]:
+    """The named scopes every member is under (a library call's: ``('MLP', 'dense1')``)."""
+    paths = [tuple(scopes_of(n)) for n in members]
+    shared = paths[0] if paths else ()
+    for path in paths[1:]:
+        k = 0
+        while k < min(len(shared), len(path)) and shared[k] == path[k]:
+            k += 1
+        shared = shared[:k]
+    return shared
+
+
+def scope_owners(runs: dict, placed: dict[str, str | None], nodes: dict[str, Node]
+                 ) -> dict[tuple, set]:
+    """For each (scope path, direction): the groups holding equations under exactly that
+    path. A path one library call owns alone is a module's (flax's ``dense1``); one that
+    several calls or the user's own equations share is a ``jax.named_scope`` around them."""
+    owners: dict[tuple, set] = {}
+    for nid, gid in placed.items():
+        node = nodes.get(nid)
+        if node is None or node.kind != EQN:
+            continue
+        run = runs.get(gid)
+        direction = run.key[-1] if run is not None else (
+            -1 if "transpose" in transforms_of(node) else 1)
+        owners.setdefault((tuple(scopes_of(node)), direction), set()).add(gid)
+    return owners
+
+
 def module_label(label: str, members: list[Node], parent: str) -> str:
     """A library call that built a named module (flax's ``nn.Dense(10, name="dense1")``)
     says the module's name first: ``dense1 · nn.Dense · line 12``."""
-    scopes = {tuple(n.scopes) for n in members}
-    if len(scopes) == 1 and (only := scopes.pop()):
+    only = common_scopes(members)
+    if only:
         name = only[-1].rsplit("/", 1)[-1]
         if name == _NUMBER.sub("", parent):  # MLP's own scope inside MLP says nothing new
             return label

@@ -23,8 +23,10 @@ from .groups import (
     SUBGRAPH,
     Group,
     argument_groups,
+    common_scopes,
     fold_repeats,
     module_label,
+    scope_owners,
 )
 from .ir import EQN, Graph, Node, scopes_of, transforms_of
 from .styles import KIND_STYLES, NodeStyle, eqn_style
@@ -140,29 +142,39 @@ class GraphModel:
         runs, placed = group_by_functions(graph.nodes, f"{graph.id}/" if graph.id else "",
                                           parent, self.loop_spans)
         by_id = {n.id: n for n in graph.nodes} if runs else {}
+        owners = scope_owners(runs, placed, by_id)
+        inside: dict[str, int] = {}  # library group → scopes its members share, drawn outside
         for run in runs.values():  # parents come before their children
-            kind, label = FUNCTION, run.label
+            kind, label, holder = FUNCTION, run.label, run.parent
             if run.key[0] == LIBRARY_KEY:
-                around = self.groups[run.parent].label if run.parent in self.groups else ""
-                kind, label = LIBRARY, module_label(run.label, [by_id[m] for m in run.members],
-                                                     around)
-            self.groups[run.gid] = Group(run.gid, kind, label, run.parent,
-                                         self._depth(run.parent) + 1)
+                members = [by_id[m] for m in run.members]
+                shared = common_scopes(members)
+                if len(owners.get((shared, run.key[-1]), ())) > 1:  # a scope around calls
+                    holder = self._scope_group(members[0], holder, len(shared))
+                    kind = LIBRARY
+                else:  # the scope of this call alone: a module's name, in its label
+                    around = self.groups[holder].label if holder in self.groups else ""
+                    kind, label = LIBRARY, module_label(run.label, members, around)
+                inside[run.gid] = len(shared)
+            self.groups[run.gid] = Group(run.gid, kind, label, holder, self._depth(holder) + 1)
         for node in graph.nodes:
-            holder = self._scope_group(node, placed.get(node.id, parent)) \
+            where = placed.get(node.id, parent)
+            holder = self._scope_group(node, where, None, inside.get(where, 0)) \
                 if node.kind == EQN else parent
             self.group_of[node.id] = holder
             self._count(holder, node)
             if node.subgraphs:
                 self._call_group(node, holder)
 
-    def _scope_group(self, node: Node, parent: str | None) -> str | None:
+    def _scope_group(self, node: Node, parent: str | None, upto: int | None = None,
+                     start: int = 0) -> str | None:
+        """The group of the node's named scopes ``start:upto`` under ``parent``."""
         holder = parent
         path = scopes_of(node)
-        for i, name in enumerate(path):
+        for i in range(start, len(path) if upto is None else upto):
             gid = f"{parent or ''}/s:{'/'.join(path[:i + 1])}"
             if gid not in self.groups:
-                self.groups[gid] = Group(gid, SCOPE, one_line(name), holder,
+                self.groups[gid] = Group(gid, SCOPE, one_line(path[i]), holder,
                                          self._depth(holder) + 1)
             holder = gid
         return holder

@@ -52,13 +52,12 @@ def frame_name(code) -> str:
 
 def _library_call(codes, innermost: tuple, where: tuple, user_file: str, seen: dict) -> str:
     """The callee the innermost user frame called, when that is not the user's own code."""
-    index = codes.index(innermost[0])
-    if index == 0 or codes[index - 1].co_filename == user_file:
-        return ""
-    key = ("call", innermost)
+    key = ("call", innermost)  # one call site calls one callee: learnt once per frame
     if key not in seen:
+        index = codes.index(innermost[0])
+        library = index > 0 and codes[index - 1].co_filename != user_file
         seen[key] = callee_name(user_file, where[0], where[1], where[2], where[3],
-                                codes[index - 1].co_name)
+                                codes[index - 1].co_name) if library else ""
     return seen[key]
 
 

@@ -21,7 +21,8 @@ from jax.extend import core as jcore
 
 JAXPR_TYPES = (jcore.Jaxpr, jcore.ClosedJaxpr)
 # Values that never hold a jaxpr: most params are one of these, and are skipped at once.
-_LEAVES = frozenset({int, float, bool, str, bytes, type(None), complex})
+# types that hold no jaxpr: these, and the others met that are no container (learnt)
+_HOLDS_NONE: set[type] = {int, float, bool, str, bytes, type(None), complex}
 _CONTAINERS = (tuple, list, dict)
 
 
@@ -41,23 +42,23 @@ def _children(value: Any) -> Iterator[Any]:
 
 
 def jaxprs_in_value(value: Any) -> list:
-    """The open jaxprs one param holds, at any depth of tuples, lists, dicts, NamedTuples and
-    dataclasses, in order (a ``ClosedJaxpr`` gives its ``.jaxpr``)."""
+    """The open jaxprs one param holds: itself, or directly inside a tuple, list, dict,
+    NamedTuple or dataclass (one level, as JAX's own ``jaxprs_in_params`` looks into tuples),
+    in order; a ``ClosedJaxpr`` gives its ``.jaxpr``. Called on every param of every
+    equation: a type that can hold none is learnt once and skipped after."""
     kind = type(value)
-    if kind in _LEAVES:
+    if kind in _HOLDS_NONE:
         return []
-    if kind is jcore.Jaxpr:
-        return [value]
-    if kind is jcore.ClosedJaxpr:
-        return [value.jaxpr]
     if isinstance(value, JAXPR_TYPES):
-        return [value.jaxpr if isinstance(value, jcore.ClosedJaxpr) else value]
-    if not (isinstance(value, _CONTAINERS) or _is_dataclass_value(value)):
-        return []
-    found = []
-    for child in _children(value):
-        found.extend(jaxprs_in_value(child))
-    return found
+        return [_open(value)]
+    if isinstance(value, _CONTAINERS) or _is_dataclass_value(value):
+        return [_open(v) for v in _children(value) if isinstance(v, JAXPR_TYPES)]
+    _HOLDS_NONE.add(kind)  # an enum, a dtype, a function: never a jaxpr inside
+    return []
+
+
+def _open(jaxpr):
+    return jaxpr.jaxpr if isinstance(jaxpr, jcore.ClosedJaxpr) else jaxpr
 
 
 def param_jaxprs(params: dict) -> dict[str, list]:
@@ -72,7 +73,7 @@ def param_jaxprs(params: dict) -> dict[str, list]:
 
 def holds_jaxpr(params: dict) -> bool:
     """Whether any param holds a jaxpr (called on every equation: leaves are skipped first)."""
-    return any(type(v) not in _LEAVES and jaxprs_in_value(v) for v in params.values())
+    return any(type(v) not in _HOLDS_NONE and jaxprs_in_value(v) for v in params.values())
 
 
 def jaxprs_in_params(params: dict) -> list:
@@ -94,20 +95,22 @@ def printed_apart(value: Any) -> bool:
 
 def replace_jaxprs(value: Any, rebuild: Callable[[Any], Any]) -> Any:
     """``value`` with each jaxpr (open or closed) replaced by ``rebuild(jaxpr)``, in the order
-    ``jaxprs_in_value`` finds them; every container keeps its own type, and a value that
-    holds no jaxpr is returned as it is (the same object)."""
+    ``jaxprs_in_value`` finds them; the container keeps its own type, and a value that holds
+    no jaxpr is returned as it is (the same object)."""
     if isinstance(value, JAXPR_TYPES):
         return rebuild(value)
-    if type(value) in _LEAVES or not jaxprs_in_value(value):
+    if not jaxprs_in_value(value):
         return value
+
+    def one(v):
+        return rebuild(v) if isinstance(v, JAXPR_TYPES) else v
     if isinstance(value, dict):
-        return type(value)((k, replace_jaxprs(v, rebuild)) for k, v in value.items())
+        return type(value)((k, one(v)) for k, v in value.items())
     if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple
-        return type(value)(*(replace_jaxprs(v, rebuild) for v in value))
+        return type(value)(*(one(v) for v in value))
     if isinstance(value, (tuple, list)):
-        return type(value)(replace_jaxprs(v, rebuild) for v in value)
-    changes = {f.name: replace_jaxprs(getattr(value, f.name), rebuild)
-               for f in dataclasses.fields(value) if f.init}
+        return type(value)(one(v) for v in value)
+    changes = {f.name: one(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
     return dataclasses.replace(value, **changes)
 
 

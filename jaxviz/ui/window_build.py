@@ -126,6 +126,11 @@ def build_menus(self) -> None:
     _action(self, v, "Previous stage", lambda: self.step_stage(-1), "Ctrl+[")
     _action(self, v, "Open all groups", self.open_all_groups, "Ctrl+Shift+O")
     _action(self, v, "Close all groups", self.close_all_groups, "Ctrl+Shift+W")
+    depth = v.addMenu("Open to &depth")
+    for n, words in enumerate(("top level only", "one level in", "two levels in",
+                               "three levels in")):
+        _action(self, depth, f"{n}: {words}", lambda n=n: self.open_to_depth(n), f"Alt+{n}",
+                "Open the groups down to this depth and close every one below")
     self.diff_action = _action(self, v, "&Diff mode", self.diff_button.toggle, "Ctrl+D")
     _action(self, v, "Previous transformation", lambda: self.step_diff(-1), "Alt+Left")
     _action(self, v, "Next transformation", lambda: self.step_diff(1), "Alt+Right")

@@ -94,6 +94,14 @@ class DiffAndLayout:
             self.set.models[self.set.current].open_all()
             self._request_layout()
 
+    def open_to_depth(self, depth: int) -> None:
+        """View → Open to depth: the groups down to ``depth`` open, every one below closed
+        (0: one box per function, module and library call), as ``--depth``."""
+        if self.set.models:
+            model = self.set.models[self.set.current]
+            model.open = model.open_to_depth(depth)
+            self._request_layout()
+
     def relayout(self) -> None:
         """Layout options changed: every stage is laid out again when next shown."""
         self.autosave()

@@ -1,6 +1,6 @@
-"""Every command the README shows with real files, run as written: each exits 0.
+"""Every command the README and docs/ show with real files, run as written: each exits 0.
 
-Commands in the README's code blocks that name an example (``resources/...``) are run from a
+Commands in their code blocks that name an example (``resources/...``) are run from a
 scratch folder (files they write land there); templates (``FILE``, ``~/proj``) and the app
 itself (no subcommand) are left out.
 """
@@ -19,7 +19,8 @@ SUBCOMMANDS = {"trace", "export", "diff", "retrace", "devices", "pmap", "bench",
 
 def readme_commands() -> list[str]:
     commands, in_block = [], False
-    for line in (ROOT / "README.md").read_text().splitlines():
+    texts = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for line in "\n".join(p.read_text() for p in texts).splitlines():
         if line.startswith("```"):
             in_block = not in_block
             continue
@@ -29,7 +30,7 @@ def readme_commands() -> list[str]:
             continue
         if words[1] in SUBCOMMANDS and "resources/" in text and "FILE" not in words:
             commands.append(text)
-    return commands
+    return list(dict.fromkeys(commands))  # a command shown twice is run once
 
 
 COMMANDS = readme_commands()

@@ -4,6 +4,7 @@ layers): groups named after the user's functions, modules and library calls, one
 call, each backward pass numbered like the forward call it undoes, library internals in
 closed boxes, and zero layout defects at every depth."""
 
+import random
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,8 @@ def test_equinox_modules_are_named_by_their_fields():
 
 def test_haiku_mlp_is_one_library_call_with_its_layers_inside():
     model = _model("haiku_mlp", expand_all=True)
-    assert any(x.startswith("hk.nets.MLP") for x in _labels(model, LIBRARY))
+    calls = [x for x in _labels(model, LIBRARY) if "hk.nets.MLP" in x]
+    assert calls == ["mlp · hk.nets.MLP · line 9", "mlp · hk.nets.MLP · line 9 (backward)"]
     assert {"linear_0", "linear_1", "linear_2"} <= set(_labels(model))
 
 
@@ -83,13 +85,43 @@ def test_haiku_mlp_is_one_library_call_with_its_layers_inside():
 @pytest.mark.parametrize("opening", [{}, {"depth": 0}, {"depth": 1}, {"depth": 2},
                                      {"expand_all": True}], ids=str)
 def test_no_layout_defect_at_any_depth(name, opening):
+    """Depth 0 closes every group: with forward and backward calls in one box, the visible
+    graph can turn cyclic, and its edges must still go round the boxes."""
     model = _model(name, **opening)
     d = check_layout(layout_model(model), {g: x.parent for g, x in model.groups.items()})
     assert (d.edges_through_nodes, d.node_overlaps, d.group_overlaps, d.stubs) == \
         (0, 0, 0, 0), d
 
 
+def test_a_named_scope_around_calls_is_one_box_that_closes_cleanly():
+    source = ("def f(x):\n    with jax.named_scope('layer'):\n        y = jnp.sin(x) * x\n"
+              "        z = jnp.tanh(y) + y\n    return (z * 2.0).sum()\n")
+    stages, error = trace_source(source, "<editor>", "f", "f32[8]", "grad")
+    assert error is None
+    model = GraphModel(stages[-1].graph)
+    scopes = [g for g in model.groups.values() if g.label == "layer"]
+    assert len(scopes) == 1  # not one per library call inside it
+    for closed in [set(), {scopes[0].id}, set(model.groups)]:
+        shut = GraphModel(stages[-1].graph, open_groups=set(model.groups) - closed)
+        d = check_layout(layout_model(shut), {g: x.parent for g, x in shut.groups.items()})
+        assert (d.edges_through_nodes, d.node_overlaps, d.group_overlaps, d.stubs) == \
+            (0, 0, 0, 0), (closed, d)
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_the_top_level_is_small(name):
     view = _model(name, depth=0).visible()
     assert len(view.nodes) <= 60, len(view.nodes)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_random_groups_closed_draw_no_defect(name):
+    """A property over openings: any set of open groups (seeded draws) lays out cleanly."""
+    base = _model(name)
+    draw = random.Random(name)
+    for _ in range(4):
+        opened = {g for g in sorted(base.groups) if draw.random() < 0.5}
+        model = GraphModel(base.graph, open_groups=opened)
+        d = check_layout(layout_model(model), {g: x.parent for g, x in model.groups.items()})
+        assert (d.edges_through_nodes, d.node_overlaps, d.group_overlaps, d.stubs) == \
+            (0, 0, 0, 0), (sorted(opened), d)

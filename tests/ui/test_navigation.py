@@ -50,3 +50,19 @@ def test_close_and_open_all_groups(window, qtbot):
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
         window.open_all_groups()
     assert model.open == set(model.groups)
+
+
+def test_view_opens_to_a_depth_as_the_cli_does(window, qtbot):
+    trace_code(window, qtbot, TRANSFORMER, "transformer", "make(3), f32[16,32]", "")
+    model = window.set.models[window.set.current]
+    view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    depth_menu = next(a.menu() for a in view.actions() if a.text() == "Open to &depth")
+    top_level_only = depth_menu.actions()[0]
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        top_level_only.trigger()
+    assert model.open == model.open_to_depth(0)
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        depth_menu.actions()[1].trigger()
+    assert model.open == {g.id for g in model.groups.values() if g.depth <= 1
+                          or g.kind == "subgraph" and g.depth <= 2}
+    assert model.open != model.open_to_depth(0)
