@@ -86,9 +86,15 @@ def constant_lines(closed, user_file: str) -> list[int | None]:
 def text_stage(closed, index: int, title: str, transform: str = "") -> Stage:
     """A stage with JAX's text and counts but no graph: what ``jaxviz trace`` prints needs no
     more, and building the graph costs more than the trace at 20,000 equations."""
-    return Stage(index=index, title=title, jaxpr=str(closed), equations=_equation_count(
+    return Stage(index=index, title=title, jaxpr=plain_text(closed), equations=_equation_count(
         closed.jaxpr), graph=Graph(name=title), transform=transform,
         printed_equations=printed_count(closed.jaxpr))
+
+
+def plain_text(closed) -> str:
+    """JAX's text of the jaxpr, never coloured: ``str()`` adds terminal colour codes where
+    JAX thinks it may (a Jupyter kernel), which a notebook's HTML or a file would show raw."""
+    return closed.pretty_print(use_color=False)
 
 
 def _equation_count(jaxpr) -> int:

@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from jaxviz.core.ir import Node
+from jaxviz.trace.jaxpr_facts import plain_text
 from jaxviz.trace.jaxpr_text import (
     DROPPED_SEARCH,
     equation_text,
@@ -30,11 +31,12 @@ _printer_lock = threading.Lock()
 
 
 def jaxpr_text_and_names(closed) -> tuple[str, dict, Any]:
-    """The jaxpr's text as ``str()`` gives it, the printer's variable names, and its context."""
+    """The jaxpr's text as ``str()`` gives it (without colour), the printer's variable names,
+    and its context."""
     try:
         from jax._src import core as _core
     except ImportError:  # pragma: no cover - JAX moved its internals
-        return str(closed), {}, None
+        return plain_text(closed), {}, None
     contexts = []
     original = _core.JaxprPpContext.__init__
 
@@ -45,7 +47,7 @@ def jaxpr_text_and_names(closed) -> tuple[str, dict, Any]:
     with _printer_lock:
         _core.JaxprPpContext.__init__ = capture
         try:
-            text = str(closed)
+            text = plain_text(closed)
         finally:
             _core.JaxprPpContext.__init__ = original
     if not contexts:

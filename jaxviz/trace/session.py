@@ -7,6 +7,7 @@ instead of raising: the caller (the worker) sends it back as the answer.
 from __future__ import annotations
 
 import functools
+import inspect
 import linecache
 import time
 from collections.abc import Callable
@@ -82,6 +83,14 @@ def find_function(namespace: dict, name: str, filename: str
                   ) -> tuple[Callable | None, ErrorInfo | None]:
     """The named function, or an error listing the functions that exist."""
     fn = namespace.get(name)
+    if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
+        code = fn.__code__
+        return None, ErrorInfo(
+            kind="function", line=code.co_firstlineno if code.co_filename == filename else None,
+            message=f"{name!r} is a generator function (it uses yield): JAX traces functions "
+                    f"that return their results.",
+            hint="return the values instead of yielding them, e.g. collect them in a list "
+                 "and return jnp.stack(values)")
     if callable(fn):
         return fn, None
     defined = [k for k, v in namespace.items()

@@ -227,6 +227,9 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
             self.autosave()
 
     def cancel(self) -> None:
+        """Esc: stop the running trace and layout; with nothing running, Esc does nothing."""
+        if not (self.tracer.has_work or self.layouter.has_work or self.trace_timer.isActive()):
+            return
         self.trace_timer.stop()
         self.tracer.cancel()
         self.layouter.cancel()

@@ -65,6 +65,12 @@ class WorkerService(QObject):
         worker, does not count: showing the busy bar for it would resize the window's views)."""
         return self._running is not None and not isinstance(self._running, QUIET)
 
+    @property
+    def has_work(self) -> bool:
+        """Work the user waits for is running or queued (what Esc would cancel)."""
+        with self._lock:
+            return self.busy or any(not isinstance(r, QUIET) for r in self._pending.values())
+
     def submit(self, request: Any) -> None:
         """Run ``request`` as soon as possible; a request still queued is replaced."""
         with self._lock:

@@ -113,22 +113,25 @@ def _export_stages(stages, layouts: list, spec: p.ExportSpec, progress: Progress
     from pathlib import Path
 
     from jaxviz.core.errors import ErrorInfo
-    from jaxviz.core.export import ExportError, export_file, numbered
+    from jaxviz.core.export import ExportError, check_export_target, export_file, numbered
     from jaxviz.core.layout import Layout
     from jaxviz.core.overlay import OverlayError
 
     written = []
+    inputs = [Path(i) for i in spec.inputs]
     try:
         chosen = _export_choice(stages, spec)
-        for k, index in enumerate(chosen):
-            path = numbered(Path(spec.path), index) if spec.stage == "all" else Path(spec.path)
+        paths = [numbered(Path(spec.path), index) if spec.stage == "all" else Path(spec.path)
+                 for index in chosen]
+        for path in paths:  # every target checked before any is written: never half a set
+            check_export_target(path, spec.format, inputs, spec.force)
+        for k, (index, path) in enumerate(zip(chosen, paths)):
             progress(f"writing {path}", k / len(chosen))
             layout = _overlaid(Layout.from_dict(layouts[index]), stages, index, spec)
             stage = stages[index]  # a picture needs its title; only JSON holds the IR
             data = to_dict(stage) if spec.format == "json" else {"title": stage.title}
-            export_file(layout, data, path,
-                        spec.format, spec.dpi, spec.edge_labels,
-                        [Path(i) for i in spec.inputs], spec.force)
+            export_file(layout, data, path, spec.format, spec.dpi, spec.edge_labels, inputs,
+                        spec.force)
             written.append([str(path), stages[index].title])
     except (ExportError, OverlayError) as exc:
         return p.Failure(ErrorInfo(kind="input", message=str(exc)))

@@ -87,6 +87,16 @@ def test_export_all_stages_and_options(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s_0.svg", "s_1.svg", "s_2.svg"]
 
 
+def test_export_all_stages_writes_none_when_one_target_is_the_users(tmp_path):
+    mine = tmp_path / "s_1.svg"
+    mine.write_text("my own drawing")
+    r = jaxviz("export", POLY, "-a", "2.0", "-p", "grad | jit", "-o", str(tmp_path / "s.svg"),
+               "--stage", "all")
+    assert r.returncode == 2 and "s_1.svg" in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s_1.svg"]  # not s_0.svg either
+    assert mine.read_text() == "my own drawing"
+
+
 def test_export_to_a_missing_folder_exits_2(tmp_path):
     r = jaxviz("export", POLY, "-a", "2.0", "-o", str(tmp_path / "no" / "g.png"))
     assert r.returncode == 2 and "does not exist" in r.stderr

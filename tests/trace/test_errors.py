@@ -109,3 +109,10 @@ def test_scalar_argument_under_vmap_is_explained():
 def test_collective_without_a_bound_axis_names_the_fix():
     e = err("def f(x):\n    return x / lax.psum(x, 'i')\n", args="jnp.ones(3)")
     assert e.line == 2 and "pmap(axis_name='i')" in e.hint
+
+
+def test_a_generator_function_is_told_plainly_with_its_line():
+    e = err("import math\n\ndef f(x):\n    yield x * 2\n", pipeline="grad")
+    assert (e.kind, e.line) == ("function", 3)
+    assert "generator" in e.message and "Internal" not in e.message
+    assert "return" in e.hint

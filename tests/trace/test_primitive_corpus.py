@@ -75,3 +75,14 @@ def test_literals_keep_jax_text_for_tooltips_and_details():
     model = GraphModel(stages[0].graph)
     tips = tooltips(model, model.visible())
     assert any(literal.jax_text in tip for tip in tips.values())
+
+
+def test_jax_text_never_holds_colour_codes(monkeypatch):
+    """In a Jupyter kernel JAX colours ``str(jaxpr)``; the stage's text stays plain."""
+    from jax._src import pretty_printer
+
+    monkeypatch.setattr(pretty_printer, "CAN_USE_COLOR", True)
+    source = "def f(x):\n    return (jnp.sin(x) * 2.0).sum()\n"
+    stages, error = trace_source(source, "<t>", "f", "f32[3]", "grad")
+    assert error is None
+    assert all("\x1b[" not in s.jaxpr for s in stages)

@@ -172,3 +172,11 @@ def test_a_state_laid_out_before_comes_from_the_cache(window, qtbot, monkeypatch
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
         window.toggle_group("e0")  # open again: the state the trace came with
     assert sent == [] and "e0/g0/e0" in window.graph.items_by_id
+
+
+def test_esc_with_nothing_running_says_nothing(window, qtbot):
+    trace_code(window, qtbot, s.POLYNOMIAL.source, "f", "2.0", "grad")
+    window.statusBar().showMessage("")
+    window.cancel()
+    assert "Cancelled" not in window.statusBar().currentMessage()
+    assert len(window.set.stages) == 2  # the shown trace stays
