@@ -45,19 +45,68 @@ class Group:
     values: int = 0  # for an ARGUMENT: how many inputs or results it holds
 
 
-def argument_groups(nodes: list[Node]) -> list[tuple[Group, list[str]]]:
-    """The top level's inputs and results, by the argument (or result) pytree they belong to,
-    where one holds ``ARGUMENT_MIN_LEAVES`` arrays or more: a 48-layer model's 288 parameters
-    are one box, ``params · 288 inputs``, that opens to all of them."""
+def argument_groups(nodes: list[Node], names: dict[str, str] | None = None,
+                    parent: str | None = None, depth: int = 1
+                    ) -> list[tuple[Group, list[str]]]:
+    """The inputs and results, by the argument (or result) pytree they belong to (``names``:
+    each node's Python path; by default the top level's own), where one holds
+    ``ARGUMENT_MIN_LEAVES`` arrays or more: a 48-layer model's 288 parameters are one box,
+    ``params · 288 inputs``, that opens to all of them. Where the inputs and results are
+    that many together (a train step's params, optimizer state and their updates), every
+    pytree of two arrays or more is one box: a row of 30 ovals is what makes a picture wide."""
+    if names is None:
+        names = {n.id: n.display_name for n in nodes if n.display_name}
     found: dict[tuple[str, str], list[str]] = {}
     for node in nodes:
-        if node.kind in ("input", "output") and node.display_name:
-            match = _ARGUMENT_NAME.match(node.display_name)
+        name = names.get(node.id)
+        if node.kind in ("input", "output") and name:
+            match = _ARGUMENT_NAME.match(name)
             if match:
                 found.setdefault((node.kind, match.group(0)), []).append(node.id)
-    return [(Group(f"{kind}s:{name}", ARGUMENT, name, None, 1,
+    total = sum(len(ids) for ids in found.values())
+    least = 2 if total >= ARGUMENT_MIN_LEAVES else ARGUMENT_MIN_LEAVES
+    prefix = f"{parent}/" if parent else ""
+    return [(Group(f"{prefix}{kind}s:{name}", ARGUMENT, name, parent, depth,
                    primitive=f"{kind}s", values=len(ids)), ids)
-            for (kind, name), ids in found.items() if len(ids) >= ARGUMENT_MIN_LEAVES]
+            for (kind, name), ids in found.items() if len(ids) >= least]
+
+
+def stage_arguments(graph, wrapper: Node | None, call: Group | None
+                    ) -> list[tuple[Group, list[str]]]:
+    """The stage's argument boxes, and for a stage that is one call (``jit(f)``) its body's
+    too, inside the call: the same pytrees again, one box each as at the top."""
+    found = argument_groups(graph.nodes)
+    if wrapper is not None and call is not None and len(wrapper.subgraphs) == 1:
+        found += argument_groups(wrapper.subgraphs[0].nodes, body_names(graph, wrapper),
+                                 call.id, call.depth + 1)
+    return found
+
+
+def library_label(run, members: list[Node], owners: dict, around: str
+                  ) -> tuple[str, str, int, bool]:
+    """(kind, label, scopes its members share, whether those are drawn outside it) of a
+    library call's group: a scope it owns alone names the module in its label."""
+    shared = common_scopes(members)
+    if len(owners.get((shared, run.key[-1]), ())) > 1:  # a named scope around several calls
+        return LIBRARY, run.label, len(shared), True
+    return LIBRARY, module_label(run.label, members, around), len(shared), False
+
+
+def body_names(graph, wrapper: Node) -> dict[str, str]:
+    """The Python paths of a call's body inputs and results: those of the top-level inputs
+    feeding it and of the results it feeds (``params['w']``), matched through its ports."""
+    body = wrapper.subgraphs[0]
+    named = {n.id: n.display_name for n in graph.nodes if n.display_name}
+    into = {e.dst_port: named.get(e.src, "") for e in graph.edges if e.dst == wrapper.id}
+    out = {e.src_port: named.get(e.dst, "") for e in graph.edges if e.src == wrapper.id}
+    names = {}
+    inputs = [n for n in body.nodes if n.kind == "input"]
+    outputs = [n for n in body.nodes if n.kind == "output"]
+    for node, port in zip(inputs, body.input_ports):
+        names[node.id] = into.get(port, "") if port is not None else ""
+    for node, port in zip(outputs, body.output_ports):
+        names[node.id] = out.get(port, "") if port is not None else ""
+    return {k: v for k, v in names.items() if v}
 
 
 def fold_repeats(groups: dict[str, Group], group_of: dict[str, str | None],
@@ -177,7 +226,7 @@ def module_label(label: str, members: list[Node], parent: str) -> str:
     only = common_scopes(members)
     if only:
         name = only[-1].rsplit("/", 1)[-1]
-        if name == _NUMBER.sub("", parent):  # MLP's own scope inside MLP says nothing new
+        if name == _NUMBER.sub("", parent).removesuffix(" (backward)"):  # MLP's in MLP
             return label
         if "." in name:  # a class path (equinox's eqx.nn.Conv) after the name used
             return label.replace(" · line", f" · {name} · line", 1)

@@ -116,17 +116,34 @@ def pulled_to_consumers(view: VisibleGraph, rank: dict[str, int]) -> dict[str, i
     allow (one rank above the first of them), never earlier than their longest-path rank.
     Without this, every equation that needs only inputs (a layer's ``broadcast_in_dim`` of
     its bias) sits on the first rank, far from its use, and the group around it stretches
-    from the top of the picture down to its layer."""
+    from the top of the picture down to its layer. Equations that depend on no input at all
+    (the backward pass of a mean starts from ``div 1.0 512.0``) go down with their chain."""
     succs: dict[str, list[str]] = {}
     has_preds = {e.dst for e in view.edges}
     for e in view.edges:
         succs.setdefault(e.src, []).append(e.dst)
+    floating = _floating(view, succs, has_preds)
     order = sorted(view.nodes, key=lambda n: -rank[n])  # consumers before their producers
     moved = dict(rank)
     for nid in order:
-        if nid in succs and (nid not in has_preds or _uses_stay_inside(view, nid, succs[nid])):
+        if nid in succs and (nid not in has_preds or nid in floating
+                             or _uses_stay_inside(view, nid, succs[nid])):
             moved[nid] = max(min(moved[s] for s in succs[nid]) - 1, rank[nid])
     return moved
+
+
+def _floating(view: VisibleGraph, succs: dict, has_preds: set) -> set[str]:
+    """Nodes no input, constant or argument box leads to: computed from literals alone."""
+    anchored = [n for n, node in view.nodes.items() if n not in has_preds
+                and (node.kind in ("input", "const") or node.id.rpartition("/")[2]
+                     .startswith("inputs:"))]
+    seen = set(anchored)
+    while anchored:
+        for nxt in succs.get(anchored.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                anchored.append(nxt)
+    return set(view.nodes) - seen
 
 
 MAX_ROW = 10  # inputs (or outputs) side by side in one rank before they stack in rows

@@ -22,11 +22,10 @@ from .groups import (
     SCOPE,
     SUBGRAPH,
     Group,
-    argument_groups,
-    common_scopes,
     fold_repeats,
-    module_label,
+    library_label,
     scope_owners,
+    stage_arguments,
 )
 from .ir import EQN, Graph, Node, scopes_of, transforms_of
 from .styles import KIND_STYLES, NodeStyle, eqn_style
@@ -124,7 +123,8 @@ class GraphModel:
         self._closed_cache: dict | None = None  # see _closed_at_or_above
         self._collect(graph, None, 0)
         fold_repeats(self.groups, self.group_of, self.nodes)
-        for group, members in argument_groups(graph.nodes):
+        only = self._only_call()  # jit(f): its body's arguments are boxes as at the top
+        for group, members in stage_arguments(graph, self.nodes.get(only), self.groups.get(only)):
             self.groups[group.id] = group
             self.group_of.update(dict.fromkeys(members, group.id))
         if expand_all:
@@ -148,14 +148,11 @@ class GraphModel:
             kind, label, holder = FUNCTION, run.label, run.parent
             if run.key[0] == LIBRARY_KEY:
                 members = [by_id[m] for m in run.members]
-                shared = common_scopes(members)
-                if len(owners.get((shared, run.key[-1]), ())) > 1:  # a scope around calls
-                    holder = self._scope_group(members[0], holder, len(shared))
-                    kind = LIBRARY
-                else:  # the scope of this call alone: a module's name, in its label
-                    around = self.groups[holder].label if holder in self.groups else ""
-                    kind, label = LIBRARY, module_label(run.label, members, around)
-                inside[run.gid] = len(shared)
+                around = self.groups[holder].label if holder in self.groups else ""
+                kind, label, shared, hoist = library_label(run, members, owners, around)
+                if hoist:  # a named scope around several calls: drawn outside them
+                    holder = self._scope_group(members[0], holder, shared)
+                inside[run.gid] = shared
             self.groups[run.gid] = Group(run.gid, kind, label, holder, self._depth(holder) + 1)
         for node in graph.nodes:
             where = placed.get(node.id, parent)

@@ -106,15 +106,22 @@ class GraphView(QGraphicsView):
         self.scale(READABLE_SCALE, READABLE_SCALE)
         half_w = self.viewport().width() / 2 / READABLE_SCALE
         half_h = self.viewport().height() / 2 / READABLE_SCALE
-        inner = [(k, b) for k, b in layout.nodes.items() if b.kind not in ("input", "const")] \
+        inputs = {k for k, b in layout.nodes.items() if b.kind in ("input", "const")
+                  or k.rpartition("/")[2].startswith("inputs:")}  # (an argument's box too)
+        inner = [(k, b) for k, b in layout.nodes.items() if k not in inputs] \
             or list(layout.nodes.items())
         first_id, first = min(inner, key=lambda kb: (kb[1].y, kb[1].x))
-        # read from the left: the first equation and what feeds it (a layer's inputs) from
-        # their left edge, as long as the equation begins well inside the view
+        # read from the left: the inputs above the first equation, or at least what feeds
+        # it (a layer's inputs), as long as the equation begins well inside the view
         feeding = [layout.nodes[e.src] for e in layout.edges if e.dst == first_id]
-        left = min(b.x - b.w / 2 for b in [first, *feeding])
-        if first.x - first.w / 2 > left - 20 + 2 * half_w - 120:
-            left = first.x - first.w / 2  # too far apart: the equation, from its left edge
+        above = [layout.nodes[k] for k in inputs if layout.nodes[k].y < first.y]
+        fits = first.x - first.w / 2 + 120 - 2 * half_w + 20
+        left = first.x - first.w / 2  # too far apart: the equation, from its left edge
+        for around in (above + feeding, feeding):
+            edge = min((b.x - b.w / 2 for b in [first, *around]), default=left)
+            if edge >= fits:
+                left = edge
+                break
         self.centerOn(max(left - 20 + half_w, -40 + half_w), -40 + half_h)  # top edge up
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
