@@ -41,6 +41,9 @@ def _direction(node: Node) -> int:
 
 
 LIBRARY = "library call"  # the first field of a library call's key
+# how a library wraps its private helpers: one such equation is still a library call's box
+# (a loop or a branch is the user's control flow, drawn as itself)
+HELPER_CALLS = ("jit", "pjit", "custom_jvp_call", "custom_vjp_call")
 
 
 def _path(node: Node) -> list[tuple]:
@@ -110,6 +113,7 @@ class FunctionGrouper:
         self.counts: dict[tuple, int] = {}
         self.lines: dict[str, int] = {}  # each equation's line in the traced function
         self.moved_out: dict[str, str | None] = {}  # equations taken out of an iteration
+        self.holding: set[str] = set()  # a library's jit (or custom rule) of its helper
         self.next_id = 0
 
     def _open(self, key: tuple, level: int) -> Run:
@@ -151,6 +155,8 @@ class FunctionGrouper:
         if not self.stack:
             return self.base
         self.stack[-1].members.append(node.id)
+        if node.subgraphs and node.primitive in HELPER_CALLS:
+            self.holding.add(node.id)
         self.lines[node.id] = lines[0]
         return self.stack[-1].gid
 
@@ -214,7 +220,10 @@ class FunctionGrouper:
                  and self._in_source_loop(key)}
         for gid, run in self.runs.items():
             size = self._size(run)
-            if size < 2 or (run.level == 0 and run.key not in loops):
+            # a library call that is one jit of its private helper is a box all the same:
+            # named after the call the user made, the helper inside it
+            helper = run.key[0] == LIBRARY and any(m in self.holding for m in run.members)
+            if size < 2 and not helper or (run.level == 0 and run.key not in loops):
                 continue
             if not run.members and sum(self.runs[c].parent == gid for c in run.children) == 1:
                 continue  # a box holding just one box: the inner one says it all

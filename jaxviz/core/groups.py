@@ -205,10 +205,13 @@ def common_scopes(members: list[Node]) -> tuple[str, ...]:
 
 def scope_owners(runs: dict, placed: dict[str, str | None], nodes: dict[str, Node]
                  ) -> dict[tuple, set]:
-    """For each (scope path, direction): the groups holding equations under exactly that
-    path. A path one library call owns alone is a module's (flax's ``dense1``); one that
-    several calls or the user's own equations share is a ``jax.named_scope`` around them."""
+    """For each (scope path, direction) that runs in one stretch of the program: the groups
+    holding its equations. One such stretch over several calls is a ``jax.named_scope``
+    around them; a path that one call owns alone is a module's (flax's ``dense1``), and so is
+    one that comes back between other code (equinox's ``eqx.nn.Conv``, once per conv)."""
     owners: dict[tuple, set] = {}
+    stretches: dict[tuple, int] = {}
+    last = None
     for nid, gid in placed.items():
         node = nodes.get(nid)
         if node is None or node.kind != EQN:
@@ -216,8 +219,12 @@ def scope_owners(runs: dict, placed: dict[str, str | None], nodes: dict[str, Nod
         run = runs.get(gid)
         direction = run.key[-1] if run is not None else (
             -1 if "transpose" in transforms_of(node) else 1)
-        owners.setdefault((tuple(scopes_of(node)), direction), set()).add(gid)
-    return owners
+        key = (tuple(scopes_of(node)), direction)
+        owners.setdefault(key, set()).add(gid)
+        if key != last:
+            stretches[key] = stretches.get(key, 0) + 1
+            last = key
+    return {key: gids for key, gids in owners.items() if stretches[key] == 1}
 
 
 def module_label(label: str, members: list[Node], parent: str) -> str:
