@@ -65,8 +65,7 @@ def param_jaxprs(params: dict) -> dict[str, list]:
     """Each param's jaxprs (params holding none are left out), in the params' order."""
     found = {}
     for name, value in params.items():
-        subs = jaxprs_in_value(value)
-        if subs:
+        if type(value) not in _HOLDS_NONE and (subs := jaxprs_in_value(value)):
             found[name] = subs
     return found
 
