@@ -10,6 +10,7 @@ from __future__ import annotations
 from .cost import EquationCost, total
 from .fusion_map import DEAD, FOLDED, STATUS_TEXT, Placement
 from .ir import EQN, Node, Stage
+from .labels import equation_name
 from .memory import timeline
 from .residuals import compare_with_jax, residuals
 
@@ -73,8 +74,8 @@ def fusion_report(source: Stage, compiled: Stage) -> dict:
         "stage": source.title, "compiled": compiled.title, "via": compiled.reference.get(
             "map_via", "tag"), "summary": compiled.reference.get("map_summary", {}),
         "equations": {nid: {**p.to_dict(), "primitive": nodes[nid].primitive,
-                            "line": nodes[nid].line} for nid, p in places.items()
-                      if nid in nodes},
+                            "name": equation_name(nodes[nid]), "line": nodes[nid].line}
+                      for nid, p in places.items() if nid in nodes},
         "kernels": {k: {"kind": places[v[0]].kernel_kind, "equations": v,
                         **_summed(per, v, nodes)}
                     for k, v in sorted(kernels.items(), key=lambda kv: -len(kv[1]))},
@@ -104,12 +105,12 @@ def fusion_text(report: dict) -> list[str]:
                      f"{number(info['flops'])} FLOPs, {number(info['bytes'])}B as unfused)")
         for nid in info["equations"]:
             eq = equations[nid]
-            lines.append(f"    {nid:<14} {eq['primitive']:<18} {eq['status']:<7} "
+            lines.append(f"    {eq['name']:<32} {eq['status']:<7} "
                          f"{('line ' + str(eq['line'])) if eq['line'] else ''}")
     gone = [(nid, eq) for nid, eq in equations.items() if eq["status"] in (DEAD, FOLDED)]
     if gone:
         lines.append("removed by XLA")
-        lines += [f"    {nid:<14} {eq['primitive']:<18} {eq['status']}" for nid, eq in gone]
+        lines += [f"    {eq['name']:<32} {eq['status']}" for _, eq in gone]
     return lines
 
 
@@ -133,8 +134,8 @@ def cost_report(source: Stage, compiled: Stage | None) -> dict:
         "ours_copied": copied.to_dict() if copied else None,
         "xla": compiled.reference.get("cost", {}) if compiled else {},
         "rules": _rule_counts(per),
-        "top": [{"id": nid, "primitive": nodes[nid].primitive, "line": nodes[nid].line,
-                 **per[nid].to_dict()} for nid in top[:100]],
+        "top": [{"id": nid, "primitive": nodes[nid].primitive, "name": equation_name(nodes[nid]),
+                 "line": nodes[nid].line, **per[nid].to_dict()} for nid in top[:100]],
     }
 
 
@@ -205,10 +206,9 @@ def cost_text(report: dict) -> list[str]:
         lines.append("(our bytes count every equation's operands and results as if nothing "
                      "were fused; XLA's count only what its kernels read and write)")
     lines.append("")
-    lines.append(f"{'equation':<16}{'primitive':<20}{'FLOPs':>10}{'transc.':>10}{'bytes':>10}"
-                 f"  line")
+    lines.append(f"{'equation':<36}{'FLOPs':>10}{'transc.':>10}{'bytes':>10}  line")
     for row in report["top"][:TOP]:
-        lines.append(f"{row['id']:<16}{row['primitive']:<20}{number(row['flops']):>10}"
+        lines.append(f"{row['name']:<36}{number(row['flops']):>10}"
                      f"{number(row['transcendentals']):>10}"
                      f"{number(row['bytes_read'] + row['bytes_written']):>10}  "
                      f"{row['line'] or ''}")
@@ -245,10 +245,13 @@ def memory_report(source: Stage, compiled: Stage | None, line=None,
         "peak_bytes": line.steps[peak].live if peak is not None else line.resident,
         "peak_at": line.steps[peak].node if peak is not None else None,
         "peak_primitive": nodes[line.steps[peak].node].primitive if peak is not None else "",
+        "peak_name": equation_name(nodes[line.steps[peak].node]) if peak is not None else "",
         "steps": [[s.node, s.live, s.after] for s in line.steps],
         "largest_at_peak": [{"name": v.name, "type": v.type, "bytes": v.bytes,
                              "made_by": v.producer, "what": names.get(v.producer, ""),
                              "primitive": nodes[v.producer].primitive
+                             if v.producer in nodes else "",
+                             "maker": equation_name(nodes[v.producer])
                              if v.producer in nodes else ""}
                             for v in alive[:8]],
         "xla": compiled.reference.get("memory", {}) if compiled else {},
@@ -258,15 +261,15 @@ def memory_report(source: Stage, compiled: Stage | None, line=None,
 def _maker(value: dict) -> str:
     if value["made_by"].rsplit("/", 1)[-1].startswith("in"):
         return f"input {value.get('what', '')}"
-    return f"made by {value.get('primitive', '')} {value['made_by']}"
+    return f"made by {value.get('maker') or value.get('primitive', '')}"
 
 
 def memory_text(report: dict) -> list[str]:
     xla = report["xla"]
     lines = [f"memory of {report['stage']}, in program order",
              f"  inputs and constants (alive throughout): {number(report['resident_bytes'])}B",
-             f"  peak: {number(report['peak_bytes'])}B while {report['peak_at']} "
-             f"({report['peak_primitive']}) runs"]
+             f"  peak: {number(report['peak_bytes'])}B while "
+             f"{report.get('peak_name') or report['peak_at']} runs"]
     lines += [f"      {v['name']:<8} {v['type']:<18} {number(v['bytes']):>8}B  "
               f"({_maker(v)})" for v in report["largest_at_peak"]]
     if xla:

@@ -117,3 +117,10 @@ def short_params(primitive: str, params: Mapping[str, str]) -> str:
 def full_params(params: dict[str, str]) -> str:
     """Every param on its own line, as ``name=value``."""
     return "\n".join(f"{k}={v}" for k, v in params.items())
+
+
+def equation_name(node) -> str:
+    """An equation as JAX's text names it, the one name every view uses: its results and
+    primitive, ``bq = broadcast_in_dim`` (``debug_print`` alone when it has none)."""
+    results = " ".join(p.name for p in node.outputs)
+    return f"{results} = {node.primitive}" if results else node.primitive

@@ -291,7 +291,7 @@ class BelowPanel(QWidget):
             rows.append(["XLA cost_analysis", xla.get("flops", 0.0),
                          xla.get("transcendentals", 0.0), xla.get("bytes accessed", 0.0)])
         _fill(self.cost_totals, rows, [[] for _ in rows], sort_by=None)
-        rows = [[r["id"], r["primitive"], r["flops"], r["transcendentals"],
+        rows = [[r["name"], r["primitive"], r["flops"], r["transcendentals"],
                  r["bytes_read"] + r["bytes_written"], r["line"] or ""]
                 for r in report["top"][:ROWS]]
         _fill(self.cost, rows, [[r["id"]] for r in report["top"][:ROWS]], sort_by=2)

@@ -172,3 +172,24 @@ def test_an_xla_error_keeps_the_jaxpr_stages():
                                  "jax.ShapeDtypeStruct((2,), jnp.float32), x)\n", "<editor>",
                                  "f", "f32[2]", "jit | compile")
     assert len(stages) >= 2 or error is not None
+
+
+def test_reports_name_each_equation_as_the_jaxpr_text_does():
+    """One name everywhere: ``t = broadcast_in_dim`` in the fusion, cost and memory reports
+    is the equation the stage's text prints as ``t:f32[...] = broadcast_in_dim``."""
+    path = Path(__file__).parents[2] / "resources" / "examples" / "17_below_the_jaxpr.py"
+    stages, error = trace_source(path.read_text(), str(path), "loss",
+                                 "params, f32[64,32], f32[64,8]", "grad | jit | compile")
+    assert error is None
+    source, compiled = stages[-2], stages[-1]
+    text = " ".join(source.jaxpr.split())
+    fusions = below.fusion_report(source, compiled)
+    names = [eq["name"] for eq in fusions["equations"].values()]
+    names += [row["name"] for row in below.cost_report(source, compiled)["top"]]
+    assert names and not any("e0/" in n for n in names)
+    for name in names:
+        results, primitive = name.split(" = ")
+        assert f"{results.split()[-1]}:" in text and f"= {primitive}" in text, name
+    report = "\n".join(below.fusion_text(fusions) + below.cost_text(
+        below.cost_report(source, compiled)) + below.memory_text(below.memory_report(source, compiled)))
+    assert "e0/g0/" not in report
