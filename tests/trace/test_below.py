@@ -190,6 +190,7 @@ def test_reports_name_each_equation_as_the_jaxpr_text_does():
     for name in names:
         results, primitive = name.split(" = ")
         assert f"{results.split()[-1]}:" in text and f"= {primitive}" in text, name
-    report = "\n".join(below.fusion_text(fusions) + below.cost_text(
-        below.cost_report(source, compiled)) + below.memory_text(below.memory_report(source, compiled)))
+    cost = below.cost_text(below.cost_report(source, compiled))
+    memory = below.memory_text(below.memory_report(source, compiled))
+    report = "\n".join(below.fusion_text(fusions) + cost + memory)
     assert "e0/g0/" not in report
