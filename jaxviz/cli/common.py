@@ -149,16 +149,16 @@ def source_fields(args: argparse.Namespace) -> dict:
     """The fields every request about the user's code has: the text of the file (found from
     FILE, FILE:function or pkg.module:function), the function, the arguments, the import
     roots."""
-    from jaxviz.core.source import SourceError, resolve_target
+    from jaxviz.core.source import SourceError, import_folder, resolve_target
 
     try:
-        path, named = resolve_target(args.file, args.path)
+        paths = [import_folder(d) for d in args.path]
+        path, named = resolve_target(args.file, paths)
     except SourceError as exc:
         raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
     source = read_source(path)
     return {"source": source, "function": default_function(source, args.function or named),
-            "args": args.args, "filename": str(Path(path).resolve()),
-            "paths": [str(Path(d).resolve()) for d in args.path]}
+            "args": args.args, "filename": str(Path(path).resolve()), "paths": paths}
 
 
 def trace_request(args: argparse.Namespace, layout=None) -> p.TraceRequest:

@@ -69,6 +69,22 @@ def loop_spans(source: str) -> list[list[int]]:
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
+def import_folder(path: str) -> str:
+    """A ``--path`` folder, absolute; SourceError when it cannot be one (missing, a file, a
+    link that leads back to itself)."""
+    try:
+        folder = Path(path).expanduser().resolve(strict=True)
+    except FileNotFoundError:
+        raise SourceError(f"--path {path}: no such folder") from None
+    except (RuntimeError, OSError) as exc:  # a symlink loop ("Symlink loop", ELOOP)
+        raise SourceError(f"--path {path}: cannot be followed ({exc}); give the folder "
+                          f"itself, not a link that leads back to itself") from None
+    if not folder.is_dir():
+        raise SourceError(f"--path {path}: not a folder; give the folder that holds your "
+                          f"package")
+    return str(folder)
+
+
 def resolve_target(text: str, roots: list[str]) -> tuple[str, str | None]:
     """``FILE``, ``FILE:function``, ``pkg.module`` or ``pkg.module:function`` → the file and
     the function named (None when none is). A module is looked up in ``roots`` (the --path

@@ -11,7 +11,6 @@ import os
 import signal
 import sys
 import time
-from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QPalette
@@ -79,7 +78,7 @@ def build_window(args: argparse.Namespace, store: SessionStore | None = None):
     window.devices.host_devices.setValue(session.host_devices)
     tracer.submit(p.DevicesRequest())
     if getattr(args, "path", None):
-        session.paths = [str(Path(d).resolve()) for d in args.path]
+        session.paths = _import_folders(window, args.path)
     if getattr(args, "file", None):
         open_target(window, args)
     else:
@@ -161,3 +160,16 @@ def run_app(args: argparse.Namespace) -> int:
     window.close()  # autosave and stop the workers, also when --screenshot quit the loop
     del window
     return code
+
+
+def _import_folders(window, given: list[str]) -> list[str]:
+    """The ``--path`` folders that can be imported from; the others said in the status bar."""
+    from jaxviz.core.source import SourceError, import_folder
+
+    folders = []
+    for path in given:
+        try:
+            folders.append(import_folder(path))
+        except SourceError as exc:
+            window.statusBar().showMessage(str(exc), 15000)
+    return folders

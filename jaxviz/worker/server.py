@@ -37,11 +37,34 @@ class BoundedWriter(io.TextIOBase):
         self.dropped += max(len(text) - max(room, 0), 0)
         return len(text)
 
+    @property
+    def buffer(self) -> io.RawIOBase:
+        """``sys.stdout.buffer``: bytes written there are kept as text (not UTF-8: replaced)."""
+        return _BytesInto(self)
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
+
     def text(self) -> str:
         body = "".join(self.parts)
         if self.dropped:
             body += f"\n… {self.dropped} more characters of output were dropped"
         return body
+
+
+class _BytesInto(io.RawIOBase):
+    """A binary view of a text sink: what user code writes to ``sys.stdout.buffer``."""
+
+    def __init__(self, sink: BoundedWriter):
+        self.sink = sink
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.sink.write(bytes(data).decode("utf-8", errors="replace"))
+        return len(data)
 
 
 def _frame(proto_in: BinaryIO) -> bytes | None:

@@ -68,6 +68,15 @@ def test_user_prints_go_to_stderr(tmp_path):
     assert "hello" in r.stderr and json.loads(r.stdout)
 
 
+def test_user_bytes_that_are_not_utf8_are_shown_not_fatal(tmp_path):
+    path = tmp_path / "b.py"
+    path.write_text("import os, sys\ndef f(x):\n    sys.stdout.buffer.write(b'\\xff\\xfe bytes\\n')"
+                    "\n    os.write(1, b'\\xff raw\\n')\n    return x * 2\n")
+    r = jaxviz("trace", str(path), "-a", "1.0")
+    assert r.returncode == 0, r.stderr
+    assert "bytes" in r.stderr and "mul" in r.stdout
+
+
 def test_export_formats_follow_the_suffix(tmp_path):
     for suffix in ("png", "svg", "pdf", "dot", "json"):
         out = tmp_path / f"g.{suffix}"

@@ -88,3 +88,14 @@ def test_the_app_opens_a_module_of_a_package(project, tmp_path, qapp):
     assert session["file"].endswith("train.py") and session["function"] == "loss"
     assert not session["trace_in_flight"]  # the trace came back (and was not an error)
     assert shot.stat().st_size > 10_000
+
+
+def test_a_path_that_loops_or_is_missing_is_told_plainly(tmp_path):
+    loop = tmp_path / "a"
+    loop.symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(loop)
+    example = "resources/examples/01_polynomial.py"
+    for given, words in ((loop, "leads back to itself"), (tmp_path / "none", "no such folder")):
+        r = subprocess.run([sys.executable, "-m", "jaxviz", "trace", example, "-a", "2.0",
+                            "--path", str(given)], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr
