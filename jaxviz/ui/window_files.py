@@ -36,7 +36,7 @@ class FilesAndExport:
         a saved file is untouched)."""
         self.session.file = ""
         self.editor.setReadOnly(False)
-        self.editor.setPlainText("def f(x):\n    return jnp.sin(x) * 2.0\n")
+        self._replace_text("def f(x):\n    return jnp.sin(x) * 2.0\n")
         self._refresh_functions("f", new_text=True)
         self.args.setText("1.0")
         self.document.load("")
@@ -63,9 +63,24 @@ class FilesAndExport:
     def autosave(self) -> None:
         self.store.save(self.current_session())
 
+    def _replace_text(self, text: str) -> None:
+        """New text in the editor as one edit: what the user typed comes back with Ctrl+Z
+        (``setPlainText`` would clear the undo history with it)."""
+        typed = self.document.edited and self.editor.toPlainText().strip()
+        cursor = self.editor.textCursor()
+        cursor.beginEditBlock()
+        cursor.select(cursor.SelectionType.Document)
+        cursor.insertText(text)
+        cursor.endEditBlock()
+        cursor.movePosition(cursor.MoveOperation.Start)
+        self.editor.setTextCursor(cursor)
+        if typed:
+            self.statusBar().showMessage("The code you typed was replaced: Ctrl+Z brings it "
+                                         "back", 10000)
+
     def load_example(self, example: Example) -> None:
         self.session.file = ""
-        self.editor.setPlainText(example.source)
+        self._replace_text(example.source)
         self._refresh_functions(example.function, new_text=True)
         self.args.setText(example.args)
         self.pipeline.set_text(example.pipeline)

@@ -180,3 +180,14 @@ def test_esc_with_nothing_running_says_nothing(window, qtbot):
     window.cancel()
     assert "Cancelled" not in window.statusBar().currentMessage()
     assert len(window.set.stages) == 2  # the shown trace stays
+
+
+def test_new_or_an_example_never_loses_typed_code(window, qtbot):
+    typed = "def mine(x):\n    return x * 7.0  # typed, never saved\n"
+    window.editor.setPlainText(typed)
+    window.document.edited = True
+    window.new_file()
+    assert window.editor.toPlainText() != typed
+    assert "Ctrl+Z" in window.statusBar().currentMessage()
+    window.editor.undo()
+    assert window.editor.toPlainText() == typed
