@@ -237,20 +237,24 @@ def _nearest_kernel(node_id: str, neighbours: dict[str, list[str]],
 
 def _consumers(graph: Graph) -> dict[str, list[str]]:
     """Node → the nodes using its results; a nested jaxpr's output leads to its holder, and
-    what feeds a holder leads into its nested jaxprs' inputs too (a call XLA inlined)."""
+    what feeds a holder's operand leads into the nested input it becomes (a call XLA
+    inlined)."""
     out: dict[str, list[str]] = {}
-    inputs: dict[str, list[str]] = {}  # holder → its nested jaxprs' input nodes
+    inputs: dict[tuple, list[str]] = {}  # (holder, operand) → the nested inputs it feeds
     for sub in graph.walk_graphs():
         holder = sub.id.rsplit("/g", 1)[0] if sub.id else None
+        if holder is None:
+            continue
+        ins = [n for n in sub.nodes if n.kind == INPUT]
+        for node, port in zip(ins, sub.input_ports):
+            inputs.setdefault((holder, port), []).append(node.id)
         for node in sub.nodes:
-            if node.kind == OUTPUT and holder:
+            if node.kind == OUTPUT:
                 out.setdefault(node.id, []).append(holder)
-            elif node.kind == INPUT and holder:
-                inputs.setdefault(holder, []).append(node.id)
     for sub in graph.walk_graphs():
         for edge in sub.edges:
             out.setdefault(edge.src, []).append(edge.dst)
-            out[edge.src].extend(inputs.get(edge.dst, ()))
+            out[edge.src].extend(inputs.get((edge.dst, edge.dst_port), ()))
     return out
 
 
