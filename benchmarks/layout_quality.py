@@ -3,7 +3,8 @@
     python benchmarks/layout_quality.py [--markdown benchmarks/layout_quality.md] [--quick]
 
 For each graph (the tutorial polynomial's grad, MLP grads, nested control flow under grad, a
-transformer grad with groups closed and open, flat transformers) and each engine: edges
+transformer grad with groups closed and open, flat transformers, and real models with every
+group closed: one where the closed group makes the visible graph cyclic) and each engine: edges
 through unrelated nodes, node overlaps, group boxes over nodes they do not hold, stubs, edge
 crossings, edge labels a line runs through, width × height, aspect, and seconds. dot is run
 with splines (polyline) and no stubs; it is skipped past ``DOT_LIMIT`` visible nodes, where
@@ -32,9 +33,22 @@ def f(x):
     return lax.fori_loop(0, 3, lambda i, v: jnp.tanh(v) * 2.0, c).sum() + ys.sum()
 """
 POLY = "def f(x):\n    return 4*x**3 + 3*x**2 + 2*x + 1\n"
+# one scope on both sides of a flow through the outside: closed, the view has a cycle
+ROUND_THE_OUTSIDE = """
+def f(x):
+    with jax.named_scope('s'):
+        a = jnp.sin(x)
+    b = jnp.cos(a) * 2
+    with jax.named_scope('s'):
+        c = b + a
+    return c
+"""
+MODELS = Path(__file__).resolve().parents[1] / "tests" / "data" / "models"
 
-# (name, source, function, args, pipeline, open every group)
+# (name, source, function, args, pipeline, opening: True for every group open, a depth
+# for the groups below it closed, False for the default)
 GRAPHS = [
+    ("scope round the outside, closed", ROUND_THE_OUTSIDE, "f", "f32[4]", "", 0),
     ("polynomial grad", POLY, "f", "2.0", "grad", False),
     ("control flow grad", CONTROL, "f", "jnp.ones(3)", "grad", True),
     ("mlp ×6 grad", MLP_NESTED, "mlp", "make(6), f32[16,32]", "grad", False),
@@ -47,6 +61,12 @@ GRAPHS = [
     ("mlp ×100 grad, open", MLP_NESTED, "mlp", "make(100), f32[16,32]", "grad", True),
     ("transformer flat ×400, open", TRANSFORMER_FLAT, "transformer", "make(400), f32[16,32]",
      "", True),
+    ("layer loop grad, closed", (MODELS / "layer_loop.py").read_text(), "loss",
+     "params, f32[4,16]", "grad", 0),
+    ("flax train step, closed", (MODELS / "flax_train.py").read_text(), "train_step",
+     "params, opt_state, f32[8,16], i32[8]", "jit", 0),
+    ("nnx encoder grad, depth 1", (MODELS / "nnx_encoder.py").read_text(), "loss",
+     "state, f32[4,8,16]", "grad", 1),
 ]
 
 
@@ -68,10 +88,11 @@ def rows(quick: bool):
     from jaxviz.core.model import GraphModel
     from jaxviz.trace.session import trace_source
 
-    for name, source, function, args, pipeline, expand in GRAPHS[:5] if quick else GRAPHS:
+    for name, source, function, args, pipeline, opening in GRAPHS[:6] if quick else GRAPHS:
         stages, error = trace_source(source, "<bench>", function, args, pipeline)
         assert error is None, error
-        model = GraphModel(stages[-1].graph, expand_all=expand)
+        model = GraphModel(stages[-1].graph, expand_all=opening is True,
+                           depth=None if isinstance(opening, bool) else opening)
         visible = len(model.visible().nodes)
         for engine in ("layered", "dot"):
             if engine == "dot" and visible > DOT_LIMIT:
@@ -99,7 +120,7 @@ def markdown(table) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--markdown", default="benchmarks/layout_quality.md")
-    parser.add_argument("--quick", action="store_true", help="the five smallest graphs")
+    parser.add_argument("--quick", action="store_true", help="the six smallest graphs")
     args = parser.parse_args()
     table = []
     for name, engine, row in rows(args.quick):

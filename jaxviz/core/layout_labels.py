@@ -33,30 +33,36 @@ def place_labels(nodes: dict[str, NodeBox], edges: list[EdgePath], vertical: boo
         if not edge.type or key in seen or edge.cut or len(edge.points) < 2:
             continue
         seen.add(key)
-        spot = _spot(grid, lines, edge.points[0], len(edge.type) * LABEL_CHAR_W, vertical)
+        spot = _spot(grid, lines, edge.points, len(edge.type) * LABEL_CHAR_W, vertical)
         if spot is not None:
             x, y, rect = spot
             _add(grid, rect)
             edge.label_at = [round(x, 1), round(y, 1)]
 
 
-def _spot(grid, lines, start: list[float], width: float, vertical: bool):
-    """The first candidate clear of nodes, labels and lines, else the first clear of nodes
-    and labels, else None: (x, y, the box with its margin)."""
-    fallback = None
-    for x, y in _candidates(start, width, vertical):
+def _spot(grid, lines, points: list[list[float]], width: float, vertical: bool):
+    """The first candidate clear of nodes, labels and lines: (x, y, the box with its
+    margin), or None."""
+    for x, y in _candidates(points, width, vertical):
         rect = (x - GAP, y - LABEL_H / 2 - GAP, x + width + GAP, y + LABEL_H / 2 + GAP)
-        if _hits(grid, rect):
-            continue
-        if not crosses_a_line(lines, rect):
+        if not _hits(grid, rect) and not crosses_a_line(lines, rect):
             return x, y, rect
-        fallback = fallback or (x, y, rect)
-    return fallback
+    return None
 
 
-def _candidates(start: list[float], width: float, vertical: bool):
+def _candidates(points: list[list[float]], width: float, vertical: bool):
     """Spots near where the edge leaves its source: beside the line, then a little further,
-    then beside it further out (clear of the lines that leave the same node)."""
+    then beside it further out (clear of the lines that leave the same node); then beside
+    the middle of each of its segments."""
+    yield from _near_start(points[0], width, vertical)
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        x, y = (x0 + x1) / 2, (y0 + y1) / 2
+        yield x + 4.0, y
+        yield x - 4.0 - width, y
+        yield x - width / 2, y - LABEL_H if vertical else y + LABEL_H
+
+
+def _near_start(start: list[float], width: float, vertical: bool):
     x, y = start
     if vertical:  # ranks run down: the edge leaves through the box's bottom
         for dy in (8.0, 18.0):

@@ -91,6 +91,8 @@ def _goes_round(edge, rank: dict, group: dict, parents: dict, span: int) -> bool
     """A long edge that no group holds (the residuals of a deep grad, from each forward layer
     to its backward twin): lanes for it would grow with the depth squared, so it goes round
     the side of the drawing instead, in a constant number of points."""
+    if rank[edge.dst] <= rank[edge.src]:
+        return True  # a back edge (``layout_ranks.back_edges``): round, never through nodes
     if rank[edge.dst] - rank[edge.src] <= span:
         return False
     return _common_group(group.get(edge.src), group.get(edge.dst), parents) is None
@@ -128,7 +130,7 @@ def _tracks(outside: set[int], edges, rank: dict, right: set[int], lo: float, hi
     track."""
     at: dict[int, float] = {}
     for side, start, step in ((right, hi, TRACK), (outside - right, lo, -TRACK)):
-        by_span = sorted(side, key=lambda i: (rank[edges[i].dst] - rank[edges[i].src], i))
+        by_span = sorted(side, key=lambda i: (abs(rank[edges[i].dst] - rank[edges[i].src]), i))
         at.update({i: start + step * k for k, i in enumerate(by_span)})
     return at
 

@@ -1,5 +1,9 @@
 """Ranks for the layouts: longest path, then the adjustments that make a layered drawing read.
 
+- ``back_edges``: the cycle-breaking phase. Closing a group that holds both ends of a flow
+  through the outside (a forward call and its backward pass in one box) makes the visible
+  graph cyclic; a depth-first search in program order picks the edges that close a cycle,
+  and they are ranked reversed and drawn round the side, never through a node;
 - ``ranks``: the longest-path rank of each node (the dot engine takes these as they are);
 - ``separated_groups``: a group that feeds a sibling group ends before the sibling begins,
   so a chain of calls (an MLP's layers, a transformer's blocks) reads as boxes one below the
@@ -18,7 +22,36 @@ from .model import VisibleGraph
 
 def ranks_for_layers(view: VisibleGraph) -> dict[str, int]:
     """The ranks our layered engine draws with: every adjustment below, in order."""
-    return stacked_ends(view, pulled_to_consumers(view, separated_groups(view, ranks(view))))
+    rank = ranks(view, back_edges(view))
+    return stacked_ends(view, pulled_to_consumers(view, separated_groups(view, rank)))
+
+
+def back_edges(view: VisibleGraph) -> set[int]:
+    """Indices of the edges that close a cycle: those that reach a node still on the path
+    of a depth-first search that starts from each node in program order (dot's choice).
+    Empty for an acyclic graph, which is every graph with all its groups open."""
+    out: dict[str, list[tuple[int, str]]] = {n: [] for n in view.nodes}
+    for i, e in enumerate(view.edges):
+        out[e.src].append((i, e.dst))
+    state: dict[str, int] = {}  # 1 on the path, 2 done
+    back: set[int] = set()
+    for start in view.nodes:
+        if start in state:
+            continue
+        state[start] = 1
+        stack = [(start, iter(out[start]))]
+        while stack:
+            node, todo = stack[-1]
+            step = next(todo, None)
+            if step is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(step[1]) == 1:
+                back.add(step[0])
+            elif step[1] not in state:
+                state[step[1]] = 1
+                stack.append((step[1], iter(out[step[1]])))
+    return back
 
 
 def separated_groups(view: VisibleGraph, rank: dict[str, int]) -> dict[str, int]:
@@ -121,7 +154,8 @@ def pulled_to_consumers(view: VisibleGraph, rank: dict[str, int]) -> dict[str, i
     succs: dict[str, list[str]] = {}
     has_preds = {e.dst for e in view.edges}
     for e in view.edges:
-        succs.setdefault(e.src, []).append(e.dst)
+        if rank[e.src] < rank[e.dst]:  # a back edge's target is above: it pulls nothing
+            succs.setdefault(e.src, []).append(e.dst)
     floating = _floating(view, succs, has_preds)
     order = sorted(view.nodes, key=lambda n: -rank[n])  # consumers before their producers
     moved = dict(rank)
@@ -180,11 +214,15 @@ def _uses_stay_inside(view: VisibleGraph, nid: str, users: list[str]) -> bool:
     return all(view.nodes[u].cluster == cluster for u in users)
 
 
-def ranks(view: VisibleGraph) -> dict[str, int]:
-    """Longest-path rank of each node, in program order; cycles (from grouping) are broken."""
+def ranks(view: VisibleGraph, back: set[int] | None = None) -> dict[str, int]:
+    """Longest-path rank of each node, in program order, with the ``back`` edges reversed
+    (any cycle left is broken where the search meets it)."""
     preds: dict[str, list[str]] = {n: [] for n in view.nodes}
-    for e in view.edges:
-        preds[e.dst].append(e.src)
+    for i, e in enumerate(view.edges):
+        if back and i in back:
+            preds[e.src].append(e.dst)
+        else:
+            preds[e.dst].append(e.src)
     rank: dict[str, int] = {}
     visiting: set[str] = set()
     for start in view.nodes:

@@ -89,8 +89,8 @@ def test_no_layout_defect_at_any_depth(name, opening):
     graph can turn cyclic, and its edges must still go round the boxes."""
     model = _model(name, **opening)
     d = check_layout(layout_model(model), {g: x.parent for g, x in model.groups.items()})
-    assert (d.edges_through_nodes, d.node_overlaps, d.group_overlaps, d.stubs) == \
-        (0, 0, 0, 0), d
+    assert (d.edges_through_nodes, d.node_overlaps, d.group_overlaps, d.stubs,
+            d.labels_crossed) == (0, 0, 0, 0, 0), d
 
 
 def test_a_named_scope_around_calls_is_one_box_that_closes_cleanly():
@@ -104,8 +104,8 @@ def test_a_named_scope_around_calls_is_one_box_that_closes_cleanly():
     for closed in [set(), {scopes[0].id}, set(model.groups)]:
         shut = GraphModel(stages[-1].graph, open_groups=set(model.groups) - closed)
         d = check_layout(layout_model(shut), {g: x.parent for g, x in shut.groups.items()})
-        assert (d.edges_through_nodes, d.node_overlaps, d.group_overlaps, d.stubs) == \
-            (0, 0, 0, 0), (closed, d)
+        assert (d.edges_through_nodes, d.node_overlaps, d.group_overlaps, d.stubs,
+                d.labels_crossed) == (0, 0, 0, 0, 0), (closed, d)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -123,5 +123,5 @@ def test_random_groups_closed_draw_no_defect(name):
         opened = {g for g in sorted(base.groups) if draw.random() < 0.5}
         model = GraphModel(base.graph, open_groups=opened)
         d = check_layout(layout_model(model), {g: x.parent for g, x in model.groups.items()})
-        assert (d.edges_through_nodes, d.node_overlaps, d.group_overlaps, d.stubs) == \
-            (0, 0, 0, 0), (sorted(opened), d)
+        assert (d.edges_through_nodes, d.node_overlaps, d.group_overlaps, d.stubs,
+                d.labels_crossed) == (0, 0, 0, 0, 0), (sorted(opened), d)
