@@ -33,8 +33,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-stamp=".venv/.jaxviz-installed-$(sha1sum pyproject.toml | cut -c1-12)"
+stamp=".venv/.jaxviz-installed-$(cat pyproject.toml resources/setup.sh | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+  # compat: the checkout goes on sys.path, so `import jaxviz` finds the package even from the
+  # folder that holds a clone named jaxviz (the default finder loses to that empty folder)
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' \
+    --config-settings editable_mode=compat
   rm -f .venv/.jaxviz-installed-* && touch "$stamp"
 fi

@@ -18,14 +18,20 @@ def add_parser(sub) -> None:
     add_source_args(pmap)
     pmap.add_argument("--axis-name", default="i", help="the pmap axis name collectives use "
                                                        "(default i)")
-    pmap.add_argument("--mode", choices=("split", "replicate", "as-is"), default="as-is",
-                      help="as-is: the arguments already carry the device axis (default); "
-                           "split their leading axis across devices; or replicate them")
+    pmap.add_argument("--mode", choices=("split", "replicate", "as-is"), default="split",
+                      help="split (default): as the pipeline's pmap maps them, else each "
+                           "argument's leading axis across the devices; replicate them; or "
+                           "as-is: they already carry the device axis. A stage that is the "
+                           "pipeline's pmap runs as it is")
     pmap.add_argument("--devices", type=ranged(int, 1, MAX_HOST_DEVICES, "a device count"),
                       help="how many devices to split or replicate onto")
     pmap.add_argument("--json", action="store_true")
     bench = sub.add_parser("bench", help="time the pipeline's function eagerly and under jit")
     add_source_args(bench)
+    for command in (pmap, bench):
+        command.add_argument("--stage", type=ranged(int, -1, 999, "a stage number"), default=-1,
+                             help="the pipeline's stage whose function runs (0: the function "
+                                  "itself; default -1: the last)")
     bench.add_argument("--repeats", type=ranged(int, 1, 10_000, "a number of runs"), default=7)
     bench.add_argument("--json", action="store_true")
     devices = sub.add_parser("devices", help="list the worker's local devices")
@@ -52,23 +58,28 @@ def cmd_devices(args: argparse.Namespace) -> int:
 def _source_request(cls, args: argparse.Namespace, **extra):
     from jaxviz.cli.common import source_fields
 
-    return cls(**source_fields(args), **extra)
+    fields = source_fields(args)  # first: a file given alone fills in its pipeline
+    return cls(**fields, pipeline=args.pipeline, **extra)
 
 
 def cmd_pmap(args: argparse.Namespace) -> int:
     from jaxviz.cli.common import call_worker
 
     request = _source_request(p.PmapRequest, args, mode=args.mode, axis_name=args.axis_name,
-                              devices=args.devices, pipeline=args.pipeline)
+                              devices=args.devices, stage=args.stage)
     result = call_worker(args, request)
     if args.json:
-        print(json.dumps({"devices": result.devices, "outputs": result.outputs,
+        print(json.dumps({"function": result.function, "devices": result.devices,
+                          "note": result.note, "outputs": result.outputs,
                           "wall_time": result.wall_time, "compile_time": result.compile_time},
                          indent=1))
         return 0
-    print(f"{result.function or 'pmap'} across {result.devices} devices: "
+    print(f"{result.function or 'pmap'} across {result.devices} "
+          f"device{'s' if result.devices != 1 else ''}: "
           f"{result.wall_time * 1000:.2f} ms per call "
           f"(compile and first run: {result.compile_time * 1000:.0f} ms more)")
+    if result.note:
+        print(f"  ({result.note})")
     for device in result.outputs:
         for out in device["outputs"]:
             preview = out["preview"].replace("\n", "\n" + " " * 8)
@@ -82,7 +93,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from jaxviz.worker.bench_stats import spread
 
     result = call_worker(args, _source_request(p.BenchRequest, args, repeats=args.repeats,
-                                               pipeline=args.pipeline))
+                                               stage=args.stage))
     eager, jit = spread(result.eager), spread(result.jit)
     if args.json:
         print(json.dumps({"eager": eager, "jit": jit, "compile_time": result.compile_time,

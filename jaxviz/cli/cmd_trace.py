@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from jaxviz.cli.common import add_source_args
+from jaxviz.cli.common import add_source_args, safe
 
 
 def add_parser(sub) -> None:
@@ -26,12 +26,12 @@ def cmd_trace(args: argparse.Namespace) -> int:
         print(json.dumps({"stages": stages}, indent=1))
     else:
         for stage in result.stages:
-            print(f"== {stage['title']}  ({count_text(stage)})")
-            print(stage["jaxpr"])
+            print(f"== {safe(stage['title'], lines=False)}  ({count_text(stage)})")
+            print(safe(stage["jaxpr"]))
             for n in stage.get("notes", []):
                 where = f"line {n['line']}: " if n.get("line") else ""
                 hint = f"  (fix: {n['hint']})" if n.get("hint") else ""
-                print(f"note: {where}{n['message']}{hint}")
+                print(safe(f"note: {where}{n['message']}{hint}"))
             print()
     partial_error(result)
     return 0

@@ -30,6 +30,19 @@ class CliError(Exception):
 
 
 MAX_TIMEOUT = 24 * 3600.0  # seconds
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)]}
+
+
+def safe(text: str, lines: bool = True) -> str:
+    """Text from the user's code (a function's name, a scope, a message) fit for a terminal:
+    control characters written escaped (``\\x1b``), so none can colour, move the cursor or
+    forge a line of ours; newlines and tabs are kept where ``lines``."""
+    table = dict(_CONTROL)
+    if lines:
+        table.pop(ord("\n")), table.pop(ord("\t"))
+    return text.translate(table)
+
+
 def ranged(cast: type, low: float, high: float, what: str) -> Callable[[str], float]:
     """An argparse type: a number from ``low`` (excluded for floats) to ``high``; nan, inf
     and anything outside are refused with what is allowed."""
@@ -157,8 +170,26 @@ def source_fields(args: argparse.Namespace) -> dict:
     except SourceError as exc:
         raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
     source = read_source(path)
+    _example_defaults(args, source, args.function or named)
     return {"source": source, "function": default_function(source, args.function or named),
             "args": args.args, "filename": str(Path(path).resolve()), "paths": paths}
+
+
+def _example_defaults(args: argparse.Namespace, source: str, function: str) -> None:
+    """A built-in example given alone runs as its header says: its function, arguments and
+    pipeline (any of them given on the command line wins)."""
+    from jaxviz.core.examples import header_entry
+
+    entry = header_entry(source, function) if not args.args else None
+    if entry is None:
+        return
+    args.args = entry.get("args", "")
+    args.function = args.function or function or entry.get("function")
+    if not getattr(args, "pipeline", "x"):
+        args.pipeline = entry.get("pipeline", "")
+    print(f"(the example's own call: {args.function}({args.args})"
+          f"{' under ' + args.pipeline if getattr(args, 'pipeline', '') else ''})",
+          file=sys.stderr)
 
 
 def trace_request(args: argparse.Namespace, layout=None) -> p.TraceRequest:

@@ -7,7 +7,14 @@ import argparse
 import signal
 import sys
 
-from jaxviz.cli.common import OVERLAY_CHOICES, CliError, close_early, device_count, start_early
+from jaxviz.cli.common import (
+    OVERLAY_CHOICES,
+    CliError,
+    close_early,
+    device_count,
+    safe,
+    start_early,
+)
 from jaxviz.cli.early import host_devices_ahead
 from jaxviz.core.errors import exit_code
 
@@ -59,7 +66,7 @@ def run_subcommand(argv: list[str]) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         return 0
     except CliError as exc:
-        print(f"jaxviz {args.command}: error: {exc.info.summary()}", file=sys.stderr)
+        print(f"jaxviz {args.command}: error: {safe(exc.info.summary())}", file=sys.stderr)
         return exit_code(exc.info)
     finally:
         close_early()
@@ -101,6 +108,29 @@ def main(argv: list[str] | None = None) -> int:
     if importlib.util.find_spec("jaxviz.ui.app") is None:  # the app is not built yet
         build_app_parser().print_help()
         return 0
+    missing = no_display(args)
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
     from jaxviz.ui.app import run_app  # Qt is imported only when the window is wanted
 
     return run_app(args)
+
+
+def no_display(args: argparse.Namespace) -> str:
+    """What to say when there is no screen to open the window on (Qt would abort with a
+    misleading word about libxcb-cursor0); ``--screenshot`` needs none: it renders offscreen."""
+    import os
+
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM") or \
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return ""
+    if getattr(args, "screenshot", None):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        return ""
+    return ("jaxviz: no display found (DISPLAY and WAYLAND_DISPLAY are not set: ssh without "
+            "-X?), and the window needs one.\n"
+            "Fix: run it where there is a screen (ssh -X, or xvfb-run jaxviz); or render the "
+            "window to a file with `jaxviz --screenshot out.png`, or run it unseen with "
+            "QT_QPA_PLATFORM=offscreen; the commands (jaxviz export, trace, diff, ...) need "
+            "no screen")

@@ -39,6 +39,17 @@ def read_examples(folder: Path = EXAMPLES_DIR) -> list[Example]:
     return found
 
 
+def header_entry(source: str, function: str = "") -> dict | None:
+    """The file's own example entry (the one for ``function`` if given): what a command
+    runs when it is given the file alone."""
+    for line in source.splitlines():
+        if line.startswith(MARKER):
+            spec = json.loads(line[len(MARKER):])
+            if not function or spec.get("function") == function:
+                return spec
+    return None
+
+
 def default_example() -> Example:
     """The tutorial's polynomial under grad: what the app opens on."""
     examples = read_examples()

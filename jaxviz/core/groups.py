@@ -26,6 +26,10 @@ LIBRARY = "library"  # the equations one library call of the user's made (``jnp.
 REST = "rest"  # in a fold, the repeats after the first
 ARGUMENT = "argument"  # the many inputs (or results) of one argument pytree
 ARGUMENT_MIN_LEAVES = 24  # an argument with this many arrays or more is one box at first
+MANY_ENDS = 12  # inputs and results together past this: each pytree of several is a box
+# characters: inputs (or results) side by side past this make a picture wide (about 1,280
+# points of ovals at the labels' 10 pt, each padded by about six characters' room)
+WIDE_ROW = 180
 _ARGUMENT_NAME = re.compile(r"^[^\[.(]+")  # "params[3]['w']" → "params"
 _NUMBER = re.compile(r" #?\d+")  # "block #3 (backward)" → "block (backward)"
 
@@ -52,8 +56,11 @@ def argument_groups(nodes: list[Node], names: dict[str, str] | None = None,
     each node's Python path; by default the top level's own), where one holds
     ``ARGUMENT_MIN_LEAVES`` arrays or more: a 48-layer model's 288 parameters are one box,
     ``params · 288 inputs``, that opens to all of them. Where the inputs and results are
-    that many together (a train step's params, optimizer state and their updates), every
-    pytree of two arrays or more is one box: a row of 30 ovals is what makes a picture wide."""
+    that many together (a train step's params, optimizer state and their updates), more than
+    ``MANY_ENDS`` together (a 3-layer model's six parameters and their gradients), or their
+    ovals side by side would be wider than a screen (a haiku MLP's six parameters, each named
+    ``params['mlp/~/linear_0']['w']``), every pytree of two arrays or more is one box: a row
+    of ovals is what makes a picture wide."""
     if names is None:
         names = {n.id: n.display_name for n in nodes if n.display_name}
     found: dict[tuple[str, str], list[str]] = {}
@@ -64,11 +71,21 @@ def argument_groups(nodes: list[Node], names: dict[str, str] | None = None,
             if match:
                 found.setdefault((node.kind, match.group(0)), []).append(node.id)
     total = sum(len(ids) for ids in found.values())
-    least = 2 if total >= ARGUMENT_MIN_LEAVES else ARGUMENT_MIN_LEAVES
+    wide = _row_width(nodes, names, "input") > WIDE_ROW or \
+        _row_width(nodes, names, "output") > WIDE_ROW
+    least = 2 if total >= ARGUMENT_MIN_LEAVES or total > MANY_ENDS or wide \
+        else ARGUMENT_MIN_LEAVES
     prefix = f"{parent}/" if parent else ""
     return [(Group(f"{prefix}{kind}s:{name}", ARGUMENT, name, parent, depth,
                    primitive=f"{kind}s", values=len(ids)), ids)
             for (kind, name), ids in found.items() if len(ids) >= least]
+
+
+def _row_width(nodes: list[Node], names: dict[str, str], kind: str) -> int:
+    """About how wide the ovals of the inputs (or results) are side by side, in characters:
+    each oval's longest line (its name, or its variable and type) and its padding."""
+    return sum(max(len(names.get(n.id, "")), len(n.label) + 12) + 6
+               for n in nodes if n.kind == kind)
 
 
 def stage_arguments(graph, wrapper: Node | None, call: Group | None

@@ -23,7 +23,7 @@ from jax.extend import core as jcore
 from jaxviz.core.fusion_map import fusion_map, op_name_map, summary
 from jaxviz.core.hlo_ir import hlo_graph, instruction_count
 from jaxviz.core.hlo_text import parse_module, strip_tags, without_debug_sections
-from jaxviz.core.ir import Stage
+from jaxviz.core.ir import INPUT, Stage
 from jaxviz.trace.jaxpr_walk import holds_jaxpr, replace_jaxprs
 
 TAG = "jaxviz_eqn"
@@ -127,7 +127,7 @@ def _reason(step: str, error: Exception) -> str:
 def _lowered_stage(lowered, source: Stage, index: int, seconds: float) -> Stage:
     text = strip_tags(lowered.as_text())
     module = parse_module(without_debug_sections(lowered.as_text(dialect="hlo")))
-    graph = hlo_graph(module, f"lower({source.title})")
+    graph = named_parameters(hlo_graph(module, f"lower({source.title})"), source)
     stage = Stage(index=index, title=f"lower({source.title})", jaxpr=text,
                   equations=instruction_count(module), graph=graph, transform="lower",
                   dialect="stablehlo", source_stage=source.index)
@@ -144,7 +144,8 @@ def _compiled_stage(compiled, source: Stage, index: int, via: str, timings: dict
     module = parse_module(raw)
     placements = (fusion_map if via == "tag" else op_name_map)(module, source.graph)
     stage = Stage(index=index, title=f"compile({source.title})", jaxpr=strip_tags(raw),
-                  equations=instruction_count(module), graph=hlo_graph(module, "compiled"),
+                  equations=instruction_count(module),
+                  graph=named_parameters(hlo_graph(module, "compiled"), source),
                   transform="compile", dialect="hlo", source_stage=source.index)
     stage.fusions = {k: p.to_dict() for k, p in placements.items()}
     stage.reference = {"cost": _cost(compiled), "memory": _memory(compiled),
@@ -152,6 +153,18 @@ def _compiled_stage(compiled, source: Stage, index: int, via: str, timings: dict
                  "map_summary": summary(placements)}
     stage.timings = {**timings, "map": time.perf_counter() - compiled_at}
     return stage
+
+
+def named_parameters(graph, source: Stage):
+    """The entry's parameters named as the jaxpr stage names its inputs (``params[0]['w']``,
+    not XLA's ``Arg_0.1``), where they are the same inputs, one for one."""
+    names = [n.display_name for n in source.graph.nodes if n.kind == INPUT]
+    params = sorted((n for n in graph.nodes if n.kind == INPUT),
+                    key=lambda n: int(n.id.removeprefix("in")))
+    if len(names) == len(params):
+        for node, name in zip(params, names):
+            node.display_name = name or node.display_name
+    return graph
 
 
 def _cost(compiled) -> dict[str, float]:

@@ -7,7 +7,9 @@ cut down to the user's own frames: nothing from inside JAX or other libraries.
 
 from __future__ import annotations
 
+import linecache
 import re
+import sys
 import traceback
 from collections.abc import Callable
 
@@ -40,6 +42,10 @@ _TRACER_HINTS: list[tuple[type, str, str]] = [
      "flow with jnp.where / jax.lax.cond / jax.lax.fori_loop"),
 ]
 
+# errors JAX raises after the user's function returned (no frame of theirs): the call to name
+_CALLS_NAMED = {r"Reverse-mode differentiation does not work for lax\.while_loop": "while_loop",
+                r"can't apply forward-mode autodiff \(jvp\) to a custom_vjp function":
+                "custom_vjp"}
 # (pattern in the message, plain words, fix) for errors JAX raises as plain TypeError/ValueError.
 _MESSAGE_HINTS: list[tuple[str, str, str]] = [
     (r"Gradient only defined for scalar-output functions\. Output was None",
@@ -88,16 +94,39 @@ def explain(exc: BaseException, user_file: str, stage: str = "", kind: str = "tr
                     "KeyboardInterrupt are meant to stop a whole program"
         return info
     if isinstance(exc, RecursionError):
-        info.message = "RecursionError: the function calls itself without end."
-        info.hint = "check the recursion's base case; under jit use lax.while_loop instead"
+        info.message = f"RecursionError: calls nest deeper than Python's limit of " \
+                       f"{sys.getrecursionlimit()} frames: a recursion without end, or a " \
+                       f"finite one too deep for Python."
+        info.hint = "check the recursion's base case; for a deep one, write it as a loop " \
+                    "(lax.fori_loop or lax.scan under jit)"
         return info
     for pattern, words, fix in _MESSAGE_HINTS:
         if re.search(pattern, str(exc)):
             info.message = f"{name}: {words} {original}" if words == "Shape mismatch." \
                 else f"{name}: {words}"
             info.hint = fix
+            if info.line is None and pattern in _CALLS_NAMED:
+                info.line = line_calling(user_file, _CALLS_NAMED[pattern])
             return info
     return info
+
+
+def line_calling(user_file: str, callee: str) -> int | None:
+    """The first line of the user's file that calls ``callee``: for an error JAX raises
+    after the user's function has returned (a transpose), with none of its frames."""
+    pattern = re.compile(rf"\b{re.escape(callee)}\s*\(")
+    for number, text in enumerate(linecache.getlines(user_file), start=1):
+        if pattern.search(text.split("#")[0]):
+            return number
+    return None
+
+
+def exit_error(exc: SystemExit, user_file: str, stage: str = "") -> ErrorInfo:
+    """``sys.exit`` in the user's code, with its line."""
+    return ErrorInfo(kind="exit", message=f"The code called sys.exit({exc.code!r}).",
+                     hint="remove the sys.exit call: jaxviz runs your module to find the "
+                          "function, and traces the function", stage=stage,
+                     line=user_location(exc, user_file)[0])
 
 
 def user_location(exc: BaseException, user_file: str) -> tuple[int | None, int | None]:
@@ -139,10 +168,7 @@ def guarded(kind: str, user_file: str, stage: str = "") -> Callable:
         try:
             return fn(*args, **kwargs), None
         except SystemExit as exc:
-            return None, ErrorInfo(kind="exit", message=f"The code called sys.exit({exc.code!r}).",
-                                   hint="remove the sys.exit call: jaxviz runs your module to "
-                                        "find the function",
-                                   line=user_location(exc, user_file)[0])
+            return None, exit_error(exc, user_file, stage)
         except BaseException as exc:  # KeyboardInterrupt too: user code must not end the worker
             return None, explain(exc, user_file, stage, kind)
     return run

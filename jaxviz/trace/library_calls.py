@@ -8,8 +8,9 @@ the call site; when the frame it called is not the user's, the equation belongs 
 library call, and the call is named by the callee expression at the call site, read from the
 source (``ast``): ``optax.softmax_cross_entropy_with_integer_labels``, ``tx.update``,
 ``nn.Dense``. An operator (``x @ w + b``) is the user's own expression, not a call: its
-equations stay the user's. Where the source cannot be read, the library function's own name
-is used.
+equations stay the user's. An index that jax.numpy turns into a gather (``p[jnp.arange(n),
+y]``: iota, compares, selects, a concatenate) is named by its index, ``indexing [...]``.
+Where the source cannot be read, the library function's own name is used.
 """
 
 from __future__ import annotations
@@ -53,7 +54,10 @@ def _callee(text: str) -> str:
         return ""
     while isinstance(tree, ast.Call) and isinstance(tree.func, ast.Call):
         tree = tree.func  # nn.Dense(10)(x): the module built, then called
-    if not isinstance(tree, ast.Call):  # an operator, an index: the user's own expression
+    if isinstance(tree, ast.Subscript):
+        index = ast.unparse(tree.slice)
+        return f"indexing [{index if len(index) <= 40 else index[:39] + '…'}]"
+    if not isinstance(tree, ast.Call):  # an operator: the user's own expression
         return ""
     func = tree.func
     if isinstance(func, ast.Attribute) and not _dotted(func.value):

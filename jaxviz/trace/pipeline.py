@@ -9,6 +9,8 @@ the mapping's ``axis_name`` bound (``make_jaxpr(axis_env=...)``), so collectives
 
 from __future__ import annotations
 
+import ast
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,14 +49,49 @@ def apply_transform(spec: TransformSpec, fn: Callable) -> Callable:
     return transform(fn, **options)
 
 
-def _policy(name: str) -> Callable:
-    """``checkpoint(policy='dots_saveable')``: a ``jax.checkpoint_policies`` entry by name."""
+def _policy(text: str) -> Callable:
+    """``checkpoint(policy='dots_saveable')``: a ``jax.checkpoint_policies`` entry by name;
+    a factory called with literal arguments, ``policy="save_only_these_names('h')"``."""
+    name, args, kwargs = _policy_call(text)
     policy = getattr(jax.checkpoint_policies, name, None)
     if policy is None or name.startswith("_"):
-        known = ", ".join(n for n in dir(jax.checkpoint_policies) if not n.startswith("_"))
-        raise ArgumentShapeError(f"checkpoint(policy={name!r}): jax.checkpoint_policies has "
-                                 f"no {name!r}; known: {known}")
-    return policy
+        raise ArgumentShapeError(f"checkpoint(policy={text!r}): jax.checkpoint_policies has "
+                                 f"no {name!r}; known: {_known_policies()}")
+    factory = "prim" not in inspect.signature(policy).parameters and \
+        name not in ("everything_saveable", "nothing_saveable")
+    if factory and args is None:
+        raise ArgumentShapeError(
+            f"checkpoint(policy={text!r}): {name} makes a policy from names (or policies); "
+            f"call it in the text, e.g. policy=\"{name}('layer_out')\" for the values "
+            "named with jax.ad_checkpoint.checkpoint_name(x, 'layer_out')")
+    if args is None:
+        return policy
+    try:
+        return policy(*args, **kwargs)
+    except TypeError as exc:
+        raise ArgumentShapeError(f"checkpoint(policy={text!r}): {exc}") from None
+
+
+def _policy_call(text: str) -> tuple[str, tuple | None, dict | None]:
+    """(name, positional arguments, keyword arguments) of a policy's text; None, None when
+    it is a bare name."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        return text, None, None
+    if not isinstance(tree, ast.Call) or not isinstance(tree.func, ast.Name):
+        return text, None, None
+    try:
+        args = tuple(ast.literal_eval(a) for a in tree.args)
+        kwargs = {k.arg: ast.literal_eval(k.value) for k in tree.keywords if k.arg}
+    except ValueError as exc:
+        raise ArgumentShapeError(f"checkpoint(policy={text!r}): the arguments must be "
+                                 f"literals (names in quotes): {exc}") from None
+    return tree.func.id, args, kwargs
+
+
+def _known_policies() -> str:
+    return ", ".join(n for n in dir(jax.checkpoint_policies) if not n.startswith("_"))
 
 
 def plan_stages(fn: Callable, name: str, specs: list[TransformSpec], args: list,
@@ -133,18 +170,50 @@ def _axis_envs(specs: list[TransformSpec], per_stage: list[tuple[list, dict]]
     return envs
 
 
-def _mapped_size(spec: TransformSpec, outer: tuple[list, dict]) -> int:
-    """The size of the axis ``spec`` maps over, read off the first mapped argument."""
-    args, kwargs = outer
-    in_axes = spec.options.get("in_axes", 0)
+def mapped_sizes(spec: TransformSpec, args: list, kwargs: dict | None = None
+                 ) -> dict[int | str, int]:
+    """The size of the axis ``spec`` maps over, per mapped argument (position, or keyword
+    name), read off its first leaf that has the axis."""
+    in_axes = _in_axes(spec, len(args))
     axes = in_axes if isinstance(in_axes, (tuple, list)) else [in_axes] * len(args)
-    pairs = [(a, ax) for a, ax in zip(args, axes) if isinstance(ax, int)]
-    pairs += [(v, 0) for v in kwargs.values()]
-    for arg, axis in pairs:
+    pairs: list = [(i, a, ax) for i, (a, ax) in enumerate(zip(args, axes))
+                   if isinstance(ax, int)]
+    pairs += [(k, v, 0) for k, v in (kwargs or {}).items()]
+    sizes: dict[int | str, int] = {}
+    for key, arg, axis in pairs:
         for leaf in jax.tree_util.tree_leaves(arg):
             shape = getattr(leaf, "shape", ())
             if len(shape) > axis:
-                return int(shape[axis])
+                sizes[key] = int(shape[axis])
+                break
+    return sizes
+
+
+def too_few_devices(argument: int | str, rows: int, n_local: int) -> str:
+    """What to say when a pmap maps more rows than there are devices."""
+    devices = "1 device" if n_local == 1 else f"{n_local} devices"
+    return (f"pmap maps argument {argument}'s {rows} rows onto {devices}: it needs one device "
+            f"per row ({rows} rows, {devices}). Give at most {n_local} rows, or simulate "
+            f"{rows} CPU devices (the Devices panel's CPU devices, or --host-devices {rows}).")
+
+
+def check_pmap_devices(specs: list[TransformSpec], plans: list[StagePlan], n_local: int
+                       ) -> None:
+    """A plain error, before JAX's own (a squeeze of the wrong size), when a pmap of the
+    pipeline maps more rows than there are local devices."""
+    for k, spec in enumerate(specs):
+        if spec.name != "pmap":
+            continue
+        for key, rows in mapped_sizes(spec, plans[k + 1].args, plans[k + 1].kwargs).items():
+            if rows > n_local:
+                raise ArgumentShapeError(too_few_devices(key, rows, n_local))
+
+
+def _mapped_size(spec: TransformSpec, outer: tuple[list, dict]) -> int:
+    """The size of the axis ``spec`` maps over, read off the first mapped argument."""
+    sizes = mapped_sizes(spec, *outer)
+    if sizes:
+        return next(iter(sizes.values()))
     raise ArgumentShapeError(f"{spec.name}: cannot tell the size of the mapped axis from the "
                              f"arguments; give it as {spec.name}(axis_size=N)")
 

@@ -14,6 +14,7 @@ import functools
 import inspect
 import io
 import logging
+import re
 import time
 from typing import Any
 
@@ -42,7 +43,7 @@ def explain_retraces(fn, calls: list[tuple[list, dict, str]], static_argnums=(),
             jax.block_until_ready(jitted(*args, **kwargs))
             seconds = time.perf_counter() - start
             log.seek(mark)
-            said = _cache_miss_text(log.read())
+            said = _cache_miss_text(log.read(), index)
             signature = _signature(fn, args, kwargs, static_argnums, static_argnames)
             traced = traces[0] > before
             verdicts.append({"call": index, "args": text, "traced": traced,
@@ -69,7 +70,11 @@ class _jax_log:
         self.logger.removeHandler(self.handler)
 
 
-def _cache_miss_text(text: str) -> str:
+def _cache_miss_text(text: str, index: int) -> str:
+    """JAX's explanation of a cache miss; where it names the call site, that is this file's
+    loop, which calls the function for the user: said as the call of their list it was."""
+    ours = re.compile(re.escape(__file__) + r":\d+")
+    text = ours.sub(f"call {index + 1} of your list", text)
     blocks, keep = [], False
     for line in text.splitlines():
         if line.startswith("TRACING CACHE MISS"):

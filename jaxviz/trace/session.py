@@ -24,7 +24,7 @@ from jaxviz.core.ir import Stage
 from jaxviz.core.pipeline_spec import PipelineError, parse_pipeline, split_below
 from jaxviz.core.source import loop_spans
 from jaxviz.trace.args import evaluate_arguments
-from jaxviz.trace.explain import explain, guarded
+from jaxviz.trace.explain import exit_error, explain, guarded
 from jaxviz.trace.jaxpr_facts import constant_lines, text_stage
 from jaxviz.trace.jaxpr_ir import (
     Unprinted,
@@ -37,6 +37,7 @@ from jaxviz.trace.modules import missing_module_hint, new_module, note_imports
 from jaxviz.trace.pipeline import (
     ArgumentShapeError,
     StagePlan,
+    check_pmap_devices,
     plan_stages,
     static_argnames,
     static_argnums,
@@ -121,6 +122,7 @@ def prepare(source: str, filename: str, function: str, args_text: str, pipeline:
     try:
         specs, below = split_below(parse_pipeline(pipeline))
         plans = plan_stages(fn, function, specs, args, kwargs)
+        check_pmap_devices(specs, plans, jax.local_device_count())
     except (PipelineError, ArgumentShapeError) as exc:
         kind = "pipeline" if isinstance(exc, PipelineError) else "arguments"
         return None, ErrorInfo(kind=kind, message=str(exc))
@@ -242,8 +244,7 @@ def _trace_prepared(prepared: Prepared, source: str, filename: str, progress: Pr
 def _trace_error(exc: BaseException, filename: str, title: str) -> ErrorInfo:
     """What a stage's trace raised, for the user: ``sys.exit`` said as such, else explained."""
     if isinstance(exc, SystemExit):
-        return ErrorInfo(kind="exit", message=f"The code called sys.exit({exc.code!r})",
-                         stage=title)
+        return exit_error(exc, filename, title)
     return explain(exc, filename, title)
 
 

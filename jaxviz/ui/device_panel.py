@@ -96,6 +96,7 @@ class DevicePanel(QWidget):
         # the pipeline and the stage shown: pmap and the timing run that stage's function
         self.stage_fields = lambda: ("", -1)
         self.runs_what = QLabel(wordWrap=True)
+        self._stage_title = ""  # the stage whose function the runs below were of
         self._build()
 
     def _build(self) -> None:
@@ -140,7 +141,11 @@ class DevicePanel(QWidget):
     # --- requests -------------------------------------------------------------------------
 
     def show_stage_in_use(self, title: str) -> None:
-        """Say which function pmap and the timing run: the stage shown, on its arguments."""
+        """Say which function pmap and the timing run: the stage shown, on its arguments.
+        Results of another stage's run go."""
+        if title != self._stage_title:
+            self.clear_results()
+        self._stage_title = title
         self.runs_what.setText(f"Runs <b>{html.escape(title)}</b>, the stage shown, on its "
                                f"arguments; pick another stage to run that one." if title
                                else "")
@@ -169,6 +174,7 @@ class DevicePanel(QWidget):
         self.chart.set_times([], [])
         self.stage = None
         self.graph_btn.setEnabled(False)
+        self.retrace.out.clear()
 
     # --- results --------------------------------------------------------------------------
 
@@ -199,6 +205,7 @@ class DevicePanel(QWidget):
             f"<p><b>{e(result.function) or 'pmap'} on {result.devices} devices</b>: "
             f"{result.wall_time * 1e3:.2f} ms per call "
             f"(compile and first run {result.compile_time * 1e3:.0f} ms more)</p>"
+            + (f"<p><i>{e(result.note)}</i></p>" if result.note else "") +
             "<table border='1' cellspacing='0' cellpadding='3'><tr><th>#</th><th>device</th>"
             "<th>output</th><th>type</th><th>values</th></tr>" + "".join(rows) + "</table>")
         self.stage = result.stage

@@ -44,7 +44,9 @@ class GraphView(QGraphicsView):
         self.match_index = -1
         self.layout_data: Layout | None = None
         self._programmatic = False
-        self.user_moved = False  # zoomed or panned by hand: a resize then keeps the view
+        # how the view was placed, which a resize keeps: "auto" (the whole graph, or its
+        # readable top), "fit" (F: the whole graph, however small), "hand" (zoomed or panned)
+        self.placement = "auto"
         self.scene().selectionChanged.connect(self._on_selection_changed)
         for keys, slot in (("+", self.zoom_in), ("=", self.zoom_in), ("-", self.zoom_out),
                            ("F", self.fit), ("Z", self.zoom_to_selection)):
@@ -70,6 +72,8 @@ class GraphView(QGraphicsView):
         for box in layout.clusters:
             self.scene().addItem(ClusterItem(box, self.font))
         self.scene().setSceneRect(QRectF(-40, -40, layout.width + 80, layout.height + 80))
+        if not keep_view:
+            self.placement = "auto"
         self._place_view(layout, keep_view, center)
         work = [("node", nid, box) for nid, box in layout.nodes.items()]
         work += [("edge", None, edge) for edge in layout.edges]
@@ -88,7 +92,7 @@ class GraphView(QGraphicsView):
         elif self._fit_scale(layout) < READABLE_SCALE:
             self.show_readable_top(layout)
         else:
-            self.fit()
+            self._fit_scene()
 
     def fits_readably(self, layout: Layout) -> bool:
         """Whether the whole graph fits the view with labels at least 9 px tall."""
@@ -124,9 +128,22 @@ class GraphView(QGraphicsView):
                 break
         self.centerOn(max(left - 20 + half_w, -40 + half_w), -40 + half_h)  # top edge up
 
+    @property
+    def user_moved(self) -> bool:
+        """Zoomed or panned by hand: a resize then keeps the view as it is."""
+        return self.placement == "hand"
+
+    @user_moved.setter
+    def user_moved(self, moved: bool) -> None:
+        self.placement = "hand" if moved else "auto"
+
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
-        if self.layout_data is not None and not self.user_moved:
+        if self.layout_data is None:
+            return
+        if self.placement == "fit":  # scroll bars coming and going resize the viewport too
+            self._fit_scene()
+        elif self.placement == "auto":
             self._place_view(self.layout_data, False, None)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -178,10 +195,14 @@ class GraphView(QGraphicsView):
         self._zoom(1 / ZOOM_STEP)
 
     def fit(self) -> None:
-        """Whole graph in view, small graphs magnified a little at most."""
+        """Whole graph in view, small graphs magnified a little at most; a resize fits it
+        again (also a graph too big to read whole, which otherwise opens at its top)."""
         if self.layout_data is None:
             return
-        self.user_moved = False  # fitted: a resize fits again
+        self.placement = "fit"
+        self._fit_scene()
+
+    def _fit_scene(self) -> None:
         self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
         if self.scale_factor() > FIT_MAX_SCALE:
             self.resetTransform()

@@ -260,8 +260,9 @@ def handle_devices(request: p.DevicesRequest, progress: Progress) -> p.DevicesRe
 
 
 def handle_pmap(request: p.PmapRequest, progress: Progress) -> p.PmapResult | p.Failure:
-    from jaxviz.trace.devices import InputError, run_pmap
+    from jaxviz.trace.devices import InputError
     from jaxviz.trace.modules import set_extra_roots
+    from jaxviz.trace.pmap_run import run_pmap
 
     set_extra_roots(request.paths)
     progress("compiling and running pmap", 0.1)

@@ -276,13 +276,14 @@ class DevicesResult:
 
 @dataclass
 class PmapResult:
-    outputs: list[dict]  # per device: index, device, shape, dtype, preview
+    outputs: list[dict]  # per device: index, device, shape, dtype, preview, values or summary
     devices: int
     wall_time: float
     compile_time: float
     stage: dict | None = None  # the pmap stage's IR, one click from the result
     stdout: str = ""
     function: str = ""  # what ran: pmap(vmap(f))
+    note: str = ""  # how the arguments were mapped, when that is not plain from the request
 
 
 @dataclass

@@ -142,18 +142,41 @@ def pmap_file(tmp_path):
 
 def test_pmap_json_gives_each_devices_outputs_and_timing(pmap_file):
     r = jaxviz("pmap", str(pmap_file), "-a", "jnp.arange(1.0, 9.0).reshape(4, 2)",
-               "--host-devices", "4", "--json")
+               "--mode", "as-is", "--host-devices", "4", "--json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["devices"] == 4 and data["wall_time"] > 0
     assert [d["index"] for d in data["outputs"]] == [0, 1, 2, 3]
-    assert data["outputs"][0]["outputs"][0]["shape"] == [2]
+    first = data["outputs"][0]["outputs"][0]
+    assert first["shape"] == [2]
+    assert first["values"] == pytest.approx([1 / 36, 2 / 36])  # numbers, not a preview string
 
 
 def test_pmap_too_many_rows_exits_2(pmap_file):
-    r = jaxviz("pmap", str(pmap_file), "-a", "jnp.ones((8, 2))", "--host-devices", "4")
+    r = jaxviz("pmap", str(pmap_file), "-a", "jnp.ones((8, 2))", "--mode", "as-is",
+               "--host-devices", "4")
     assert r.returncode == 2
-    assert "leading axis of 8" in r.stderr and "only 4 local devices" in r.stderr
+    assert "8 rows onto 4 devices" in r.stderr and "--host-devices 8" in r.stderr
+
+
+@pytest.mark.parametrize("stage", ["0", "1"])
+def test_the_pmap_example_alone_runs_on_every_stage(stage):
+    """Given the example file alone: its own call, its pipeline, the default mode."""
+    r = jaxviz("pmap", f"{EXAMPLES}/05_pmap_matmul.py", "--host-devices", "4", "--stage", stage,
+               "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["devices"] == 4 and data["function"] == "pmap(matrix_mul)"
+    outputs = [d["outputs"][0] for d in data["outputs"]]
+    assert all(o["shape"] == [300, 300] and o["summary"]["min"] == o["summary"]["max"] == 500.0
+               for o in outputs)  # ones(300, 500) @ ones(500, 300)
+
+
+def test_tracing_a_pmap_of_more_rows_than_devices_says_so():
+    r = jaxviz("trace", f"{EXAMPLES}/05_pmap_matmul.py", "-a",
+               "jnp.ones((5, 4, 4)), jnp.ones((5, 4, 4))", "-p", "pmap")  # the suite has 4
+    assert r.returncode == 2
+    assert "5 rows onto 4 devices" in r.stderr and "squeeze" not in r.stderr
 
 
 def test_bench_json(pmap_file):
@@ -175,3 +198,12 @@ def test_html_diff_holds_every_step(tmp_path):
     page = out.read_text()
     assert page.count("<svg") == 4 and "f → grad(f)" in page and "grad(f) → jit(grad(f))" in page
     assert page.count("<html") == 1 and page.rstrip().endswith("</html>")
+
+
+def test_control_characters_from_user_code_reach_the_terminal_escaped(tmp_path):
+    path = tmp_path / "esc.py"
+    path.write_text('def f(x):\n    return x * 2\n\nglobals()["g\\x1b[31m\\n== forged"] = f\n')
+    r = jaxviz("trace", str(path), "-f", "g\x1b[31m\n== forged", "-a", "2.0")
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "\n== forged" not in r.stdout
+    assert r"g\x1b[31m\x0a== forged" in r.stdout

@@ -99,3 +99,12 @@ def test_a_path_that_loops_or_is_missing_is_told_plainly(tmp_path):
         r = subprocess.run([sys.executable, "-m", "jaxviz", "trace", example, "-a", "2.0",
                             "--path", str(given)], capture_output=True, text=True, timeout=120)
         assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr
+
+
+def test_import_jaxviz_from_the_folder_that_holds_a_clone_named_jaxviz(tmp_path):
+    """From the folder above a clone named ``jaxviz``, that folder (no ``__init__.py``) must
+    not shadow the installed package as an empty namespace package."""
+    (tmp_path / "jaxviz").mkdir()
+    r = subprocess.run([sys.executable, "-c", "import jaxviz; print(jaxviz.stages.__name__)"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "stages", r.stderr

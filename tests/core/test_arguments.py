@@ -51,8 +51,28 @@ def test_a_big_argument_is_one_closed_box_that_opens_to_all_its_inputs():
 
 
 def test_small_arguments_and_results_stay_as_they_are():
-    stage = _stage(ARGUMENT_MIN_LEAVES // 3 - 1)  # 21 parameters: below the threshold
+    stage = _stage(2)  # 6 parameters, x and the loss: 8 ovals
     assert _arguments(GraphModel(stage.graph)) == {}
+
+
+def test_more_ends_than_a_row_holds_box_every_pytree_of_several():
+    stage = _stage(ARGUMENT_MIN_LEAVES // 3 - 1)  # 21 parameters: below the big-argument size
+    model = GraphModel(stage.graph)
+    assert _arguments(model)["params"].values == 21
+    assert [n.lines[0] for n in model.visible().nodes.values() if n.kind == "input"] == ["x"]
+
+
+def test_wide_parameter_names_make_a_box_of_a_few():
+    """haiku names a parameter ``params['mlp/~/linear_0']['w']``: six of them side by side are
+    wider than a screen, so they are one box."""
+    source = ("def f(params, x):\n    for k in range(3):\n"
+              "        p = params[f'mlp/~/linear_{k}']\n        x = jnp.tanh(x @ p['w'] + p['b'])\n"
+              "    return x.sum()\n")
+    args = ("{f'mlp/~/linear_{k}': {'w': jax.ShapeDtypeStruct((4, 4), jnp.float32), "
+            "'b': jax.ShapeDtypeStruct((4,), jnp.float32)} for k in range(3)}, f32[2,4]")
+    stages, error = trace(source=source, function="f", args=args, pipeline="")
+    assert error is None, error
+    assert _arguments(GraphModel(stages[-1].graph))["params"].values == 6
 
 
 def test_the_results_of_a_grad_are_one_box_too():

@@ -194,3 +194,16 @@ def test_reports_name_each_equation_as_the_jaxpr_text_does():
     memory = below.memory_text(below.memory_report(source, compiled))
     report = "\n".join(below.fusion_text(fusions) + cost + memory)
     assert "e0/g0/" not in report
+
+
+def test_the_compiled_stages_inputs_have_the_jit_stages_names():
+    from jaxviz.trace.session import trace_source
+
+    source = ("def loss(params, x):\n    for w, b in params:\n"
+              "        x = jnp.tanh(x @ w + b)\n    return jnp.mean(x ** 2)\n")
+    stages, error = trace_source(source, "<editor>", "loss", "[(f32[4,4], f32[4])] * 2, f32[2,4]",
+                                 "jit | lower | compile")
+    assert error is None, error
+    names = [[n.display_name for n in s.graph.nodes if n.kind == "input"] for s in stages]
+    assert names[-1] == names[-2] == names[1] == \
+        ["params[0][0]", "params[0][1]", "params[1][0]", "params[1][1]", "x"]

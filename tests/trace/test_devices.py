@@ -4,7 +4,8 @@ import jax
 import numpy as np
 import pytest
 
-from jaxviz.trace.devices import InputError, list_devices, run_bench, run_pmap
+from jaxviz.trace.devices import InputError, list_devices, run_bench
+from jaxviz.trace.pmap_run import run_pmap
 
 SOURCE = """
 def matrix_mul(a, b):
@@ -72,7 +73,7 @@ def test_too_long_a_leading_axis_names_argument_size_and_devices():
     with pytest.raises(InputError) as info:
         pmap("normalise", "jnp.ones((8, 2))", mode="as-is")
     message = info.value.info.message
-    assert "argument 0" in message and "8" in message and "4 local devices" in message
+    assert "argument 0" in message and "8 rows onto 4 devices" in message
     assert "IndivisibleError" not in message
 
 
@@ -101,3 +102,35 @@ def test_bench_refuses_abstract_arguments():
 
 def test_four_devices_in_this_process():
     assert jax.local_device_count() == 4
+
+
+EXAMPLE_ARGS = "jnp.ones((4, 30, 50)), jnp.ones((4, 50, 30))"
+
+
+@pytest.mark.parametrize("stage", [0, 1])
+def test_split_on_every_stage_of_a_pmap_pipeline_maps_as_the_pipeline_does(stage):
+    """The first stage is pmapped as the pipeline's pmap maps the user's arguments; the pmap
+    stage runs as it is, not as pmap(pmap(f))."""
+    result = pmap("matrix_mul", EXAMPLE_ARGS, mode="split", pipeline="pmap", stage=stage)
+    assert result["devices"] == 4 and result["function"] == "pmap(matrix_mul)"
+    assert [o["outputs"][0]["shape"] for o in result["outputs"]] == [[30, 30]] * 4
+    assert "pipeline's" in result["note"]
+
+
+def test_split_keeps_whole_an_argument_whose_rows_do_not_divide():
+    result = pmap("matrix_mul", "jnp.ones((8, 5)), jnp.ones((5, 3))", mode="split")
+    assert result["outputs"][0]["outputs"][0]["shape"] == [2, 3]
+    assert "argument 1 whole" in result["note"]
+
+
+def test_split_falls_back_to_the_first_argument_when_both_split_do_not_fit():
+    result = pmap("matrix_mul", "jnp.ones((8, 8)), 2 * jnp.ones((8, 4))", mode="split")
+    first = result["outputs"][0]["outputs"][0]
+    assert first["shape"] == [2, 4] and first["values"] == [[16.0] * 4] * 2
+    assert "did not fit" in result["note"]
+
+
+def test_a_pmap_stage_with_more_rows_than_devices_names_rows_and_devices():
+    with pytest.raises(InputError) as info:
+        pmap("matrix_mul", "jnp.ones((8, 3, 5)), jnp.ones((8, 5, 2))", pipeline="pmap")
+    assert "8 rows onto 4 devices" in info.value.info.message

@@ -74,6 +74,14 @@ def test_reverse_mode_through_while_loop():
     assert "while_loop" in e.message and "scan" in e.hint
 
 
+@pytest.mark.parametrize("pipeline", ["grad", "hessian"])
+def test_reverse_mode_through_while_loop_names_the_loops_line(pipeline):
+    """JAX raises it in the transpose, after the function returned: no frame of the user's."""
+    source = ("def f(x):\n    y = jnp.sin(x)  # while_loop would not do\n"
+              "    return lax.while_loop(lambda v: v < 10., lambda v: v * 2., y)\n")
+    assert err(source, pipeline=pipeline).line == 3
+
+
 def test_forward_mode_through_custom_vjp():
     from tests.data.samples import CUSTOM_VJP
     e = err(CUSTOM_VJP.source, args="jnp.ones(3)", pipeline="jacfwd")
@@ -89,6 +97,12 @@ def test_shape_error_names_the_line():
 def test_recursion_is_explained():
     e = err("def f(x):\n    return f(x) + 1\n")
     assert e.exception == "RecursionError" and e.line == 2
+    assert "too deep" in e.message and "without end" in e.message  # deep, or endless
+
+
+def test_sys_exit_in_the_function_names_its_line():
+    e = err("import sys\ndef f(x):\n    sys.exit(0)\n    return x\n")
+    assert e.kind == "exit" and "sys.exit(0)" in e.message and e.line == 3
 
 
 def test_sys_exit_is_a_user_error():

@@ -79,6 +79,40 @@ def test_checkpoint_policy_by_name():
                    str(jax.make_jaxpr(jax.grad(saved))(*args))]
 
 
+NAMED = """
+def named(x):
+    h = checkpoint_name(jnp.sin(x), "h")
+    return jnp.sum(jnp.cos(h) * h)
+"""
+
+
+def test_a_policy_factory_called_in_the_text_is_jaxs_policy():
+    from jax.ad_checkpoint import checkpoint_name
+
+    from jaxviz.trace.session import trace_source
+
+    def named(x):
+        h = checkpoint_name(jnp.sin(x), "h")
+        return jnp.sum(jnp.cos(h) * h)
+
+    source = "from jax.ad_checkpoint import checkpoint_name\n" + NAMED
+    stages, error = trace_source(source, "<editor>", "named", "jnp.ones(4)",
+                                 "checkpoint(policy=\"save_only_these_names('h')\") | grad")
+    assert error is None, error
+    policy = jax.checkpoint_policies.save_only_these_names("h")
+    expected = jax.make_jaxpr(jax.grad(jax.checkpoint(named, policy=policy)))(jnp.ones(4))
+    assert stages[-1].jaxpr == str(expected)
+
+
+def test_a_policy_factory_given_by_name_alone_says_how_to_call_it():
+    from jaxviz.trace.session import trace_source
+
+    source = "from jax.ad_checkpoint import checkpoint_name\n" + NAMED
+    stages, error = trace_source(source, "<editor>", "named", "jnp.ones(4)",
+                                 "checkpoint(policy='save_only_these_names') | grad")
+    assert error is not None and "save_only_these_names('layer_out')" in error.message
+
+
 def test_the_apps_trace_shown_stage_first_gives_jaxs_stages():
     # the app traces the last stage first and the others after its first view: every
     # stage still as jax.make_jaxpr gives it, in the pipeline's order

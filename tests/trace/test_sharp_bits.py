@@ -63,6 +63,8 @@ def test_retrace_verdicts_follow_jax_cache():
     assert "static argument n is 3, before 2" in verdicts[4]["reason"]
     assert "TRACING CACHE MISS" in verdicts[2]["jax"] and "f32[4]" in verdicts[2]["jax"]
     assert verdicts[1]["jax"] == ""
+    assert "retrace.py" not in verdicts[2]["jax"]  # the call site is the user's list, not ours
+    assert "call 3 of your list" in verdicts[2]["jax"], verdicts[2]["jax"]
 
 
 def test_the_retrace_command(tmp_path):

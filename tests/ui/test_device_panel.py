@@ -43,7 +43,7 @@ def test_pmap_error_is_shown(window, qtbot):
     with qtbot.waitSignal(window.tracer.finished, timeout=WAIT,
                           check_params_cb=lambda req, resp: type(req).__name__ == "PmapRequest"):
         window.devices.run_pmap_btn.click()
-    assert "only 4 local devices" in window.devices.pmap_out.toPlainText()
+    assert "rows onto 4 devices" in window.devices.pmap_out.toPlainText()
 
 
 def test_timing_chart(window, qtbot):
@@ -78,3 +78,40 @@ def test_timing_and_pmap_follow_the_pipeline(window, qtbot):
         panel.run_pmap_btn.click()
     assert "pmap(jit(vmap(safe_log))) on 4 devices" in panel.pmap_out.toPlainText()
     assert window.editor.error_line is None  # a device run marks no line of the code
+
+
+def test_the_pmap_example_runs_with_the_default_inputs_on_each_stage(window, qtbot):
+    """Examples → Matrix multiply under pmap, Run pmap as it opens, on each stage: the first
+    stage is split as the pipeline's pmap maps it, the pmap stage runs as it is."""
+    from jaxviz.core.examples import read_examples
+
+    example = next(e for e in read_examples() if e.title == "Matrix multiply under pmap")
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        window.load_example(example)
+    panel = window.devices
+    assert panel.mode.currentText() == "split"
+    for stage in range(len(window.set.stages)):
+        window.show_stage(stage)
+        with qtbot.waitSignal(window.tracer.finished, timeout=WAIT,
+                              check_params_cb=lambda req, resp: type(req).__name__ ==
+                              "PmapRequest"):
+            panel.run_pmap_btn.click()
+        text = panel.pmap_out.toPlainText()
+        assert "pmap(matrix_mul) on 4 devices" in text, (stage, text)
+        assert "Error" not in text and "pmap(pmap" not in text
+
+
+def test_old_results_go_with_another_stage_or_example(window, qtbot):
+    from jaxviz.core.examples import read_examples
+
+    examples = {e.title: e for e in read_examples()}
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        window.load_example(examples["Matrix multiply under pmap"])
+    panel = window.devices
+    panel.pmap_out.setPlainText("an old pmap error")
+    window.show_stage(0)
+    assert panel.pmap_out.toPlainText() == ""  # it was another stage's
+    panel.retrace.out.setPlainText("an old retrace answer")
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        window.load_example(examples["Polynomial under grad"])
+    assert panel.retrace.out.toPlainText() == ""

@@ -55,3 +55,27 @@ def test_screenshot_of_code_with_an_error_does_not_hang(tmp_path, qapp):
     result, out = launch(tmp_path, str(path), "-a", "1.0")
     assert result.returncode == 0 and out.exists()
     assert "(error: " in result.stdout and "line 2" in result.stdout
+
+
+def _no_display_env(tmp_path) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    return dict(env, JAXVIZ_HOME=str(tmp_path / "home"))
+
+
+def test_launching_without_a_display_says_so_and_names_the_ways_round(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "jaxviz"], env=_no_display_env(tmp_path),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2  # not Qt's abort (134)
+    assert "no display found" in result.stderr
+    assert "--screenshot" in result.stderr and "QT_QPA_PLATFORM=offscreen" in result.stderr
+    assert "libxcb-cursor0" not in result.stderr
+
+
+def test_a_screenshot_needs_no_display(tmp_path):
+    out = tmp_path / "shot.png"
+    result = subprocess.run([sys.executable, "-m", "jaxviz", "--screenshot", str(out)],
+                            env=_no_display_env(tmp_path), capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert QImage(str(out)).width() > 0

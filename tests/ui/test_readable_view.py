@@ -20,8 +20,14 @@ def test_a_big_graph_opens_readable_at_its_top(window, qtbot):
               if shown.contains(i.sceneBoundingRect())]
     assert {"input", "eqn"} <= {b.kind for b in inside}  # its inputs and first equations...
     assert min(b.y for b in inside) == min(i.box.y for i in window.graph.items_by_id.values())
-    window.graph.fit()  # F still shows it all
+    window.graph.fit()  # F still shows it all...
     assert window.graph.scale_factor() < 0.9
+    QApplication.processEvents()  # ...also once the scroll bars' going resized the view
+    shown = window.graph.mapToScene(window.graph.viewport().rect()).boundingRect()
+    assert shown.contains(window.graph.scene().sceneRect().adjusted(2, 2, -2, -2))
+    window.resize(1240, 780)
+    QApplication.processEvents()
+    assert window.graph.scale_factor() < 0.9  # fitted again, not back at its readable top
 
 
 def test_a_small_graph_is_fitted_and_refitted_on_resize(window, qtbot):
