@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from ..core import below
 from ..core.ir import Stage
 from ..core.memory import timeline
+from .panels import fit_tabs
 
 ROWS = 200  # rows of the cost table
 NAME_WIDTH = 170  # pixels, at most, for the first column (the full name is its tooltip)
@@ -165,6 +166,7 @@ class BelowPanel(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.add_compile)
         layout.addWidget(self.tabs, 1)
+        fit_tabs(self.tabs.tabBar())
         for title, widgets in (("Fusions", [self.fusions]),
                                ("Cost", [self.cost_totals, self.cost]),
                                ("Memory", [self.chart, self.memory_text, self.alive]),
@@ -173,7 +175,7 @@ class BelowPanel(QWidget):
             box = QVBoxLayout(page)
             for w in widgets:
                 box.addWidget(w, 1 if isinstance(w, QTableWidget) else 0)
-            self.tabs.addTab(page, title)
+            self.tabs.setTabToolTip(self.tabs.addTab(page, title), title)
         for table in (self.fusions, self.cost, self.residuals, self.alive):
             table.itemClicked.connect(lambda item: self.selectNodes.emit(
                 list(item.data(Qt.ItemDataRole.UserRole) or [])))

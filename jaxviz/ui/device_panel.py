@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ..worker import protocol as p
 from ..worker.bench_stats import spread
+from .panels import WrapLabel
 from .retrace_panel import RetracePanel
 
 
@@ -85,17 +86,18 @@ class DevicePanel(QWidget):
                              "arguments already carry a leading device axis")
         self.axis_name = QLineEdit("i", toolTip="the axis name psum/pmean/all_gather use")
         self.run_pmap_btn = QPushButton("Run pmap")
-        self.graph_btn = QPushButton("Show the pmap graph", enabled=False)
+        self.graph_btn = QPushButton("Show its graph", enabled=False,
+                                     toolTip="the jaxpr of what ran, as a stage")
         self.pmap_out = QTextBrowser()
         self.bench_btn = QPushButton("Time eager vs jit")
-        self.bench_text = QLabel()
+        self.bench_text = WrapLabel()
         self.chart = TimingChart()
-        self.compiled_for = QLabel(wordWrap=True)  # the platform a compile stage targets
+        self.compiled_for = WrapLabel()  # the platform a compile stage targets
         self.stage: dict | None = None
         self.source_fields = lambda: ("", "", "", "<editor>")
         # the pipeline and the stage shown: pmap and the timing run that stage's function
         self.stage_fields = lambda: ("", -1)
-        self.runs_what = QLabel(wordWrap=True)
+        self.runs_what = WrapLabel()
         self._stage_title = ""  # the stage whose function the runs below were of
         self._build()
 

@@ -12,7 +12,6 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSplitter,
     QTextBrowser,
@@ -26,6 +25,7 @@ from ..core.styles import NodeStyle
 from ..core.tooltips import search_texts, tooltips
 from .graph_view import GraphView
 from .legend import LegendStrip
+from .panels import WrapLabel
 
 
 def diff_legend() -> list[tuple[str, NodeStyle]]:
@@ -38,9 +38,9 @@ class DiffPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.title = QLabel()
+        self.title = WrapLabel()  # two long stage names must not widen the graph's column
         self.title.setStyleSheet("font-weight: bold; font-size: 13px")
-        self.summary = QLabel(wordWrap=True)
+        self.summary = WrapLabel()
         self.prev_btn = QPushButton("◀ Previous step", toolTip="Alt+Left")
         self.next_btn = QPushButton("Next step ▶", toolTip="Alt+Right")
         self.prev_btn.clicked.connect(lambda: self.stepRequested.emit(-1))

@@ -47,6 +47,9 @@ TRACE_PAUSE_MS = 700  # a trace starts this long after typing stops
 AUTOSAVE_MS = 300
 
 
+SIDE_MIN = 320  # px: the side tabs' panels (devices, XLA) fit without a horizontal scroll
+
+
 class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxpr, QMainWindow):
     graphShown = Signal(int)  # the stage index whose graph was just drawn
     firstViewShown = Signal(int)  # the stage drawn ahead of its trace result (view only)
@@ -100,6 +103,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         self.stage_strip = StageStrip()
         self.graph = GraphView()
         self.search = QLineEdit(placeholderText="Search: primitive, variable, shape  (Ctrl+F)")
+        self.search.setMinimumWidth(150)  # a count beside it never squeezes it to a stub
         self.search_count = QLabel()
         self.jaxpr = JaxprView()
         self.devices = DevicePanel()
@@ -126,6 +130,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         1920×1080 one, never more than 1920×1200; the splitter gives the graph most."""
         screen = QGuiApplication.primaryScreen()
         free = screen.availableGeometry() if screen else None
+        self._free = free  # the frame, known at the first show, must fit in it too
         width = min(free.width(), 1920) if free else 1500
         height = min(free.height(), 1200) if free else 900
         if width > 1400:
@@ -137,8 +142,23 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         super().showEvent(event)
         if not getattr(self, "_sized", False):
             self._sized = True
+            self._frame_inside_screen()
             width = self.splitter.width()
-            self.splitter.setSizes([int(width * 0.26), int(width * 0.54), int(width * 0.20)])
+            side = max(int(width * 0.20), SIDE_MIN)
+            editor = int(width * 0.25)
+            self.splitter.setSizes([editor, width - editor - side, side])
+
+    def _frame_inside_screen(self) -> None:
+        """The first size was for the inside of the window: once the frame is known (at the
+        first show), the whole window, frame and all, fits the screen's free area."""
+        free, frame = self._free, self.frameGeometry()
+        if free is None:
+            return
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        if frame.width() > free.width() or frame.height() > free.height():
+            self.resize(min(self.width(), free.width() - extra_w),
+                        min(self.height(), free.height() - extra_h))
+            self.move(free.topLeft())
 
     def _connect(self) -> None:
         self.trace_timer = QTimer(self, singleShot=True, interval=TRACE_PAUSE_MS)

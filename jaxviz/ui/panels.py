@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
+import re
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTabBar, QTextBrowser, QTextEdit
 
@@ -16,6 +17,13 @@ TEXT_PIECE = 3000  # lines of jaxpr text added per turn of the event loop
 HIGHLIGHT_MAX = 3000  # lines of stage text highlighted; longer ones stay plain
 
 
+def fit_tabs(bar: QTabBar) -> None:
+    """Tabs that share the bar's width, their text shortened in the middle (each tab's
+    tooltip keeps it whole), rather than tabs hidden behind scroll arrows."""
+    bar.setElideMode(Qt.TextElideMode.ElideMiddle)
+    bar.setUsesScrollButtons(False)
+
+
 class StageStrip(QTabBar):
     """One tab per stage: ``f · 8``, ``grad(f) · 18``, ..."""
 
@@ -23,6 +31,7 @@ class StageStrip(QTabBar):
         super().__init__(parent)
         self.setExpanding(False)
         self.setDocumentMode(True)
+        fit_tabs(self)
 
     def set_stages(self, stages: list[Stage], current: int) -> None:
         self.blockSignals(True)
@@ -131,20 +140,49 @@ class DetailsPanel(QTextBrowser):
             self.setHtml(node_details_html(node))
 
 
-class Banner(QLabel):
+class WrapLabel(QLabel):
+    """A word-wrapped label that never widens its column: long words may break after
+    punctuation, and its minimum width stays small."""
+
+    def __init__(self, text: str = "", parent=None, **kwargs):
+        super().__init__(parent, **kwargs)
+        self.setWordWrap(True)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        super().setText(breakable(text))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """Narrow: a word that cannot wrap (a long dotted key in a message) must not widen
+        the editor's column, and with it the window, past the screen."""
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), 120), hint.height())
+
+
+class Banner(WrapLabel):
     """A coloured box of rich text under the editor; a click on a line link goes there."""
 
     lineRequested = Signal(int)
 
     def __init__(self, background: str, color: str, border: str, parent=None):
-        super().__init__(parent)
-        self.setWordWrap(True)
+        super().__init__(parent=parent)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                      | Qt.TextInteractionFlag.LinksAccessibleByMouse)
         self.setStyleSheet(f"QLabel {{ background: {background}; color: {color}; padding: 6px; "
                            f"border: 1px solid {border}; border-radius: 4px; }}")
         self.linkActivated.connect(lambda link: self.lineRequested.emit(int(link)))
         self.hide()
+
+
+_LONG_WORD = re.compile(r"[^\s<>]{24,}")
+
+
+def breakable(rich: str) -> str:
+    """Rich text whose long words may wrap after ``. / _ , : ) ]`` (a zero-width space
+    there), tags left whole."""
+    def text_runs(match: re.Match) -> str:
+        return re.sub(r"([./_,:)\]])(?=\S)", "\\1\u200b", match.group(0))
+    return re.sub(r"(?<=>)[^<]+|^[^<]+", lambda m: _LONG_WORD.sub(text_runs, m.group(0)), rich)
 
 
 class NotesPanel(Banner):

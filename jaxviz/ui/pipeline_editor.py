@@ -38,6 +38,11 @@ class PipelineEditor(QWidget):
         self.presets = QComboBox()
         self.presets.addItem("Presets…")
         self.presets.addItems(list(PRESETS))
+        # "Presets…" wide beside the text, not its longest entry (the list opens as wide as
+        # its entries)
+        self.presets.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.presets.setMinimumContentsLength(8)
         self.list = QListWidget()
         self.list.setFlow(QListWidget.Flow.LeftToRight)
         self.list.setMaximumHeight(34)

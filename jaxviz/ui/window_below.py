@@ -28,6 +28,10 @@ class BelowTheJaxpr:
                                            "or by what it costs")
         for name, text in OVERLAYS.items():
             self.colour_by.addItem(f"Colour: {text}", name)
+        # as wide as its longest entry would take a third of the graph's column at 1280
+        self.colour_by.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.colour_by.setMinimumContentsLength(20)
         self.colour_by.activated.connect(lambda _: self._on_overlay())
         self.below.selectNodes.connect(self._select_from_below)
         self.below.compileWanted.connect(self._add_compile)

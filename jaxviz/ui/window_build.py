@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -21,15 +22,14 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.examples import read_examples
+from .panels import fit_tabs
 
 
 def build_splitter(self) -> QSplitter:
     left = QWidget()
-    top = QHBoxLayout()
-    top.addWidget(QLabel("Function"))
-    top.addWidget(self.function)
-    top.addWidget(QLabel("Args"))
-    top.addWidget(self.args, 1)
+    top = QFormLayout()  # a row each: side by side, both are squeezed in a 1280 px window
+    top.addRow("Function", self.function)
+    top.addRow("Args", self.args)
     box = QVBoxLayout(left)
     box.addLayout(top)
     box.addWidget(self.pipeline)
@@ -62,6 +62,7 @@ def build_splitter(self) -> QSplitter:
     mid.addLayout(mode_row)
     mid.addWidget(self.pages, 1)
     self.side = QTabWidget()
+    fit_tabs(self.side.tabBar())
     self.side.addTab(self.jaxpr, "jaxpr")
     self.side.addTab(self.details, "Details")
     scroll = QScrollArea(widgetResizable=True)  # its boxes never make the window taller

@@ -66,9 +66,11 @@ class Selection:
         count = self.graph.search(text)
         hidden = self._hidden_matches(text)
         words = f"{count} match{'es' if count != 1 else ''}" if text else ""
-        if hidden:
-            words += f" (+{len(hidden)} in closed groups: Enter opens them)"
+        if hidden:  # short beside the box, which must keep its room; the rest in the tooltip
+            words += f" +{len(hidden)} closed"
         self.search_count.setText(words)
+        self.search_count.setToolTip(f"{len(hidden)} more in closed groups: Enter opens them"
+                                     if hidden else "")
 
     def _hidden_matches(self, text: str) -> list[str]:
         """Equations matching the search that closed groups hide: search covers them all."""

@@ -20,7 +20,8 @@ def test_search_finds_equations_in_closed_groups_and_opens_them(window, qtbot):
     trace_code(window, qtbot, TRANSFORMER, "transformer", "make(12), f32[16,32]", "")
     assert _closed_groups(window)
     qtbot.keyClicks(window.search, "exp")  # softmax's exp: inside every (closed) block
-    assert "in closed groups" in window.search_count.text()
+    assert "closed" in window.search_count.text()
+    assert "in closed groups: Enter opens them" in window.search_count.toolTip()
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
         qtbot.keyClick(window.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: bool(window.graph.matches), timeout=WAIT)
