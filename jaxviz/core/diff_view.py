@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import html
+import re
 
 from .layout import CHAR_W, Layout
 from .provenance import HTML_MARK
@@ -38,16 +39,36 @@ def decorate(layout: Layout, classes: dict[str, str]) -> Layout:
     return dataclasses.replace(layout, nodes=nodes)
 
 
+_BINDER = re.compile(r"\b([a-z]+):[a-z]+[0-9]*\[")  # "bq:f32[16,1]": bq is a variable
+
+
 def text_diff(before: str, after: str) -> list[tuple[str, str]]:
-    """Lines of a unified diff as (kind, text), kind in " ", "+", "-", "@"."""
+    """Lines of a unified diff as (kind, text), kind in " ", "+", "-", "@". Lines are paired
+    with their variables' names left out: JAX names variables in order, so one equation more
+    renames every later one, and a diff by name would mark unchanged equations removed and
+    added, against the graph's own count."""
+    old, new = before.splitlines(), after.splitlines()
+    matcher = difflib.SequenceMatcher(None, _unnamed(before), _unnamed(after), autojunk=False)
     out = []
-    for line in difflib.unified_diff(before.splitlines(), after.splitlines(), "before", "after",
-                                     lineterm="", n=3):
-        if line.startswith(("---", "+++")):
-            continue
-        kind = line[:1] if line[:1] in "+-@" else " "
-        out.append((kind, line))
+    for group in matcher.get_grouped_opcodes(3):
+        (_, i1, _, j1, _), (_, _, i2, _, j2) = group[0], group[-1]
+        out.append(("@", f"@@ -{i1 + 1},{i2 - i1} +{j1 + 1},{j2 - j1} @@"))
+        for tag, a0, a1, b0, b1 in group:
+            if tag == "equal":
+                out += [(" ", " " + line) for line in new[b0:b1]]
+                continue
+            out += [("-", "-" + line) for line in old[a0:a1]]
+            out += [("+", "+" + line) for line in new[b0:b1]]
     return out
+
+
+def _unnamed(text: str) -> list[str]:
+    """Each line with the text's variable names written as ``_``."""
+    names = set(_BINDER.findall(text))
+    if not names:
+        return text.splitlines()
+    word = re.compile(r"\b(" + "|".join(sorted(names, key=len, reverse=True)) + r")\b")
+    return [word.sub("_", line) for line in text.splitlines()]
 
 
 def diff_html(diff, before_svg: bytes, after_svg: bytes, before_text: str, after_text: str

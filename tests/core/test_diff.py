@@ -92,3 +92,17 @@ def test_decorated_layout_and_html_page():
     page = diff_html(d, b"<svg/>", b"<svg/>", stages[0].jaxpr, stages[1].jaxpr)
     assert "f → grad(f)" in page and "+ 10 added" in page
     assert any(k == "+" for k, _ in text_diff(stages[0].jaxpr, stages[1].jaxpr))
+
+
+def test_the_text_diff_pairs_lines_whose_variables_were_renamed():
+    """One equation more renames every later variable: its lines are unchanged, not removed
+    and added again (the graph's summary says 0 removed, and so must the text)."""
+    from jaxviz.core.diff_view import text_diff
+
+    before = ("{ lambda ; a:f32[]. let\n    b:f32[] = sin a\n    c:f32[] = mul b 2.0:f32[]\n"
+              "    d:f32[] = add c a\n  in (d,) }")
+    after = ("{ lambda ; a:f32[]. let\n    b:f32[] = cos a\n    c:f32[] = sin a\n"
+             "    d:f32[] = mul c 2.0:f32[]\n    e:f32[] = add d a\n  in (e,) }")
+    lines = text_diff(before, after)
+    assert [t for k, t in lines if k == "-"] == []
+    assert [t for k, t in lines if k == "+"] == ["+    b:f32[] = cos a"]
