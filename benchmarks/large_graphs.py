@@ -230,6 +230,11 @@ def table(rows: list[dict], keys: list[str]) -> str:
     return head + "".join("| " + " | ".join(fmt(r[k]) for k in keys) + " |\n" for r in rows)
 
 
+def _shown(row: dict) -> dict:
+    print(json.dumps(row), flush=True)
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -240,10 +245,10 @@ def main() -> None:
     if args.app_only:  # a process of its own, as the window's: no JAX imported here
         print(json.dumps(run_app_cases(cases)))
         return
-    cli = [] if args.quick else cli_rows()
-    step_rows = [steps(c) for c in cases]
-    engine_rows = [engines(c) for c in cases if c[-1] <= 80]
-    app_rows = app_in_subprocess(args.quick)
+    cli = [] if args.quick else [_shown(r) for r in cli_rows()]
+    step_rows = [_shown(steps(c)) for c in cases]  # each row printed as it comes: a long
+    engine_rows = [_shown(engines(c)) for c in cases if c[-1] <= 80]  # run loses nothing
+    app_rows = [_shown(r) for r in app_in_subprocess(args.quick)]
     text = ("## Steps (seconds; pipeline's last stage)\n\n" + table(step_rows, [
         "case", "equations", "visible", "engine", "trace", "graph", "layout", "text", "transfer",
         "message_mb", "scene", "paint", "after_trace", "total", "ratio", "export_svg_full"])

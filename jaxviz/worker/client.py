@@ -29,7 +29,8 @@ from jaxviz.worker import protocol as p
 from jaxviz.worker.spawn import kill_group as _kill_group
 from jaxviz.worker.spawn import spawn, take
 
-DEFAULT_TIMEOUT = 30.0  # seconds per request
+DEFAULT_TIMEOUT = 30.0  # seconds for each run of the user's code in a request
+OWN_WORK_TIMEOUT = 300.0  # seconds for jaxviz's own work on a result (a hang of ours)
 STARTUP_TIMEOUT = 180.0  # seconds for a new worker to import JAX and say Ready
 
 
@@ -68,6 +69,7 @@ class WorkerClient:
         self._ready = False
         self._next_id = 1
         self._cancelled = False
+        self._limit, self._phase = timeout, ""  # the running request's limit, and its step
         self._lock = threading.Lock()  # guards the process handle against cancel()
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -130,10 +132,17 @@ class WorkerClient:
         self._next_id += 1
         self._proc.stdin.write(codec.encode(request, request_id))
         self._proc.stdin.flush()
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        self._limit, self._phase = limit, ""
         while True:
             message = self._receive(deadline, name)
             if isinstance(message, p.Progress):
+                # each run of user code (a stage's trace) gets the limit; jaxviz's own work
+                # after it (printing, graph, layout, sending 60 MB) is not counted against it
+                self._limit = max(limit, OWN_WORK_TIMEOUT) if message.ours else limit
+                self._phase = message.message
+                deadline = time.monotonic() + self._limit
                 if on_progress:
                     on_progress(message)
                 continue
@@ -169,10 +178,11 @@ class WorkerClient:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self._kill()
-                limit = STARTUP_TIMEOUT if startup else self.timeout
+                limit = STARTUP_TIMEOUT if startup else self._limit
+                while_doing = f" while {self._phase}" if self._phase and not startup else ""
                 raise WorkerTimeout(ErrorInfo(
-                    kind="timeout", message=f"The {name} took longer than {limit:g} s and was "
-                    f"stopped (an endless loop, or very large work?).",
+                    kind="timeout", message=f"The {name} took longer than {limit:g} s"
+                    f"{while_doing} and was stopped (an endless loop, or very large work?).",
                     hint="check loops for an exit; raise the timeout if the work is just big"))
             chunk = self._read(proc, min(remaining, 0.2))
             if chunk == b"":

@@ -223,6 +223,13 @@ class Progress:
     # the shown stage's graph, without its text (at most one): the window rebuilds it while
     # the worker prints the text; the result then has None for it and its ``ahead_text``
     ahead: list[StageData] = field(default_factory=list)
+    # what follows is jaxviz's own work (text, graph, layout, sending), not the user's code:
+    # the client's time limit, meant for endless loops in user code, no longer counts it
+    ours: bool = False
+
+
+# Progress messages that start the user's code again: each gets the whole time limit
+USER_PHASES = ("tracing ", "compiling and running", "timing ", "calling ")
 
 
 @dataclass

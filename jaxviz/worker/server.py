@@ -145,7 +145,8 @@ def _serve(proto_in: BinaryIO, sender: Sender) -> None:
             return
         def progress(message: str, fraction: float, first_view: p.FirstView | None = None,
                      ahead: list | None = None, _id: int = request_id) -> None:
-            send(p.Progress(message, fraction, first_view, ahead or []), _id)
+            send(p.Progress(message, fraction, first_view, ahead or [],
+                            ours=not message.startswith(p.USER_PHASES)), _id)
         send(run_handler(HANDLERS[type(request)], request, progress), request_id)
         if isinstance(request, p.TraceRequest):  # its handler paused the collector; a
             sender.drain()  # collection would hold the GIL the sender needs to write

@@ -268,3 +268,17 @@ def test_the_worker_sends_without_waiting_for_the_reader():
         first, second = message(), message()
     assert first == (big, 1) and second[0].message == "next" and second[1] == 2
     sender.drain()
+
+
+def test_the_time_limit_is_for_each_run_of_user_code_not_the_whole_request(client):
+    """Two stages whose traces take 1 s each, under a 1.6 s limit: each run of the user's code
+    gets the limit (jaxviz's own work between and after is not counted), and an endless
+    loop is still stopped, named with the step it was in."""
+    source = "import time\ndef f(x):\n    time.sleep(1.0)\n    return x * x\n"
+    client.call(request(s.POLYNOMIAL.source, args="2.0"))  # the worker warmed up
+    result = client.call(request(source, args="2.0", pipeline="grad"), timeout=1.6)
+    assert isinstance(result, p.TraceResult) and len(result.stages) == 2
+    with pytest.raises(WorkerTimeout) as info:
+        client.call(request("def f(x):\n    while True:\n        pass\n", args="2.0"),
+                    timeout=1.6)
+    assert "while tracing f" in info.value.info.message
