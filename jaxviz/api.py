@@ -14,6 +14,7 @@ with the same pipelines, IR, layout, diff and export as the app and the CLI. In 
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import inspect
 import json
@@ -41,17 +42,20 @@ def stages(fn: Callable, *args: Any, pipeline: str = "", **kwargs: Any) -> Stage
     name = getattr(fn, "__name__", None) or type(fn).__name__
     source_file = _source_file(fn)
     loops = loop_spans(Path(source_file).read_text()) if Path(source_file).is_file() else None
-    traced, closed = [], None
+    traced, closed, runnable = [], None, []
     plans = plan_stages(fn, name, specs, list(args), dict(kwargs))
+    static, static_names = static_argnums(specs), static_argnames(specs)
     for plan in plans:
-        closed, stage = trace_closed(plan, static_argnums(specs), source_file,
-                                     static_argnames(specs))
+        closed, stage = trace_closed(plan, static, source_file, static_names)
         stage.graph.loop_spans = loops
         traced.append(stage)
+        runnable.append((closed, plan, static, static_names))
     if below:  # lower/compile: the analyses below the jaxpr, as the CLI makes them
         attach_listings(traced, plans, specs)
         add_below_stages(closed, traced, below)
-    return Stages(traced, source_file, name, pipeline)
+    made = Stages(traced, source_file, name, pipeline)
+    made._runnable = runnable
+    return made
 
 
 def show(fn: Callable, *args: Any, pipeline: str = "", block: bool = True,
@@ -191,6 +195,31 @@ class Stages(Sequence):
 
         jaxpr_stages = [s.ir for s in self._stages if s.ir.is_jaxpr]
         return residual_report(jaxpr_stages[stage])
+
+    def values(self, stage: int = -1, threshold: float = 1e30,
+               stop_at_nonfinite: bool = False) -> dict:
+        """Evaluate jaxpr stage ``stage`` on the arguments, equation by equation: statistics
+        of every equation's results by node id (``names`` gives each its name), the
+        outputs' statistics and arrays (``arrays``), and the first equation that made a NaN
+        or Inf (``first_nonfinite``) or a value past ``threshold`` (``first_huge``)."""
+        from jaxviz.trace.values import evaluate_traced, flat_inputs, seeded
+
+        runnable = getattr(self, "_runnable", [])
+        if not runnable:
+            raise ValueError("these stages were loaded, not traced here: nothing to run")
+        index = stage if stage >= 0 else len(runnable) + stage
+        closed, plan, static, static_names = runnable[index]
+        args, kwargs, said = seeded(plan.args, plan.kwargs)
+        if said:  # abstract arguments: traced again on seeded values of their shapes
+            from jaxviz.trace.session import trace_closed
+
+            plan = dataclasses.replace(plan, args=args, kwargs=kwargs)
+            closed, _ = trace_closed(plan, static, self.source_file, static_names)
+        result = evaluate_traced(closed, flat_inputs(plan, static, static_names),
+                                 self[index].ir.graph, plan.title, threshold,
+                                 stop_at_nonfinite, filename=self.source_file)
+        result["seeded"] = said
+        return result
 
     def show(self, block: bool = True, screenshot: str | None = None):
         """The desktop app on these stages (see ``jaxviz.show``)."""

@@ -18,9 +18,9 @@ from jaxviz.cli.common import (
 from jaxviz.cli.early import host_devices_ahead
 from jaxviz.core.errors import exit_code
 
-from . import cmd_below, cmd_devices, cmd_diff, cmd_export, cmd_retrace, cmd_trace
+from . import cmd_below, cmd_devices, cmd_diff, cmd_export, cmd_retrace, cmd_trace, cmd_values
 
-MODULES = (cmd_trace, cmd_export, cmd_diff, cmd_devices, cmd_retrace, cmd_below)
+MODULES = (cmd_trace, cmd_export, cmd_diff, cmd_devices, cmd_retrace, cmd_below, cmd_values)
 COMMANDS = {name: run for module in MODULES for name, run in module.COMMANDS.items()}
 SUBCOMMANDS = tuple(COMMANDS)
 

@@ -307,6 +307,22 @@ def handle_retrace(request: p.RetraceRequest, progress: Progress
     return p.RetraceResult(calls=verdicts)
 
 
+def handle_values(request: p.ValuesRequest, progress: Progress) -> p.ValuesResult | p.Failure:
+    from jaxviz.trace.devices import InputError
+    from jaxviz.trace.modules import set_extra_roots
+    from jaxviz.trace.values import evaluate_stage, plain
+
+    set_extra_roots(request.paths)
+    progress("evaluating the stage on values", 0.1)
+    try:
+        result = evaluate_stage(request.source, request.filename, request.function,
+                                request.args, request.pipeline, request.stage,
+                                request.threshold, request.stop_at_nonfinite)
+    except InputError as exc:
+        return p.Failure(exc.info)
+    return p.ValuesResult(values=plain(result))
+
+
 HANDLERS: dict[type, Callable] = {
     p.TraceRequest: handle_trace,
     p.LayoutRequest: handle_layout,
@@ -314,6 +330,7 @@ HANDLERS: dict[type, Callable] = {
     p.DevicesRequest: handle_devices,
     p.PmapRequest: handle_pmap,
     p.BenchRequest: handle_bench,
+    p.ValuesRequest: handle_values,
     p.RetraceRequest: handle_retrace,
     p.PrimeRequest: handle_prime,
 }

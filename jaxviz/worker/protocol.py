@@ -159,6 +159,21 @@ class PmapRequest:
 
 
 @dataclass
+class ValuesRequest:
+    """Evaluate one stage on values, equation by equation (``trace/values.py``)."""
+
+    source: str
+    function: str
+    args: str
+    filename: str = "<editor>"
+    paths: list[str] = field(default_factory=list)
+    pipeline: str = ""
+    stage: int = -1  # -1: the last jaxpr stage
+    threshold: float = 1e30  # "a value past a threshold": magnitudes above this
+    stop_at_nonfinite: bool = False
+
+
+@dataclass
 class BenchRequest:
     """Time the function eagerly and under jit."""
 
@@ -229,7 +244,7 @@ class Progress:
 
 
 # Progress messages that start the user's code again: each gets the whole time limit
-USER_PHASES = ("tracing ", "compiling and running", "timing ", "calling ")
+USER_PHASES = ("tracing ", "compiling and running", "timing ", "calling ", "evaluating ")
 
 
 @dataclass
@@ -294,6 +309,12 @@ class PmapResult:
 
 
 @dataclass
+class ValuesResult:
+    values: dict  # values.evaluate_stage's plain data: statistics per node id, first problems
+    stdout: str = ""
+
+
+@dataclass
 class BenchResult:
     eager: list[float]  # seconds per call, each repetition
     jit: list[float]
@@ -313,14 +334,16 @@ class Failure:
 MESSAGE_TYPES = {cls.__name__: cls for cls in (
     TraceRequest, LayoutRequest, ExportRequest, ExportResult, DevicesRequest, PmapRequest,
     BenchRequest, ShutdownRequest, Ready, Progress, TraceResult, LayoutResult, DevicesResult,
-    PmapResult, BenchResult, RetraceRequest, RetraceResult, PrimeRequest, Primed, Failure)}
+    PmapResult, BenchResult, ValuesRequest, ValuesResult, RetraceRequest, RetraceResult,
+    PrimeRequest, Primed, Failure)}
 
 
 # which answers each request may get (besides Failure, and Progress while it runs)
 ANSWERS: dict[type, tuple[type, ...]] = {
     TraceRequest: (TraceResult,), LayoutRequest: (LayoutResult,), PrimeRequest: (Primed,),
     ExportRequest: (ExportResult,), DevicesRequest: (DevicesResult,),
-    PmapRequest: (PmapResult,), BenchRequest: (BenchResult,), RetraceRequest: (RetraceResult,),
+    PmapRequest: (PmapResult,), BenchRequest: (BenchResult,), ValuesRequest: (ValuesResult,),
+    RetraceRequest: (RetraceResult,),
     ShutdownRequest: (),
 }
 

@@ -207,3 +207,21 @@ def test_control_characters_from_user_code_reach_the_terminal_escaped(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "\x1b" not in r.stdout and "\n== forged" not in r.stdout
     assert r"g\x1b[31m\x0a== forged" in r.stdout
+
+
+NAN_SOURCE = "def loss(w, x):\n    h = jnp.tanh(x @ w)\n    return jnp.sum(jnp.log(h + 1.0))\n"
+
+
+def test_values_names_the_first_nan_and_its_line(tmp_path):
+    path = tmp_path / "nan.py"
+    path.write_text(NAN_SOURCE)
+    r = jaxviz("values", str(path), "-a", "jnp.ones((4, 4)) * -10.0, jnp.ones((2, 4))",
+               "-p", "grad")
+    assert r.returncode == 0, r.stderr
+    assert "first NaN/Inf: `log` of all zeros at line 3 gave 8 -inf" in r.stdout
+    r = jaxviz("values", str(path), "-a", "jnp.ones((4, 4)) * -10.0, jnp.ones((2, 4))",
+               "-p", "grad", "--json")
+    data = json.loads(r.stdout)
+    found = data["first_nonfinite"]
+    assert found["line"] == 3 and data["names"][found["node"]].endswith("= log")
+    assert data["outputs"][0]["nan"] == 16 and "arrays" not in data

@@ -1,0 +1,144 @@
+"""What an array held, in a few numbers, and where values first went wrong.
+
+``array_stats`` summarises one array (shape, dtype, min, max, mean, std, counts of NaN, +Inf,
+-Inf and zeros, a small histogram of its finite values, its first few values). ``merged``
+folds the statistics of a loop's iterations into one. ``first_problem`` finds, in program
+order, the first equation whose outputs hold what its inputs did not (a NaN or an Inf, or a
+value past a threshold) and says it in words, with the line and the backward pass.
+
+NumPy only: the worker computes these, and the window and the CLI read them as plain data.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+FIRST_VALUES = 8  # the first values of an array are kept when it has at most this many
+BINS = 12
+HUGE = 1e30  # the default threshold for "a value past a threshold"
+
+
+def array_stats(value) -> dict:
+    """Shape, dtype and the numbers of one array (a scalar too)."""
+    x = np.asarray(value)
+    out = {"shape": list(x.shape), "dtype": str(x.dtype), "size": int(x.size)}
+    if x.dtype == bool or not np.issubdtype(x.dtype, np.number) or x.size == 0:
+        out.update(zeros=int(x.size - np.count_nonzero(x)) if x.size else 0)
+        if x.size <= FIRST_VALUES:
+            out["values"] = x.reshape(-1).tolist()
+        return out
+    flat = x.reshape(-1)
+    floating = np.issubdtype(x.dtype, np.inexact)
+    wide = flat.astype(np.complex128 if np.iscomplexobj(flat) else np.float64)
+    if np.iscomplexobj(wide):
+        wide = np.abs(wide)
+    nan = int(np.isnan(wide).sum()) if floating else 0
+    posinf = int(np.isposinf(wide).sum()) if floating else 0
+    neginf = int(np.isneginf(wide).sum()) if floating else 0
+    finite = wide[np.isfinite(wide)] if floating else wide
+    out.update(nan=nan, posinf=posinf, neginf=neginf, zeros=int(flat.size - np.count_nonzero(flat)))
+    if finite.size:
+        out.update(min=float(finite.min()), max=float(finite.max()), mean=float(finite.mean()),
+                   std=float(finite.std()), absmax=float(np.abs(finite).max()))
+        counts, edges = np.histogram(finite, bins=BINS)
+        out["histogram"] = {"counts": counts.tolist(),
+                            "edges": [float(f"{e:.4g}") for e in edges]}
+    if flat.size <= FIRST_VALUES:
+        out["values"] = [_number(v) for v in flat.tolist()]
+    return out
+
+
+def _number(v):
+    """A JSON-fit number: NaN and infinities as strings."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    return v
+
+
+def nonfinite(stats: dict) -> int:
+    return stats.get("nan", 0) + stats.get("posinf", 0) + stats.get("neginf", 0)
+
+
+def merged(per_iteration: list[dict]) -> dict:
+    """One array's statistics over a loop's iterations: counts summed, extremes kept; the
+    mean and std are of the iterations' means (each iteration's array has the same shape)."""
+    if not per_iteration:
+        return {}
+    first = per_iteration[0]
+    out = {"shape": first["shape"], "dtype": first["dtype"], "size": first["size"],
+           "iterations": len(per_iteration)}
+    for key in ("nan", "posinf", "neginf", "zeros"):
+        out[key] = sum(s.get(key, 0) for s in per_iteration)
+    with_numbers = [s for s in per_iteration if "min" in s]
+    if with_numbers:
+        means = [s["mean"] for s in with_numbers]
+        out.update(min=min(s["min"] for s in with_numbers),
+                   max=max(s["max"] for s in with_numbers),
+                   absmax=max(s["absmax"] for s in with_numbers),
+                   mean=float(np.mean(means)), std=float(np.std(means)))
+    return out
+
+
+@dataclass
+class Problem:
+    """The first equation (in program order) whose outputs hold what its inputs did not."""
+
+    node: str  # graph IR id
+    kind: str  # "nonfinite" or "huge"
+    words: str
+    line: int | None = None
+    iteration: int | None = None  # of the loop around it, counted from 0
+    inputs: list[dict] = field(default_factory=list)
+    outputs: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def introduces(inputs: list[dict], outputs: list[dict], threshold: float) -> str:
+    """"nonfinite" when the outputs hold a NaN or an Inf and the inputs none; "huge" when an
+    output's magnitude passes the threshold and no input's did; else ""."""
+    if any(nonfinite(s) for s in outputs) and not any(nonfinite(s) for s in inputs):
+        return "nonfinite"
+    big = [s.get("absmax", 0.0) for s in outputs]
+    if any(b > threshold for b in big) and not any(s.get("absmax", 0.0) > threshold
+                                                   for s in inputs):
+        return "huge"
+    return ""
+
+
+def describe(kind: str, name: str, primitive: str, inputs: list[dict], outputs: list[dict],
+             line: int | None, context: str, iteration: int | None) -> str:
+    """```log` of 0.0 at line 18 gave -inf``; after a ``context`` ("in the backward pass of
+    `layer #2`, made by the transpose of line 7"): ``div`` ..."""
+    where = f" at line {line}" if line else ""
+    within = f" in iteration {iteration} of its loop" if iteration is not None else ""
+    args = ", ".join(_input_words(s) for s in inputs) or "no inputs"
+    gave = "; ".join(_output_words(s, kind) for s in outputs if _output_words(s, kind))
+    text = f"`{primitive}` of {args}{where}{within} gave {gave} (`{name}`)"
+    return f"{context}: {text}" if context else text
+
+
+def _input_words(s: dict) -> str:
+    if "values" in s and len(s["values"]) == 1:
+        return str(s["values"][0])
+    if s.get("size") and s.get("zeros") == s["size"]:
+        return "all zeros"
+    if s.get("zeros"):
+        return f"{s['dtype']}{s['shape']} with {s['zeros']} zero{'s' if s['zeros'] > 1 else ''}"
+    if "min" in s:
+        return f"{s['dtype']}{s['shape']} in [{s['min']:.3g}, {s['max']:.3g}]"
+    return f"{s['dtype']}{s['shape']}"
+
+
+def _output_words(s: dict, kind: str) -> str:
+    if kind == "huge":
+        return f"magnitude {s.get('absmax', 0.0):.3g}" if "absmax" in s else ""
+    parts = [f"{s[k]} {w}" for k, w in (("nan", "NaN"), ("posinf", "+inf"), ("neginf", "-inf"))
+             if s.get(k)]
+    if "values" in s and len(s["values"]) == 1 and parts:
+        return str(s["values"][0])
+    return ", ".join(parts)

@@ -1,0 +1,399 @@
+"""Run a stage on values, equation by equation, and keep what each result held.
+
+The stage's closed jaxpr is evaluated as ``jax.core.eval_jaxpr`` does (each equation's
+primitive bound to its inputs), with these differences:
+
+- every equation's results are summarised (``core.value_stats``), keyed by the graph's own
+  node id (``e3/g0/e1``), so that the window, the CLI and the API point at the same node;
+- nested jaxprs are evaluated inside: ``jit``, ``custom_jvp``/``custom_vjp`` calls and
+  ``remat`` (the function that ran, its equations each recorded), ``cond`` (the branch that
+  ran), ``scan`` and ``while`` (each iteration, with statistics per iteration and over all);
+- arrays are dropped once no later equation reads them, so memory stays about that of
+  running the program;
+- the first equation whose results hold a NaN or Inf while its inputs held none (and the
+  first past a threshold) is found as the evaluation goes, and can stop it.
+
+Abstract arguments (``f32[16,4]``) get seeded random values (``_random``), and the result
+says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.extend import core as jcore
+
+from jaxviz.core.errors import ErrorInfo
+from jaxviz.core.labels import equation_name
+from jaxviz.core.value_stats import (
+    HUGE,
+    Problem,
+    array_stats,
+    describe,
+    introduces,
+    merged,
+)
+from jaxviz.trace.devices import InputError
+from jaxviz.trace.explain import explain
+from jaxviz.trace.jaxpr_walk import jaxprs_in_params
+
+# equations whose one jaxpr is the function that runs, evaluated inside so that each of its
+# equations is recorded (the others are bound whole: their insides are not recorded)
+CALLS = ("pjit", "jit", "closed_call", "core_call", "remat", "checkpoint", "custom_jvp_call",
+         "custom_vjp_call", "custom_vjp_call_jaxpr", "custom_lin")
+SEED = 0
+
+
+class Stopped(Exception):
+    """The evaluation met what it was asked to stop at."""
+
+
+@dataclasses.dataclass
+class Recorder:
+    """What the evaluation keeps: statistics per equation, branches, the first problems."""
+
+    nodes: dict  # graph IR id → Node, for names and lines
+    group_label: Callable[[str], str] = lambda nid: ""  # the picture's group of a node
+    threshold: float = HUGE
+    stop_at_nonfinite: bool = False
+    cancelled: Callable[[], bool] = lambda: False
+    stats: dict[str, list[dict]] = dataclasses.field(default_factory=dict)
+    loops: dict[str, list[list[dict]]] = dataclasses.field(default_factory=dict)
+    branches: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+    first: dict[str, Problem] = dataclasses.field(default_factory=dict)
+    iteration: list[int] = dataclasses.field(default_factory=list)  # the loops around, inner last
+    count: int = 0
+
+    def record(self, nid: str, inputs: list, outputs: list) -> None:
+        self.count += 1
+        if self.count % 64 == 0 and self.cancelled():
+            raise Stopped("cancelled")
+        outs = [stats_of(v) for v in outputs]
+        if self.iteration:
+            self.loops.setdefault(nid, []).append(outs)
+        else:
+            self.stats[nid] = outs
+        self._check(nid, inputs, outs)
+
+    def _check(self, nid: str, inputs: list, outs: list[dict]) -> None:
+        ins = [stats_of(v) for v in inputs if _is_array(v)]
+        kind = introduces(ins, outs, self.threshold)
+        if not kind or kind in self.first:
+            return
+        node = self.nodes.get(nid)
+        line = self._line(nid)
+        iteration = self.iteration[-1] if self.iteration else None
+        words = describe(kind, equation_name(node) if node else nid,
+                         node.primitive if node else "?", ins, outs, line,
+                         self._context(nid), iteration)
+        self.first[kind] = Problem(nid, kind, words, line, iteration, ins, outs)
+        if kind == "nonfinite" and self.stop_at_nonfinite:
+            raise Stopped(words)
+
+    def _line(self, nid: str) -> int | None:
+        """The user's line of an equation, else of the nearest call around it (inside a
+        library's jitted helper, JAX keeps no frame of the user's)."""
+        parts = nid.split("/")
+        for end in range(len(parts), 0, -2):
+            node = self.nodes.get("/".join(parts[:end]))
+            if node is not None and node.line:
+                return node.line
+        return None
+
+    def _context(self, nid: str) -> str:
+        """"in the backward pass of `layer #2`, made by the transpose of line 7" for an
+        equation of a backward pass ("" for one of the forward pass)."""
+        node = self.nodes.get(nid)
+        if node is None or "transpose" not in (node.transforms or []):
+            return ""
+        group = self.group_label(nid)
+        line = self._line(nid)
+        return f"in the backward pass{f' of `{group}`' if group else ''}" + \
+            (f", made by the transpose of line {line}" if line else "")
+
+    def finished(self) -> dict[str, list[dict]]:
+        """Every equation's statistics: those in loops merged over their iterations."""
+        out = dict(self.stats)
+        for nid, runs in self.loops.items():
+            out[nid] = [merged([run[k] for run in runs]) for k in range(len(runs[0]))]
+        return out
+
+
+def stats_of(value) -> dict:
+    """``array_stats`` of a value: a PRNG key by its key data, a token by its type."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.extended):
+        if jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
+            return {**array_stats(jax.random.key_data(value)), "dtype": str(dtype)}
+        return {"shape": list(getattr(value, "shape", ())), "dtype": str(dtype), "size": 0}
+    if dtype is None:
+        return {"shape": [], "dtype": type(value).__name__, "size": 0}
+    return array_stats(value)
+
+
+def _is_array(v) -> bool:
+    return hasattr(v, "shape") and hasattr(v, "dtype")
+
+
+def evaluate_closed(closed, args: list, rec: Recorder) -> list:
+    """The closed jaxpr's outputs on ``args`` (flat), every equation recorded."""
+    return _eval(closed.jaxpr, list(closed.consts), list(args), "", rec)
+
+
+def _eval(jaxpr, consts: list, args: list, prefix: str, rec: Recorder) -> list:
+    env: dict = {}
+    last = _last_uses(jaxpr)
+
+    def read(atom):
+        return atom.val if isinstance(atom, jcore.Literal) else env[atom]
+
+    for var, value in zip(jaxpr.constvars, consts):
+        env[var] = value
+    for var, value in zip(jaxpr.invars, args):
+        env[var] = value
+    for k, eqn in enumerate(jaxpr.eqns):
+        nid = f"{prefix}e{k}"
+        inputs = [read(v) for v in eqn.invars]
+        outputs = _equation(eqn, inputs, nid, rec)
+        rec.record(nid, inputs, outputs)
+        for var, value in zip(eqn.outvars, outputs):
+            if not isinstance(var, jcore.DropVar):
+                env[var] = value
+        for var in eqn.invars:  # dropped once no later equation (or the output) reads it
+            if not isinstance(var, jcore.Literal) and last.get(var) == k:
+                env.pop(var, None)
+    return [read(v) for v in jaxpr.outvars]
+
+
+def _last_uses(jaxpr) -> dict:
+    last: dict = {}
+    for k, eqn in enumerate(jaxpr.eqns):
+        for var in eqn.invars:
+            if not isinstance(var, jcore.Literal):
+                last[var] = k
+    for var in jaxpr.outvars:
+        if not isinstance(var, jcore.Literal):
+            last[var] = len(jaxpr.eqns)  # kept to the end
+    return last
+
+
+def _equation(eqn, inputs: list, nid: str, rec: Recorder) -> list:
+    name = eqn.primitive.name
+    subs = jaxprs_in_params(eqn.params)
+    if name in CALLS and subs:
+        closed = _closed_param(eqn.params, subs[0])
+        return _eval(closed.jaxpr, list(closed.consts), inputs, f"{nid}/g0/", rec)
+    if name == "cond":
+        return _cond(eqn, inputs, nid, rec, subs)
+    if name == "scan":
+        return _scan(eqn, inputs, nid, rec)
+    if name == "while":
+        return _while(eqn, inputs, nid, rec, subs)
+    with eqn.ctx.manager:  # as jax.core.eval_jaxpr binds it
+        out = eqn.primitive.bind(*inputs, **eqn.primitive.get_bind_params(eqn.params))
+    return list(out) if eqn.primitive.multiple_results else [out]
+
+
+def _closed_param(params: dict, open_jaxpr):
+    """The closed jaxpr of the params that holds ``open_jaxpr`` (a bare one closed empty)."""
+    for value in params.values():
+        items = value if isinstance(value, (tuple, list)) else [value]
+        for item in items:
+            if isinstance(item, jcore.ClosedJaxpr) and item.jaxpr is open_jaxpr:
+                return item
+            if item is open_jaxpr:
+                return jcore.ClosedJaxpr(item, ())
+    return jcore.ClosedJaxpr(open_jaxpr, ())
+
+
+def _cond(eqn, inputs: list, nid: str, rec: Recorder, subs: list) -> list:
+    index = int(np.clip(int(np.asarray(inputs[0])), 0, len(eqn.params["branches"]) - 1))
+    rec.branches.setdefault(nid, []).append(index)
+    branch = eqn.params["branches"][index]
+    j = next(i for i, s in enumerate(subs) if s is branch.jaxpr)
+    return _eval(branch.jaxpr, list(branch.consts), inputs[1:], f"{nid}/g{j}/", rec)
+
+
+def _scan(eqn, inputs: list, nid: str, rec: Recorder) -> list:
+    p = eqn.params
+    body, n_consts, n_carry, length = p["jaxpr"], p["num_consts"], p["num_carry"], p["length"]
+    consts, carry, xs = inputs[:n_consts], inputs[n_consts:n_consts + n_carry], \
+        inputs[n_consts + n_carry:]
+    ys = []
+    order = range(length - 1, -1, -1) if p.get("reverse") else range(length)
+    rec.iteration.append(0)
+    try:
+        for i in order:
+            rec.iteration[-1] = i
+            out = _eval(body.jaxpr, list(body.consts), consts + carry + [x[i] for x in xs],
+                        f"{nid}/g0/", rec)
+            carry, y = out[:n_carry], out[n_carry:]
+            ys.append(y)
+    finally:
+        rec.iteration.pop()
+    if p.get("reverse"):
+        ys.reverse()
+    stacked = [jnp.stack([y[k] for y in ys]) if ys else
+               jnp.zeros((0, *v.aval.shape), v.aval.dtype)
+               for k, v in enumerate(eqn.outvars[n_carry:])]
+    return list(carry) + stacked
+
+
+def _while(eqn, inputs: list, nid: str, rec: Recorder, subs: list) -> list:
+    p = eqn.params
+    cond, body = p["cond_jaxpr"], p["body_jaxpr"]
+    nc, nb = p["cond_nconsts"], p["body_nconsts"]
+    cond_consts, body_consts, carry = inputs[:nc], inputs[nc:nc + nb], inputs[nc + nb:]
+    jc = next(i for i, s in enumerate(subs) if s is cond.jaxpr)
+    jb = next(i for i, s in enumerate(subs) if s is body.jaxpr)
+    rec.iteration.append(0)
+    try:
+        i = 0
+        while bool(_eval(cond.jaxpr, list(cond.consts), cond_consts + carry,
+                         f"{nid}/g{jc}/", rec)[0]):
+            rec.iteration[-1] = i
+            carry = _eval(body.jaxpr, list(body.consts), body_consts + carry, f"{nid}/g{jb}/",
+                          rec)
+            i += 1
+    finally:
+        rec.iteration.pop()
+    return list(carry)
+
+
+# --- a stage of the user's pipeline ----------------------------------------------------------
+
+
+def seeded(args: list, kwargs: dict) -> tuple[list, dict, list[str]]:
+    """Abstract leaves (``f32[16,4]``) replaced by seeded random values, and what was done."""
+    key = [jax.random.key(SEED)]
+    said: list[str] = []
+
+    def fill(path, leaf):
+        if not isinstance(leaf, jax.ShapeDtypeStruct):
+            return leaf
+        key[0], sub = jax.random.split(key[0])
+        said.append(f"{jax.tree_util.keystr(path) or 'argument'}: {leaf.dtype}"
+                    f"{list(leaf.shape)}")
+        return _random(sub, leaf.shape, leaf.dtype)
+    tree = jax.tree_util.tree_map_with_path(fill, (list(args), dict(kwargs)))
+    return tree[0], tree[1], said
+
+
+def _random(key, shape, dtype):
+    """Standard normal floats, a matrix's scaled by 1/sqrt of its fan-in (as a LeCun-normal
+    init: a deep stack of layers on such weights keeps its values near 1, as trained ones
+    do, instead of growing by sqrt(width) a layer); integers from 0 to 9; fair booleans."""
+    if jnp.issubdtype(dtype, jnp.floating) or jnp.issubdtype(dtype, jnp.complexfloating):
+        scale = 1.0 / np.sqrt(shape[-2]) if len(shape) >= 2 and shape[-2] else 1.0
+        return jax.random.normal(key, shape, dtype) * jnp.asarray(scale, dtype)
+    if jnp.issubdtype(dtype, jnp.integer):
+        return jax.random.randint(key, shape, 0, 10, dtype)
+    if dtype == jnp.bool_:
+        return jax.random.bernoulli(key, 0.5, shape)
+    return jnp.zeros(shape, dtype)
+
+
+def evaluate_stage(source: str, filename: str, function: str, args_text: str,
+                   pipeline: str = "", stage: int = -1, threshold: float = HUGE,
+                   stop_at_nonfinite: bool = False,
+                   cancelled: Callable[[], bool] = lambda: False) -> dict:
+    """Evaluate the pipeline's jaxpr stage ``stage`` (a lower or compile stage: the jaxpr
+    stage it came from) on the user's arguments; plain data, and the outputs' arrays under
+    ``"arrays"`` (for the API; the worker leaves them out)."""
+    from jaxviz.trace.session import prepare, trace_closed
+
+    prepared, error = prepare(source, filename, function, args_text, pipeline)
+    if error:
+        raise InputError(error)
+    index = len(prepared.plans) - 1 if stage < 0 or stage >= len(prepared.plans) else stage
+    plan = prepared.plans[index]
+    args, kwargs, seeded_leaves = seeded(plan.args, plan.kwargs)
+    plan = dataclasses.replace(plan, args=args, kwargs=kwargs)
+    try:
+        closed, ir = trace_closed(plan, prepared.static, filename, prepared.static_names,
+                                  prepared.namespace, text_only=False)
+    except Exception as exc:  # noqa: BLE001 - the user's code: explained
+        raise InputError(explain(exc, filename, plan.title)) from None
+    leaves = flat_inputs(plan, prepared.static, prepared.static_names)
+    result = evaluate_traced(closed, leaves, ir.graph, plan.title, threshold,
+                             stop_at_nonfinite, cancelled, filename)
+    result["seeded"] = seeded_leaves
+    return result
+
+
+def evaluate_traced(closed, leaves: list, graph, title: str, threshold: float = HUGE,
+                    stop_at_nonfinite: bool = False,
+                    cancelled: Callable[[], bool] = lambda: False,
+                    filename: str = "<editor>") -> dict:
+    """Evaluate a traced stage (its closed jaxpr, flat inputs and graph IR)."""
+    rec = Recorder({n.id: n for n in graph.walk_nodes()}, _group_labels(graph), threshold,
+                   stop_at_nonfinite, cancelled)
+    start, outputs, stopped = time.perf_counter(), None, ""
+    try:
+        outputs = evaluate_closed(closed, leaves, rec)
+    except Stopped as stop:
+        stopped = str(stop)
+    except Exception as exc:  # noqa: BLE001 - a primitive that fails on these values
+        raise InputError(_failed(exc, filename, title, rec)) from None
+    return _result(title, rec, outputs, stopped, time.perf_counter() - start, graph)
+
+
+def _group_labels(graph) -> Callable[[str], str]:
+    """The label of the innermost group the picture draws around a node (made when first
+    asked: only a problem's node needs it)."""
+    made: list = []
+
+    def label(nid: str) -> str:
+        if not made:
+            from jaxviz.core.model import GraphModel
+            made.append(GraphModel(graph))
+        model = made[0]
+        chain = model.ancestors(nid)
+        return model.groups[chain[0]].label if chain else ""
+    return label
+
+
+def flat_inputs(plan, static: tuple, static_names: tuple) -> list:
+    dynamic = [a for i, a in enumerate(plan.args) if i not in static]
+    kwargs = {k: v for k, v in plan.kwargs.items() if k not in static_names}
+    return jax.tree_util.tree_leaves((dynamic, kwargs))
+
+
+def _failed(exc: Exception, filename: str, title: str, rec: Recorder) -> ErrorInfo:
+    info = explain(exc, filename, f"evaluating {title}")
+    info.message = f"Evaluating failed after {rec.count} equations: {info.message}"
+    return info
+
+
+def _result(title: str, rec: Recorder, outputs, stopped: str, seconds: float, graph) -> dict:
+    stats = rec.finished()
+    outs = [stats_of(v) for v in outputs] if outputs is not None else []
+    zero = [i for i, s in enumerate(outs) if s.get("size") and s.get("zeros") == s["size"]]
+    return {"stage": title, "equations": stats, "names": _names(graph, stats),
+            "outputs": outs, "all_zero_outputs": zero,
+            "branches": rec.branches, "iterations": {k: len(v) for k, v in rec.loops.items()},
+            "first_nonfinite": _problem(rec, "nonfinite"), "first_huge": _problem(rec, "huge"),
+            "threshold": rec.threshold, "stopped": stopped, "seeded": [],
+            "seconds": seconds, "arrays": outputs}
+
+
+def _names(graph, stats: dict) -> dict[str, str]:
+    """The one name of each evaluated equation (``bq = broadcast_in_dim``), by node id."""
+    nodes = {n.id: n for n in graph.walk_nodes()}
+    return {nid: equation_name(nodes[nid]) for nid in stats if nid in nodes}
+
+
+def _problem(rec: Recorder, kind: str) -> dict | None:
+    found = rec.first.get(kind)
+    return found.to_dict() if found else None
+
+
+def plain(result: dict) -> dict:
+    """The result without its arrays: what the worker sends and ``--json`` prints."""
+    return {k: v for k, v in result.items() if k != "arrays"}
+

@@ -1,0 +1,155 @@
+"""Run it and see: a stage evaluated equation by equation gives JAX's own outputs, and the
+first NaN or Inf is found where it was made, forward and backward, with its line."""
+
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxviz
+from jaxviz.core.examples import read_examples
+from jaxviz.trace.session import prepare
+from jaxviz.trace.values import evaluate_stage, seeded
+
+TRANSFORMER = Path(__file__).parents[2] / "resources" / "examples" / "11_transformer_grad.py"
+
+TOLERANCE = dict(rtol=1e-5, atol=1e-5)  # op by op against one jit: XLA may fuse and reorder
+
+
+def _jax_outputs(source, function, args, pipeline, stage=-1):
+    """What ``jax.jit`` of the stage's function gives on the same (seeded) arguments."""
+    prepared, error = prepare(source, "<editor>", function, args, pipeline)
+    assert error is None, error
+    plan = prepared.plans[stage]
+    call_args, call_kwargs, _ = seeded(plan.args, plan.kwargs)
+    fn = jax.jit(plan.fn, static_argnums=prepared.static)
+    return jax.tree_util.tree_leaves(fn(*call_args, **call_kwargs))
+
+
+def _examples() -> list:
+    found = []
+    for e in read_examples():
+        if "fails" in e.title or "pmap" in e.title or "print" in e.title.lower():
+            continue  # a trace that fails on purpose; pmap needs its devices; prints
+        found.append(pytest.param(e, id=e.title[:40]))
+    return found
+
+
+@pytest.mark.parametrize("example", _examples())
+def test_the_outputs_equal_jax_jit_of_the_stage_on_every_example(example):
+    source = example.source.replace("| compile", "").replace("| lower", "")
+    pipeline = example.pipeline.replace("| compile", "").replace("| lower", "").strip(" |")
+    result = evaluate_stage(source, "<editor>", example.function, example.args, pipeline)
+    expected = _jax_outputs(source, example.function, example.args, pipeline)
+    assert len(result["arrays"]) == len(expected)
+    for got, want in zip(result["arrays"], expected):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), **TOLERANCE)
+
+
+def test_a_transformer_grad_through_the_api_equals_jax(tmp_path):
+    """The API, as a notebook calls it, with the user's own arrays."""
+    path = tmp_path / "transformer.py"
+    path.write_text("import jax\nimport jax.numpy as jnp\n" + TRANSFORMER.read_text())
+    namespace: dict = {"__file__": str(path)}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    fn = namespace["transformer"]
+    (params, x), _, _ = seeded([namespace["make"](2), jax.ShapeDtypeStruct((16, 32),
+                                                                            jnp.float32)], {})
+    result = jaxviz.stages(fn, params, x, pipeline="grad").values()
+    expected = jax.tree_util.tree_leaves(jax.jit(jax.grad(fn))(params, x))
+    assert result["first_nonfinite"] is None and len(result["equations"]) > 100
+    for got, want in zip(result["arrays"], expected):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), **TOLERANCE)
+
+
+def _first(source, function, args, pipeline=""):
+    found = evaluate_stage(source, "<editor>", function, args, pipeline)["first_nonfinite"]
+    assert found is not None, "expected a NaN or Inf"
+    return found
+
+
+def test_a_log_of_zero_in_the_forward_pass():
+    source = "def f(x):\n    h = jnp.tanh(x)\n    return jnp.sum(jnp.log(h))\n"
+    found = _first(source, "f", "jnp.array([1.0, 0.0, 2.0])")
+    assert found["line"] == 3 and found["words"].startswith("`log` of")
+    assert "-inf" in found["words"]
+
+
+def test_a_sqrt_at_zero_whose_gradient_is_inf():
+    source = ("def f(x):\n    y = x * 2.0\n    r = jnp.sqrt(y)\n    return jnp.sum(r)\n")
+    found = _first(source, "f", "jnp.array([0.0, 1.0])", "grad")
+    assert found["line"] == 3 and "+inf" in found["words"] and "`div`" in found["words"]
+
+
+DIVIDE_BY_NORM = """
+@jax.custom_vjp
+def norm(x):
+    return jnp.sqrt(jnp.sum(x ** 2))
+
+def norm_fwd(x):
+    n = norm(x)
+    return n, (x, n)
+
+def norm_bwd(res, g):
+    x, n = res
+    return (g * x / n,)
+
+norm.defvjp(norm_fwd, norm_bwd)
+
+def loss(w, x):
+    return norm(x @ w)
+"""
+
+
+def test_a_division_by_a_zero_norm_in_the_backward_pass():
+    """The forward pass is finite (the norm of zeros is 0); the backward pass divides by it."""
+    result = evaluate_stage(DIVIDE_BY_NORM, "<editor>", "loss",
+                            "jnp.zeros((4, 4)), jnp.ones((2, 4))", "grad")
+    found = result["first_nonfinite"]
+    assert found["words"].startswith("in the backward pass of `norm")
+    assert "`div`" in found["words"] and "NaN" in found["words"] and found["line"] == 17
+    assert result["outputs"][0]["nan"] == 16  # what the gradient came out as
+
+
+def test_a_nan_that_appears_only_in_iteration_7_of_a_scan():
+    source = ("def f(x):\n    def body(c, i):\n        c = c - 1.0\n"
+              "        return c, jnp.sqrt(c).sum()\n"
+              "    c, ys = lax.scan(body, x, jnp.arange(10))\n    return ys.sum()\n")
+    result = evaluate_stage(source, "<editor>", "f", "jnp.full(3, 7.5)")
+    found = result["first_nonfinite"]
+    assert (found["iteration"], found["line"]) == (7, 4) and "iteration 7" in found["words"]
+    assert result["iterations"][found["node"]] == 10
+    assert result["equations"][found["node"]][0]["nan"] == 9  # iterations 7, 8, 9 × 3
+
+
+def test_the_branch_that_ran_and_the_loop_iterations_are_recorded():
+    source = ("def f(x):\n    y = lax.cond(x.sum() > 0, jnp.sin, jnp.cos, x)\n"
+              "    return lax.while_loop(lambda v: v.sum() < 100.0, lambda v: v * 2.0 + 1.0,"
+              " y).sum()\n")
+    result = evaluate_stage(source, "<editor>", "f", "jnp.ones(3)")
+    assert list(result["branches"].values()) == [[1]]  # the true branch: jnp.sin
+    assert result["outputs"][0]["values"] == pytest.approx(
+        [float(jax.jit(lambda x: jax.lax.while_loop(
+            lambda v: v.sum() < 100.0, lambda v: v * 2.0 + 1.0, jnp.sin(x)).sum())(
+            jnp.ones(3)))])
+
+
+def test_abstract_arguments_get_seeded_values_and_it_is_said():
+    source = "def f(x):\n    return jnp.tanh(x).sum()\n"
+    first = evaluate_stage(source, "<editor>", "f", "f32[16,4]")
+    again = evaluate_stage(source, "<editor>", "f", "f32[16,4]")
+    assert first["seeded"] == ["[0][0]: float32[16, 4]"]
+    assert first["outputs"] == again["outputs"]  # seeded: the same values each time
+
+
+def test_a_value_past_the_threshold_and_stopping_at_the_first_nonfinite():
+    source = ("def f(x):\n    big = jnp.exp(x * 100.0)\n    bad = jnp.log(x - 1.0)\n"
+              "    return big.sum() + bad.sum()\n")
+    result = evaluate_stage(source, "<editor>", "f", "jnp.array([1.0, 2.0])", threshold=1e40,
+                            stop_at_nonfinite=True)
+    assert result["first_nonfinite"]["line"] == 2  # exp overflows to inf first
+    assert result["stopped"] and result["outputs"] == []
+    small = evaluate_stage(source, "<editor>", "f", "jnp.array([0.1, 0.2])", threshold=1e5)
+    assert small["first_huge"]["line"] == 2 and small["first_nonfinite"]["line"] == 3
