@@ -277,11 +277,18 @@ def seeded(args: list, kwargs: dict) -> tuple[list, dict, list[str]]:
         if not isinstance(leaf, jax.ShapeDtypeStruct):
             return leaf
         key[0], sub = jax.random.split(key[0])
-        said.append(f"{jax.tree_util.keystr(path) or 'argument'}: {leaf.dtype}"
-                    f"{list(leaf.shape)}")
+        said.append(f"{_argument_name(path)}: {leaf.dtype}{list(leaf.shape)}")
         return _random(sub, leaf.shape, leaf.dtype)
     tree = jax.tree_util.tree_map_with_path(fill, (list(args), dict(kwargs)))
     return tree[0], tree[1], said
+
+
+def _argument_name(path) -> str:
+    """``argument 1``, ``argument 0[2]['w']``, ``keyword x``: a leaf of (args, kwargs)."""
+    rest = jax.tree_util.keystr(tuple(path[2:]))
+    if getattr(path[0], "idx", 1) == 0:
+        return f"argument {path[1].idx}{rest}"
+    return f"keyword {getattr(path[1], 'key', path[1])}{rest}"
 
 
 def _random(key, shape, dtype):

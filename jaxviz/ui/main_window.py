@@ -42,6 +42,7 @@ from .window_files import FilesAndExport
 from .window_layout import DiffAndLayout
 from .window_results import Results
 from .window_selection import Selection
+from .window_values import ValuesView
 
 TRACE_PAUSE_MS = 700  # a trace starts this long after typing stops
 AUTOSAVE_MS = 300
@@ -50,7 +51,8 @@ AUTOSAVE_MS = 300
 SIDE_MIN = 320  # px: the side tabs' panels (devices, XLA) fit without a horizontal scroll
 
 
-class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxpr, QMainWindow):
+class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxpr, ValuesView,
+                 QMainWindow):
     graphShown = Signal(int)  # the stage index whose graph was just drawn
     firstViewShown = Signal(int)  # the stage drawn ahead of its trace result (view only)
     exported = Signal(list)  # the paths an export wrote

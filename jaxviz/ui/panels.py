@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTabBar, QTextBrowser, QTe
 
 from ..core.errors import ErrorInfo
 from ..core.ir import Node, Stage
+from ..core.value_stats import nonfinite
 from .editor import code_font
 
 TEXT_PIECE = 3000  # lines of jaxpr text added per turn of the event loop
@@ -131,13 +132,54 @@ def node_details_html(node: Node) -> str:
 
 
 class DetailsPanel(QTextBrowser):
-    def show_node(self, node: Node | None, group_text: str = "") -> None:
+    def show_node(self, node: Node | None, group_text: str = "",
+                  values: list[dict] | None = None) -> None:
+        """A node's equation, params, shapes, line and name stack; ``values``: the statistics
+        of its results from an evaluation (Run → Evaluate on values)."""
         if node is None:
             self.setHtml(f"<p>{html.escape(group_text)}</p>" if group_text else
                          "<p style='color:gray'>Select a node to see its equation, params, "
                          "shapes, source line and name stack.</p>")
         else:
-            self.setHtml(node_details_html(node))
+            self.setHtml(node_details_html(node) + (values_html(values) if values else ""))
+
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def values_html(stats: list[dict]) -> str:
+    """The Details panel's section for one equation's results."""
+    e = html.escape
+    rows = []
+    for i, s in enumerate(stats):
+        head = f"result {i}: {e(s['dtype'])}{s['shape']}"
+        if s.get("iterations"):
+            head += f", over {s['iterations']} iterations"
+        cells = [f"<b>{head}</b>"]
+        if "min" in s:
+            cells.append(f"min {s['min']:.4g} · max {s['max']:.4g} · mean {s['mean']:.4g} · "
+                         f"std {s['std']:.4g}")
+        counts = [f"{s[k]} {w}" for k, w in (("nan", "NaN"), ("posinf", "+inf"),
+                                             ("neginf", "-inf"), ("zeros", "zeros"))
+                  if s.get(k)]
+        if counts:
+            colour = "#b91c1c" if nonfinite(s) else "#374151"
+            cells.append(f"<span style='color:{colour}'>{', '.join(counts)}</span>")
+        if "histogram" in s:
+            cells.append(f"<span style='font-family:monospace'>{_bars(s['histogram'])}</span>")
+        if "values" in s:
+            cells.append(f"<code>[{e(', '.join(str(v) for v in s['values']))}]</code>")
+        rows.append("<br>".join(cells))
+    return "<h4 style='margin-bottom:2px'>Values</h4>" + "<p>" + "</p><p>".join(rows) + "</p>"
+
+
+def _bars(histogram: dict) -> str:
+    counts, edges = histogram["counts"], histogram["edges"]
+    top = max(counts) or 1
+    bars = "".join(BARS[min(len(BARS) - 1, round(c / top * (len(BARS) - 1)))] if c else " "
+                   for c in counts)
+    return f"{edges[0]:.3g} {bars} {edges[-1]:.3g}"
+
 
 
 class WrapLabel(QLabel):

@@ -115,6 +115,12 @@ def build_menus(self) -> None:
     r = self.menuBar().addMenu("&Run")
     _action(self, r, "&Trace", self.trace, "Ctrl+Return", "Trace every stage now")
     _action(self, r, "&Cancel", self.cancel, "Escape")
+    r.addSeparator()
+    _action(self, r, "&Evaluate on values", self.evaluate_values, "Ctrl+E",
+            "Run the stage shown equation by equation: select a node for its values")
+    _action(self, r, "Find first &NaN or Inf", self.find_first_nonfinite, "Ctrl+Shift+E",
+            "Run the stage shown and go to the equation that first made a NaN or an Inf")
+    r.addSeparator()
     _action(self, r, "Time &limit…", self.ask_timeout,
                  tip="How long a trace may run before its worker is stopped")
     v = self.menuBar().addMenu("&View")

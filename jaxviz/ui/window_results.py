@@ -39,6 +39,8 @@ class Results:
             self.devices.show_bench(response)
         elif isinstance(response, p.RetraceResult):
             self.devices.retrace.show_result(response)
+        elif isinstance(response, p.ValuesResult):
+            self._on_values(request, response)
 
     def set_host_devices(self, count: int) -> None:
         """Restart the worker with ``count`` simulated CPU devices; the session stays."""

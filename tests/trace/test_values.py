@@ -140,7 +140,7 @@ def test_abstract_arguments_get_seeded_values_and_it_is_said():
     source = "def f(x):\n    return jnp.tanh(x).sum()\n"
     first = evaluate_stage(source, "<editor>", "f", "f32[16,4]")
     again = evaluate_stage(source, "<editor>", "f", "f32[16,4]")
-    assert first["seeded"] == ["[0][0]: float32[16, 4]"]
+    assert first["seeded"] == ["argument 0: float32[16, 4]"]
     assert first["outputs"] == again["outputs"]  # seeded: the same values each time
 
 

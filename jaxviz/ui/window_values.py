@@ -1,0 +1,70 @@
+"""Run it and see, in the window: *Run → Evaluate on values* runs the stage shown in the
+worker, equation by equation (``trace/values.py``); the Details panel then gives the
+statistics of a selected equation's results, and *Find first NaN or Inf* opens the groups
+around the equation that made it, selects it, shows its line and says it in words. A mixin
+of ``MainWindow``, like ``window_results``."""
+
+from __future__ import annotations
+
+from ..worker import protocol as p
+
+
+class ValuesView:
+    """Evaluation requests and their answers; mixed into MainWindow."""
+
+    def evaluate_values(self, find_first: bool = False) -> None:
+        """Evaluate the stage shown (a lower or compile stage: the jaxpr stage it came
+        from); ``find_first``: then go to the first NaN or Inf."""
+        if not self.set.stages:
+            self.statusBar().showMessage("Trace first: there is no stage to evaluate", 5000)
+            return
+        source, function, args, filename = self.devices.source_fields()
+        self._values_wanted = find_first
+        self.statusBar().showMessage("evaluating on values… (Esc cancels)")
+        self.tracer.submit(p.ValuesRequest(source=source, function=function, args=args,
+                                           filename=filename, paths=list(self.session.paths),
+                                           pipeline=self.pipeline.pipeline(),
+                                           stage=self.device_stage()))
+
+    def find_first_nonfinite(self) -> None:
+        self.evaluate_values(find_first=True)
+
+    def _on_values(self, request: p.ValuesRequest, result: p.ValuesResult) -> None:
+        values = result.values
+        self.document.device_results["values"] = (request.stage, values)  # gone at an edit
+        found = values["first_nonfinite"]
+        seeded = " (random values for the abstract arguments)" if values["seeded"] else ""
+        if found:
+            self.statusBar().showMessage(f"First NaN/Inf: {found['words']}{seeded}")
+        else:
+            self.statusBar().showMessage(
+                f"{values['stage']}: {len(values['equations'])} equations evaluated, no NaN "
+                f"or Inf{seeded}; select a node for its values", 15000)
+        if found and getattr(self, "_values_wanted", False):
+            self._go_to(request.stage, found["node"], found.get("line"))
+
+    def _go_to(self, stage: int, node_id: str, line: int | None) -> None:
+        """Show the stage, open the groups around the node, select it, show its line."""
+        if self.set.current != stage:
+            self.stage_strip.setCurrentIndex(stage)
+        model = self.set.models[stage]
+        model.open.update(model.ancestors(node_id))
+        self._values_select = node_id
+        self._request_layout()  # drawn, ``values_after_draw`` selects it
+        if line:
+            self.editor.show_line(line)
+
+    def values_after_draw(self) -> None:
+        """After a drawing: the node that Find first NaN asked for, selected and in view."""
+        node_id, self._values_select = getattr(self, "_values_select", None), None
+        if node_id:
+            self._select_ir_nodes([node_id])
+            self.graph.zoom_to_selection()
+
+    def values_of(self, node_id: str) -> list[dict] | None:
+        """The statistics of a node's results from the last evaluation of the stage shown."""
+        evaluated = self.document.device_results.get("values")
+        if not evaluated or evaluated[0] not in (self.set.current, self.device_stage()) \
+                or self.set.stages[self.set.current].dialect == "hlo":
+            return None
+        return evaluated[1]["equations"].get(node_id)

@@ -1,0 +1,43 @@
+"""Run → Find first NaN or Inf in the window: the equation that made it is opened, selected
+and shown with its values; an evaluation's values follow the selection in Details."""
+
+from tests.ui.test_main_window import WAIT, trace_code
+
+NAN = ("def layer(w, x):\n    return jnp.tanh(x @ w)\n\n"
+       "def loss(w, x):\n    h = layer(w, x)\n    return jnp.sum(jnp.log(h + 1.0))\n")
+
+
+def _answered(window, qtbot, action):
+    with qtbot.waitSignal(window.tracer.finished, timeout=WAIT,
+                          check_params_cb=lambda req, resp: type(req).__name__ ==
+                          "ValuesRequest"):
+        action()
+
+
+def test_find_first_nan_selects_the_equation_and_shows_its_values(window, qtbot):
+    trace_code(window, qtbot, NAN, "loss", "jnp.ones((4, 4)) * -10.0, jnp.ones((2, 4))",
+               "grad")
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):  # drawn again, the groups open
+        _answered(window, qtbot, window.find_first_nonfinite)
+    message = window.statusBar().currentMessage()
+    assert message.startswith("First NaN/Inf: `log` of all zeros at line 6"), message
+    selected = window.graph.selected_ids()
+    node = window.set.nodes[window.set.current][selected[0]]
+    assert node.primitive == "log" and node.line == 6
+    details = window.details.toPlainText()
+    assert "Values" in details and "8 -inf" in details
+
+
+def test_after_an_evaluation_details_give_a_nodes_values_until_an_edit(window, qtbot):
+    trace_code(window, qtbot, "def f(x):\n    return jnp.sin(x) * 2.0\n", "f",
+               "jnp.array([0.0, 1.0])", "")
+    _answered(window, qtbot, window.evaluate_values)
+    assert "no NaN or Inf" in window.statusBar().currentMessage()
+    nodes = window.set.nodes[window.set.current]
+    sin = next(n.id for n in nodes.values() if n.primitive == "sin")
+    window._select_ir_nodes([sin])
+    assert "[0.0, 0.8414" in window.details.toPlainText()
+    window.args.setText("jnp.array([2.0, 3.0])")
+    window.args.textEdited.emit("jnp.array([2.0, 3.0])")  # values of other inputs: gone
+    window._select_ir_nodes([sin])
+    assert "Values" not in window.details.toPlainText()
