@@ -96,16 +96,18 @@ class Stage:
         return f"<Stage {self.title}: {self.ir.count_text()}>"
 
     def layout(self, expand_all: bool = False, rankdir: str = "TB", edge_labels: bool = True,
-               color_by: str = "kind", depth: int | None = None):
+               color_by: str = "kind", depth: int | None = None, jax_nesting: bool = False):
         """``depth``: open the groups down to that depth, close those below (0: the top
-        level only). ``color_by``: an overlay of ``jaxviz.core.overlay.OVERLAYS``
+        level only). ``jax_nesting``: groups by JAX's own nesting, not your calls.
+        ``color_by``: an overlay of ``jaxviz.core.overlay.OVERLAYS``
         ("fusion", "flops", "memory", "residuals", ...); fusion and cost need a pipeline
         ending in compile."""
         from jaxviz.core.layout import LayoutOptions, layout_model
         from jaxviz.core.model import GraphModel
         from jaxviz.core.overlay import colour, values
 
-        model = GraphModel(self.graph, expand_all=expand_all, depth=depth)
+        model = GraphModel(self.graph, expand_all=expand_all, depth=depth,
+                           jax_nesting=jax_nesting)
         layout = layout_model(model, LayoutOptions(rankdir=rankdir, edge_labels=edge_labels))
         if color_by == "kind":
             return layout

@@ -21,6 +21,9 @@ def add_parser(sub) -> None:
     export.add_argument("--format", choices=("png", "svg", "pdf", "dot", "json"),
                         help="default: from OUT's suffix")
     export.add_argument("--expand-all", action="store_true", help="open every group")
+    export.add_argument("--jax-nesting", action="store_true",
+                        help="group by JAX's own nesting (jit, scan, cond, custom rules, named "
+                             "scopes) instead of your functions, modules and library calls")
     export.add_argument("--depth", type=ranged(int, 0, 100, "a depth"), default=None,
                         metavar="N", help="open the groups down to depth N and close every "
                         "group below (0: the top level only; default: what fits a view)")
@@ -59,13 +62,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     except ExportError as exc:
         raise CliError(ErrorInfo(kind="input", message=str(exc))) from None
     request.expand_all, request.depth = args.expand_all, args.depth
+    request.jax_nesting = args.jax_nesting
     # only the stage written is laid out (an overlay's may be the one before a compile stage)
     request.layout_last_only = args.stage == "last" and args.color_by == "kind"
     request.export = p.ExportSpec(path=str(out.resolve()), format=fmt, stage=args.stage,
                                   dpi=args.dpi, edge_labels=not args.no_edge_labels,
                                   force=args.force, inputs=[request.filename],
                                   color_by=args.color_by, expand_all=args.expand_all,
-                                  depth=args.depth)
+                                  depth=args.depth, jax_nesting=args.jax_nesting)
     result = call_worker(args, request)
     partial_error(result)
     for path, title in result.written:

@@ -114,8 +114,8 @@ class GraphModel:
     """A stage's graph with an open/closed state per group."""
 
     def __init__(self, graph: Graph, open_groups: set[str] | None = None,
-                 expand_all: bool = False, depth: int | None = None):
-        self.graph = graph
+                 expand_all: bool = False, depth: int | None = None, jax_nesting: bool = False):
+        self.graph, self.jax_nesting = graph, jax_nesting  # True: JAX's nesting only
         self.nodes: dict[str, Node] = {n.id: n for n in graph.walk_nodes()}
         self.groups: dict[str, Group] = {}
         self.group_of: dict[str, str | None] = {}  # node id → innermost group holding it
@@ -139,8 +139,8 @@ class GraphModel:
     # --- groups ---------------------------------------------------------------------------
 
     def _collect(self, graph: Graph, parent: str | None, depth: int) -> None:
-        runs, placed = group_by_functions(graph.nodes, f"{graph.id}/" if graph.id else "",
-                                          parent, self.loop_spans)
+        runs, placed = ({}, {}) if self.jax_nesting else group_by_functions(
+            graph.nodes, f"{graph.id}/" if graph.id else "", parent, self.loop_spans)
         by_id = {n.id: n for n in graph.nodes} if runs else {}
         owners = scope_owners(runs, placed, by_id)
         inside: dict[str, int] = {}  # library group → scopes its members share, drawn outside
@@ -387,7 +387,8 @@ class GraphModel:
     def from_state(cls, state: dict) -> GraphModel:
         from .ir import gc_paused, graph_from_dict
         with gc_paused():
-            return cls(graph_from_dict(state["graph"]), set(state["open"]))
+            return cls(graph_from_dict(state["graph"]), set(state["open"]),
+                       jax_nesting=state.get("jax_nesting", False))
 
 
 def _bundle(src: str, dst: str, edges: list) -> VisibleEdge:

@@ -37,6 +37,7 @@ class StageSet:
     views: dict[int, tuple] = field(default_factory=dict)  # see view_of
     layout_cache: dict[tuple, Layout] = field(default_factory=dict)  # (stage, open groups)
     serial: int = field(default_factory=lambda: next(_SERIALS))  # tells traces apart
+    jax_nesting: bool = False  # groups by JAX's nesting only (View → Group by JAX's nesting)
 
     def remember_layout(self, index: int, open_groups: frozenset, layout: Layout) -> None:
         if len(self.layout_cache) > 64:  # a bounded memory of recent states
@@ -76,14 +77,24 @@ class StageSet:
                                      self.layouts[-1])
 
     def key(self, index: int) -> str:
-        """The graph's key in the layout worker: this trace, this stage."""
-        return f"{self.serial}/{index}"
+        """The graph's key in the layout worker: this trace, this stage, this grouping."""
+        return f"{self.serial}/{index}" + ("/jax" if self.jax_nesting else "")
+
+    def regroup(self, jax_nesting: bool) -> None:
+        """Every stage's groups made again, by JAX's nesting or by the user's calls; the
+        layouts made for the other grouping are dropped."""
+        self.jax_nesting = jax_nesting
+        self.models = [GraphModel(s.graph, jax_nesting=jax_nesting) for s in self.stages]
+        self.layouts = [None] * len(self.stages)
+        self.layout_cache.clear()
+        self.views.clear()
 
     def state(self, index: int, with_graph: bool) -> p.GraphState:
         """What the layout worker needs to lay out stage ``index`` as it is open now: the
         graph only when the worker does not have it yet."""
         return p.GraphState(self.key(index), sorted(self.models[index].open),
-                            self.graph_to_send(index) if with_graph else None)
+                            self.graph_to_send(index) if with_graph else None,
+                            self.jax_nesting)
 
     def graph_to_send(self, index: int) -> p.GraphToSend:
         """Stage ``index``'s graph for the layout worker, made plain data only when sent."""

@@ -138,6 +138,11 @@ def build_menus(self) -> None:
                                "three levels in")):
         _action(self, depth, f"{n}: {words}", lambda n=n: self.open_to_depth(n), f"Alt+{n}",
                 "Open the groups down to this depth and close every one below")
+    self.nesting_action = _action(self, v, "Group by JAX's &nesting",
+                                  lambda: self.group_by_jax_nesting(
+                                      self.nesting_action.isChecked()), "Ctrl+Shift+J",
+                                  "Groups by jit, scan, cond and custom rules, not your calls")
+    self.nesting_action.setCheckable(True)
     self.diff_action = _action(self, v, "&Diff mode", self.diff_button.toggle, "Ctrl+D")
     _action(self, v, "Previous transformation", lambda: self.step_diff(-1), "Alt+Left")
     _action(self, v, "Next transformation", lambda: self.step_diff(1), "Alt+Right")

@@ -103,6 +103,13 @@ class DiffAndLayout:
             model.open = model.open_to_depth(depth)
             self._request_layout()
 
+    def group_by_jax_nesting(self, on: bool) -> None:
+        """View → Group by JAX's nesting: jit, scan, cond, custom rules and named scopes as
+        the groups, instead of the user's functions, modules and library calls."""
+        if self.set.stages:
+            self.set.regroup(on)
+            self.show_stage(self.set.current)
+
     def relayout(self) -> None:
         """Layout options changed: every stage is laid out again when next shown."""
         self.autosave()

@@ -157,13 +157,16 @@ def _overlaid(layout, stages, index: int, spec: p.ExportSpec):
     name = spec.color_by
     if name == "kind":
         return layout
-    model = GraphModel(stages[index].graph, expand_all=spec.expand_all, depth=spec.depth)
+    model = GraphModel(stages[index].graph, expand_all=spec.expand_all, depth=spec.depth,
+                       jax_nesting=spec.jax_nesting)
     return colour(layout, model, name, values(name, stages, index))
 
 
 def _opening(request: p.TraceRequest) -> dict:
-    """Which groups a layout opens: GraphModel's ``expand_all`` and ``depth``."""
-    return {"expand_all": request.expand_all, "depth": request.depth}
+    """Which groups a layout makes and opens: GraphModel's ``expand_all``, ``depth`` and
+    ``jax_nesting``."""
+    return {"expand_all": request.expand_all, "depth": request.depth,
+            "jax_nesting": request.jax_nesting}
 
 
 def _layouts(stages, options, opening: dict, last_only: bool, progress: Progress,
@@ -206,7 +209,8 @@ def _model(state: p.GraphState):
     key = state.key
     if state.graph is not None:
         _models.pop(key, None)
-        _models[key] = GraphModel.from_state({"graph": state.graph, "open": []})
+        _models[key] = GraphModel.from_state({"graph": state.graph, "open": [],
+                                              "jax_nesting": state.jax_nesting})
         while len(_models) > KEPT_MODELS:
             _models.pop(next(iter(_models)))
     model = _models.get(key)
@@ -230,7 +234,7 @@ def handle_layout(request: p.LayoutRequest, progress: Progress) -> p.LayoutResul
 
 def handle_prime(request: p.PrimeRequest, progress: Progress) -> p.Primed:
     for state in request.models:
-        _model(p.GraphState(state.key, [], state.graph))
+        _model(p.GraphState(state.key, [], state.graph, state.jax_nesting))
     return p.Primed([state.key for state in request.models])
 
 

@@ -38,6 +38,7 @@ class ExportSpec:
     color_by: str = "kind"  # an overlay (core/overlay.py)
     expand_all: bool = False
     depth: int | None = None  # groups deeper than this start closed (0: the top level only)
+    jax_nesting: bool = False  # groups by JAX's nesting only, not by the user's calls
 
 
 @dataclass
@@ -63,6 +64,7 @@ class GraphState:
     key: str
     open: list[str] = field(default_factory=list)
     graph: dict | GraphToSend | None = None
+    jax_nesting: bool = False  # its groups by JAX's nesting only (the key tells it apart)
 
 
 @dataclass
@@ -89,6 +91,7 @@ class TraceRequest:
     layout: LayoutOptions | None = None  # None: IR only
     expand_all: bool = False  # lay out with every group open
     depth: int | None = None  # ...or with the groups down to this depth open, none below
+    jax_nesting: bool = False  # groups by JAX's nesting only (jit, scan, ...), not by calls
     layout_last_only: bool = False  # lay out only the last stage (the app: the rest on demand)
     export: ExportSpec | None = None  # write files in the worker (no IR travels back)
     text_only: bool = False  # stages without their graph IR (jaxviz trace prints text)

@@ -225,3 +225,18 @@ def test_values_names_the_first_nan_and_its_line(tmp_path):
     found = data["first_nonfinite"]
     assert found["line"] == 3 and data["names"][found["node"]].endswith("= log")
     assert data["outputs"][0]["nan"] == 16 and "arrays" not in data
+
+
+def test_export_with_jax_nesting_groups_as_jax_nests(tmp_path):
+    path = tmp_path / "nest.py"
+    path.write_text("def layer(w, x):\n    return jnp.tanh(x @ w)\n\n\ndef loss(w, x):\n"
+                    "    return jnp.sum(jnp.where(layer(w, x) > 0, 1.0, 0.0))\n")
+    labels = {}
+    for flag in ([], ["--jax-nesting"]):
+        out = tmp_path / f"out{len(flag)}.json"
+        r = jaxviz("export", str(path), "-f", "loss", "-a", "f32[4,4], f32[2,4]", "-p", "grad",
+                   "-o", str(out), *flag)
+        assert r.returncode == 0, r.stderr
+        labels[bool(flag)] = {c["label"] for c in json.loads(out.read_text())["layout"]["clusters"]}
+    assert "layer" in labels[False] and "jit _where" not in labels[False]
+    assert labels[True] == {"jit _where"}

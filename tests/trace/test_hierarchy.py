@@ -125,3 +125,16 @@ def test_random_groups_closed_draw_no_defect(name):
         d = check_layout(layout_model(model), {g: x.parent for g, x in model.groups.items()})
         assert (d.edges_through_nodes, d.node_overlaps, d.group_overlaps, d.stubs,
                 d.labels_crossed) == (0, 0, 0, 0, 0), (sorted(opened), d)
+
+
+def test_jax_nesting_mode_groups_by_jaxs_own_nesting_only():
+    """For those who want JAX's picture: no group of the user's calls, the library's jit
+    helpers (``jit _where``) as the groups, and still zero defects."""
+    ours, theirs = _model("flax_train"), _model("flax_train", jax_nesting=True)
+    assert {FUNCTION, LIBRARY} & {g.kind for g in ours.groups.values()}
+    assert not {FUNCTION, LIBRARY, FOLD} & {g.kind for g in theirs.groups.values()}
+    labels = _labels(theirs)
+    assert any(label.startswith("jit ") for label in labels)
+    assert sum(g.equations for g in theirs.groups.values() if g.parent is None) > 0
+    d = check_layout(layout_model(theirs), {g: x.parent for g, x in theirs.groups.items()})
+    assert (d.edges_through_nodes, d.node_overlaps, d.group_overlaps) == (0, 0, 0), d

@@ -67,3 +67,21 @@ def test_view_opens_to_a_depth_as_the_cli_does(window, qtbot):
     assert model.open == {g.id for g in model.groups.values() if g.depth <= 1
                           or g.kind == "subgraph" and g.depth <= 2}
     assert model.open != model.open_to_depth(0)
+
+
+NESTED_CALLS = ("def layer(w, x):\n    return jnp.tanh(x @ w)\n\n"
+                "def loss(w, x):\n    return jnp.sum(layer(w, x))\n")
+
+def test_view_group_by_jax_nesting_regroups_every_stage(window, qtbot):
+    from jaxviz.core.groups import FUNCTION
+
+    trace_code(window, qtbot, NESTED_CALLS, "loss", "jnp.ones((4, 4)), jnp.ones((2, 4))",
+               "grad")
+    assert any(g.kind == FUNCTION for g in window.set.models[1].groups.values())
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        window.nesting_action.trigger()
+    assert not any(g.kind == FUNCTION for g in window.set.models[1].groups.values())
+    assert window.set.key(1).endswith("/jax")  # the layout worker builds its model anew
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        window.nesting_action.trigger()
+    assert any(g.kind == FUNCTION for g in window.set.models[1].groups.values())

@@ -41,3 +41,4 @@ def test_after_an_evaluation_details_give_a_nodes_values_until_an_edit(window, q
     window.args.textEdited.emit("jnp.array([2.0, 3.0])")  # values of other inputs: gone
     window._select_ir_nodes([sin])
     assert "Values" not in window.details.toPlainText()
+
