@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's screenshots, in a real window on a virtual screen (Xvfb), at 1280x800 and
 # 1920x1080: the 6-layer MLP grad, the 12-block transformer grad, a flax/optax train step and
-# an nnx encoder's grad. Needs xvfb
+# an nnx encoder's grad, and an equinox CNN step. Needs xvfb
 # (apt-get install xvfb) and the set-up of resources/setup.sh. --below: only the overlays.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,8 @@ for size in 1280x800 1920x1080; do
     -f train_step -a 'params, opt_state, f32[8,16], i32[8]' -p jit
   shoot "$size" "resources/nnx_encoder_grad_$size.png" tests/data/models/nnx_encoder.py \
     -f loss -a 'state, f32[4,8,16]' -p grad
+  shoot "$size" "resources/eqx_cnn_step_$size.png" tests/data/models/eqx_cnn.py \
+    -f step -a 'model, f32[2,1,8,8], i32[2]' -p jit
 done
 fi
 # below the jaxpr: example 17 under grad | jit | compile, the jit stage coloured by each overlay
