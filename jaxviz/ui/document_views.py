@@ -55,5 +55,11 @@ class DocumentViews:
                            info.message if info and current else "")
         w.graph.set_stale(doc.has_stages and not doc.stages_current and info is not None
                           and info.kind != "cancelled")
+        w.graph.set_empty_reason(
+            "" if info is None or doc.has_stages else
+            "No graph yet: the trace was cancelled. Ctrl+Enter traces again."
+            if info.kind == "cancelled" else
+            f"No graph yet: the trace failed{f' at line {info.line}' if info.line else ''} "
+            f"(the error is under the editor). Fix it and the graph appears.")
         if info is not None and current:
             w.errorShown.emit(info)

@@ -317,8 +317,22 @@ class GraphView(QGraphicsView):
         self.setBackgroundBrush(QColor("#eceef1") if stale else QColor("#ffffff"))
         self.viewport().update()
 
+    def set_empty_reason(self, text: str) -> None:
+        """What an empty canvas says instead of nothing: why there is no graph yet."""
+        self.empty_reason = text
+        self.viewport().update()
+
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
         if self.layout_data is None:
+            reason = getattr(self, "empty_reason", "")
+            if reason:
+                painter.save()
+                painter.resetTransform()
+                painter.setPen(QColor("#6b7280"))
+                painter.drawText(self.viewport().rect().adjusted(24, 24, -24, -24),
+                                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                                 reason)
+                painter.restore()
             return
         painter.save()
         painter.resetTransform()

@@ -25,6 +25,8 @@ def test_a_failing_example_shows_its_error_over_no_old_graph(window, qtbot):
     assert window.stage_strip.count() == 0 and window.jaxpr.toPlainText() == ""
     assert window.legend.entries == [] and not window.graph.stale
     assert window.windowTitle().startswith("Python if under jit")
+    # the empty canvas says why it is empty, and where to look
+    assert window.graph.empty_reason.startswith("No graph yet: the trace failed at line")
 
 
 def test_an_edit_retires_the_error_marker_at_once_and_after_cancel(window, qtbot):
