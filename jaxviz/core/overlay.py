@@ -28,7 +28,11 @@ OVERLAYS = {
     "bytes": "bytes read + written",
     "memory": "live memory while it runs",
     "residuals": "residuals (saved for the backward pass)",
+    "values": "values: largest magnitude (red: NaN or Inf)",
 }
+NONFINITE = "#ef4444"  # an equation whose results hold a NaN or an Inf
+# magnitudes in blues (ColorBrewer Blues, dark text readable on each): red stays for NaN/Inf
+COOL = ["#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6"]
 # light to strong, dark text stays readable on each (ColorBrewer YlOrRd)
 RESIDUAL_EDGE = "#c026d3"  # a value the forward pass saves, on its way to the backward pass
 HEAT = ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a"]
@@ -101,8 +105,11 @@ def colour(layout: Layout, model: GraphModel, name: str, node_values: dict) -> L
     """The layout with its boxes repainted by the overlay, and its legend in ``overlay``."""
     if name == "kind":
         return layout
-    shown = _per_box(model, node_values, layout)
-    if name == "fusion":
+    shown = _per_box(model, node_values, layout) if name != "values" else \
+        _largest_per_box(model, node_values)
+    if name == "values":
+        fills, entries = _value_fills(shown)
+    elif name == "fusion":
         fills, entries = _kernel_fills(shown, layout)
     else:
         fills, entries = _heat_fills(shown, name)
@@ -118,6 +125,41 @@ def colour(layout: Layout, model: GraphModel, name: str, node_values: dict) -> L
         entries.append(entry)
     return dataclasses.replace(layout, nodes=nodes, edges=edges,
                                overlay={"title": OVERLAYS[name], "entries": entries})
+
+
+def _largest_per_box(model: GraphModel, node_values: dict) -> dict[str, float | str]:
+    """Per drawn box, the largest magnitude of what it holds, or ``"nonfinite"`` when any
+    result inside holds a NaN or an Inf (a closed group shows the worst of its members)."""
+    shown: dict[str, float | str] = {}
+    for nid, value in node_values.items():
+        box = model.representative(nid)
+        if value == "nonfinite" or shown.get(box) == "nonfinite":
+            shown[box] = "nonfinite"
+        else:
+            shown[box] = max(float(value), float(shown.get(box, 0.0)))
+    return shown
+
+
+def _value_fills(shown: dict) -> tuple[dict[str, str], list[list[str]]]:
+    fills, entries = _heat_fills({k: v for k, v in shown.items() if v != "nonfinite"},
+                                 "values", COOL)
+    bad = [k for k, v in shown.items() if v == "nonfinite"]
+    fills.update(dict.fromkeys(bad, NONFINITE))
+    if bad:
+        entries.append(["NaN or Inf", NONFINITE])
+    return fills, entries
+
+
+def value_magnitudes(equations: dict[str, list[dict]]) -> dict[str, float | str]:
+    """An evaluation's statistics (``trace/values.py``) as this overlay's values: each
+    equation's largest finite magnitude, or ``"nonfinite"``."""
+    out: dict[str, float | str] = {}
+    for nid, stats in equations.items():
+        if any(s.get("nan") or s.get("posinf") or s.get("neginf") for s in stats):
+            out[nid] = "nonfinite"
+        else:
+            out[nid] = max((s.get("absmax", 0.0) for s in stats), default=0.0)
+    return out
 
 
 def _residual_edges(layout: Layout, model: GraphModel, node_values: dict):
@@ -164,12 +206,13 @@ def _counted_by_holder(nid: str, box: str, model: GraphModel, node_values: dict)
     return False
 
 
-def _heat_fills(shown: dict, name: str) -> tuple[dict[str, str], list[list[str]]]:
+def _heat_fills(shown: dict, name: str, heat: list[str] = HEAT
+                ) -> tuple[dict[str, str], list[list[str]]]:
     numbers = [v for v in shown.values() if isinstance(v, float) and v > 0]
     if not numbers:
         return {k: ZERO for k in shown}, [[f"{OVERLAYS[name]}: none", ZERO]]
     low, high = math.log10(min(numbers)), math.log10(max(numbers))
-    steps = len(HEAT) if high > low else 1
+    steps = len(heat) if high > low else 1
     edges = [low + (high - low) * i / steps for i in range(steps + 1)]
 
     def bin_of(v: float) -> int:
@@ -177,11 +220,11 @@ def _heat_fills(shown: dict, name: str) -> tuple[dict[str, str], list[list[str]]
             return -1
         where = (math.log10(v) - low) / (high - low) * steps if high > low else 0
         return min(steps - 1, int(where))
-    fills = {k: HEAT[bin_of(v)] if bin_of(v) >= 0 else ZERO for k, v in shown.items()
+    fills = {k: heat[bin_of(v)] if bin_of(v) >= 0 else ZERO for k, v in shown.items()
              if isinstance(v, float)}
     unit = "B" if name in ("bytes", "memory", "residuals") else ""
-    entries = [[f"{_short(10 ** edges[i])}–{_short(10 ** edges[i + 1])}{unit}", HEAT[i]]
-               for i in range(steps) if HEAT[i] in fills.values()]
+    entries = [[f"{_short(10 ** edges[i])}–{_short(10 ** edges[i + 1])}{unit}", heat[i]]
+               for i in range(steps) if heat[i] in fills.values()]
     entries.insert(0, [f"0{unit} or none" if name != "residuals" else "not saved", ZERO])
     return fills, entries
 

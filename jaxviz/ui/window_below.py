@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox
 from ..core import below
 from ..core.fusion_map import fusion_mates
 from ..core.layout import Layout
-from ..core.overlay import OVERLAYS, available, colour, values
+from ..core.overlay import OVERLAYS, available, colour, value_magnitudes, values
 
 TEXT_TAB = {"jaxpr": "jaxpr", "stablehlo": "StableHLO", "hlo": "HLO"}
 
@@ -51,6 +51,8 @@ class BelowTheJaxpr:
                                        compiled.reference.get("platform", "") if compiled
                                        else "")
         offered = available(stages, index) if stages else ["kind"]
+        if stages and self.values_of_stage(index) is not None:
+            offered.append("values")
         model = self.colour_by.model()
         for row in range(self.colour_by.count()):
             item = model.item(row)
@@ -65,6 +67,10 @@ class BelowTheJaxpr:
         """The layout in the colours of the chosen overlay (its values computed once)."""
         name = self.colour_by.currentData()
         index = self.set.current
+        if name == "values" and self.set.stages:
+            evaluated = self.values_of_stage(index)
+            return layout if evaluated is None else colour(
+                layout, self.set.models[index], name, value_magnitudes(evaluated))
         if not self.set.stages or name == "kind" or name not in available(self.set.stages,
                                                                            index):
             return layout

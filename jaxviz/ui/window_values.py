@@ -31,7 +31,11 @@ class ValuesView:
 
     def _on_values(self, request: p.ValuesRequest, result: p.ValuesResult) -> None:
         values = result.values
-        self.document.device_results["values"] = (request.stage, values)  # gone at an edit
+        stage = request.stage if request.stage >= 0 else len(self.set.stages) - 1
+        self.document.device_results["values"] = (stage, values)  # gone at an edit
+        self._show_below(self.set.current)  # Colour: values is on offer now
+        if self.colour_by.currentData() == "values":
+            self.redraw()
         found = values["first_nonfinite"]
         seeded = " (random values for the abstract arguments)" if values["seeded"] else ""
         if found:
@@ -63,8 +67,14 @@ class ValuesView:
 
     def values_of(self, node_id: str) -> list[dict] | None:
         """The statistics of a node's results from the last evaluation of the stage shown."""
+        evaluated = self.values_of_stage(self.set.current)
+        return evaluated.get(node_id) if evaluated is not None else None
+
+    def values_of_stage(self, index: int) -> dict[str, list[dict]] | None:
+        """Every equation's statistics, if the last evaluation was of stage ``index`` (a
+        compiled stage's nodes are XLA's instructions: none)."""
         evaluated = self.document.device_results.get("values")
-        if not evaluated or evaluated[0] not in (self.set.current, self.device_stage()) \
-                or self.set.stages[self.set.current].dialect == "hlo":
+        if not evaluated or not self.set.stages or evaluated[0] != index \
+                or self.set.stages[index].dialect == "hlo":
             return None
-        return evaluated[1]["equations"].get(node_id)
+        return evaluated[1]["equations"]

@@ -42,3 +42,19 @@ def test_after_an_evaluation_details_give_a_nodes_values_until_an_edit(window, q
     window._select_ir_nodes([sin])
     assert "Values" not in window.details.toPlainText()
 
+
+
+def test_colour_values_paints_the_nan_red_and_the_rest_by_magnitude(window, qtbot):
+    from jaxviz.core.overlay import NONFINITE
+
+    trace_code(window, qtbot, NAN, "loss", "jnp.ones((4, 4)) * -10.0, jnp.ones((2, 4))",
+               "grad")
+    _answered(window, qtbot, window.evaluate_values)
+    row = window.colour_by.findData("values")
+    assert window.colour_by.model().item(row).isEnabled()  # on offer once evaluated
+    window.colour_by.setCurrentIndex(row)
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        window.colour_by.activated.emit(row)
+    layout = window.graph.layout_data
+    reds = [b for b in layout.nodes.values() if b.fill == NONFINITE]
+    assert reds and layout.overlay["entries"][-1] == ["NaN or Inf", NONFINITE]
