@@ -187,8 +187,8 @@ def _example_defaults(args: argparse.Namespace, source: str, function: str) -> N
     args.function = args.function or function or entry.get("function")
     if not getattr(args, "pipeline", "x"):
         args.pipeline = entry.get("pipeline", "")
-    print(f"(the example's own call: {args.function}({args.args})"
-          f"{' under ' + args.pipeline if getattr(args, 'pipeline', '') else ''})",
+    print(safe(f"(the example's own call: {args.function}({args.args})"
+               f"{' under ' + args.pipeline if getattr(args, 'pipeline', '') else ''})"),
           file=sys.stderr)
 
 

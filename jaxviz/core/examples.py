@@ -44,8 +44,11 @@ def header_entry(source: str, function: str = "") -> dict | None:
     runs when it is given the file alone."""
     for line in source.splitlines():
         if line.startswith(MARKER):
-            spec = json.loads(line[len(MARKER):])
-            if not function or spec.get("function") == function:
+            try:
+                spec = json.loads(line[len(MARKER):])
+            except ValueError:  # a header that is not JSON: not an entry
+                continue
+            if isinstance(spec, dict) and (not function or spec.get("function") == function):
                 return spec
     return None
 

@@ -67,9 +67,12 @@ def run_layered(view: VisibleGraph, options: LayoutOptions, rank: dict[str, int]
               if i in outside else _route(chain, pos, bands, rank)
               for i, chain in enumerate(chains)]
     tracks = (min(track.values()), max(track.values())) if outside else None
+    # columns cut every route at the ranks where they break: a back edge runs up, across
+    # them, and would be cut into a line through the next column; such a drawing stays whole
+    back = any(rank[e.dst] <= rank[e.src] for e in view.edges)
     pos, routes, columns = \
         _wrapped(pos, bands, rank, routes, size, 1 - along, group, parents, blocks, tracks) \
-        if options.wrap else (pos, [[p for p, _ in r] for r in routes], [])
+        if options.wrap and not back else (pos, [[p for p, _ in r] for r in routes], [])
     boxes = {}
     for nid, node in view.nodes.items():
         x, y = _xy(pos[nid], horizontal)

@@ -52,8 +52,8 @@ def array_stats(value) -> dict:
 
 
 def _number(v):
-    """A JSON-fit number: NaN and infinities as strings."""
-    if isinstance(v, float) and not math.isfinite(v):
+    """A JSON-fit number: NaN, infinities and complex numbers as strings."""
+    if isinstance(v, complex) or (isinstance(v, float) and not math.isfinite(v)):
         return str(v)
     return v
 
@@ -103,11 +103,16 @@ def introduces(inputs: list[dict], outputs: list[dict], threshold: float) -> str
     output's magnitude passes the threshold and no input's did; else ""."""
     if any(nonfinite(s) for s in outputs) and not any(nonfinite(s) for s in inputs):
         return "nonfinite"
-    big = [s.get("absmax", 0.0) for s in outputs]
+    big = [s.get("absmax", 0.0) for s in outputs if _inexact(s)]
     if any(b > threshold for b in big) and not any(s.get("absmax", 0.0) > threshold
                                                    for s in inputs):
         return "huge"
     return ""
+
+
+def _inexact(s: dict) -> bool:
+    """Floating or complex: the threshold is about values, not integers or random bits."""
+    return "float" in s["dtype"] or "complex" in s["dtype"]
 
 
 def describe(kind: str, name: str, primitive: str, inputs: list[dict], outputs: list[dict],

@@ -13,6 +13,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 # jaxpr dtype names → numpy dtype names, as JAX prints them.
 SHORT_DTYPES = {
@@ -76,3 +77,45 @@ def evaluate_arguments(text: str, namespace: dict[str, Any]) -> tuple[list, dict
 def _eval(node: ast.expr, scope: dict[str, Any]) -> Any:
     code = compile(ast.Expression(node), "<arguments>", "eval")
     return eval(code, scope)  # the user's own expression, in the user's namespace, in the worker
+
+
+# --- values for abstract arguments, to run a stage on -----------------------------------
+
+SEED = 0
+
+
+def seeded(args: list, kwargs: dict) -> tuple[list, dict, list[str]]:
+    """Abstract leaves (``f32[16,4]``) replaced by seeded random values, and what was done."""
+    key = [jax.random.key(SEED)]
+    said: list[str] = []
+
+    def fill(path, leaf):
+        if not isinstance(leaf, jax.ShapeDtypeStruct):
+            return leaf
+        key[0], sub = jax.random.split(key[0])
+        said.append(f"{_argument_name(path)}: {leaf.dtype}{list(leaf.shape)}")
+        return _random(sub, leaf.shape, leaf.dtype)
+    tree = jax.tree_util.tree_map_with_path(fill, (list(args), dict(kwargs)))
+    return tree[0], tree[1], said
+
+
+def _argument_name(path) -> str:
+    """``argument 1``, ``argument 0[2]['w']``, ``keyword x``: a leaf of (args, kwargs)."""
+    rest = jax.tree_util.keystr(tuple(path[2:]))
+    if getattr(path[0], "idx", 1) == 0:
+        return f"argument {path[1].idx}{rest}"
+    return f"keyword {getattr(path[1], 'key', path[1])}{rest}"
+
+
+def _random(key, shape, dtype):
+    """Standard normal floats, a matrix's scaled by 1/sqrt of its fan-in (as a LeCun-normal
+    init: a deep stack of layers on such weights keeps its values near 1, as trained ones
+    do, instead of growing by sqrt(width) a layer); integers from 0 to 9; fair booleans."""
+    if jnp.issubdtype(dtype, jnp.floating) or jnp.issubdtype(dtype, jnp.complexfloating):
+        scale = 1.0 / np.sqrt(shape[-2]) if len(shape) >= 2 and shape[-2] else 1.0
+        return jax.random.normal(key, shape, dtype) * jnp.asarray(scale, dtype)
+    if jnp.issubdtype(dtype, jnp.integer):
+        return jax.random.randint(key, shape, 0, 10, dtype)
+    if dtype == jnp.bool_:
+        return jax.random.bernoulli(key, 0.5, shape)
+    return jnp.zeros(shape, dtype)

@@ -70,13 +70,28 @@ def prepared_stage(source: str, filename: str, function: str, args_text: str, pi
     if error:
         raise InputError(error)
     plans = prepared.plans
-    index = len(plans) - 1 if stage < 0 or stage >= len(plans) else stage
+    index = stage_index(stage, [p.title for p in plans])
     for i, leaf in enumerate(jax.tree_util.tree_leaves(plans[index].args)):
         if isinstance(leaf, jax.ShapeDtypeStruct):
             raise InputError(ErrorInfo(kind="arguments", message=f"Argument leaf {i} is the "
                              f"abstract shorthand {leaf.dtype}{list(leaf.shape)}: running needs "
                              "values.", hint="give concrete arrays, e.g. jnp.ones((8, 3))"))
     return prepared, index
+
+
+def stage_index(stage: int, titles: list[str]) -> int:
+    """``stage`` as an index of the jaxpr stages (-1: the last; one past them, as a lower or
+    compile stage or a pmap run's stage shown in the window is: the last, whose title the
+    result names); a clear error below them."""
+    if stage >= len(titles):
+        return len(titles) - 1
+    if -len(titles) <= stage:
+        return stage % len(titles)
+    listing = ", ".join(f"{i}: {t}" for i, t in enumerate(titles))
+    raise InputError(ErrorInfo(kind="arguments", message=f"There is no stage {stage}: the "
+                               f"pipeline's jaxpr stages are {listing}.",
+                               hint=f"give a stage from 0 to {len(titles) - 1}, or -1 for "
+                                    "the last"))
 
 
 def load_calls(source: str, filename: str, function: str, texts: list[str]):

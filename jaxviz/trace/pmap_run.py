@@ -56,14 +56,15 @@ def run_pmap(source: str, filename: str, function: str, args_text: str, mode: st
     compile time apart, and the jaxpr of what ran."""
     prepared, index = prepared_stage(source, filename, function, args_text, pipeline, stage)
     n_local = min(devices or jax.local_device_count(), jax.local_device_count())
-    call = plan_call(prepared, index, mode, axis_name, n_local)
-    try:
+    try:  # planning runs the user's function too (its shapes, for split)
+        call = plan_call(prepared, index, mode, axis_name, n_local)
         first, wall, out = _timed_twice(call)
         closed = jax.make_jaxpr(call.fn)(*call.args, **call.kwargs)
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(explain(exc, filename, call.title)) from None
+        raise InputError(explain(exc, filename, f"pmap of {prepared.plans[index].title}")) \
+            from None
     ir = stage_from_closed_jaxpr(closed, 0, f"{call.title} on {call.devices} devices",
                                  filename, call.title)
     outputs = per_device_outputs(out, call.devices)
@@ -88,11 +89,12 @@ def plan_call(prepared, index: int, mode: str, axis_name: str, n_local: int) -> 
     """Which function runs on which arguments, for this stage and mode (module docstring)."""
     plans, specs = prepared.plans, prepared.specs
     plan = plans[index]
-    if plan.transform.startswith("pmap"):
-        spec = specs[index - 1]
+    mapped = [k for k in range(index) if specs[k].name == "pmap"]
+    if mapped:  # the pipeline's pmap made this stage, or one before it (pmap | jit)
+        spec = specs[mapped[-1]]
         size = mapped_rows(spec, plan.args, plan.kwargs, n_local)
         return PmapCall(plan.fn, list(plan.args), dict(plan.kwargs), plan.title, size,
-                        "this stage is the pipeline's pmap: it runs as it is, on its own "
+                        "this stage holds the pipeline's pmap: it runs as it is, on its own "
                         "arguments")
     later = _next_pmap(specs, index)
     if mode == "split" and later is not None:

@@ -355,10 +355,12 @@ def _below(closed, stages: list[Stage], prepared: Prepared, filename: str,
     from jaxviz.trace.residuals import attach_listings
 
     below = prepared.below
-    if progress:
-        progress(f"{' and '.join(below)} {stages[-1].title} with XLA", 0.9)
     try:
+        if progress:  # JAX's residual listings trace the user's function again
+            progress(f"tracing {stages[-1].title} for its residuals", 0.85)
         attach_listings(stages, prepared.plans, prepared.specs)
+        if progress:
+            progress(f"{' and '.join(below)} {stages[-1].title} with XLA", 0.9)
         add_below_stages(closed, stages, below)
     except BaseException as exc:  # noqa: BLE001 - XLA's errors are the user's to read
         return stages, explain(exc, filename, f"{below[-1]}({stages[-1].title})")

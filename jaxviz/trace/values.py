@@ -13,8 +13,8 @@ primitive bound to its inputs), with these differences:
 - the first equation whose results hold a NaN or Inf while its inputs held none (and the
   first past a threshold) is found as the evaluation goes, and can stop it.
 
-Abstract arguments (``f32[16,4]``) get seeded random values (``_random``), and the result
-says so.
+Abstract arguments (``f32[16,4]``) get seeded random values (``args.seeded``), and the
+result says so.
 """
 
 from __future__ import annotations
@@ -37,16 +37,18 @@ from jaxviz.core.value_stats import (
     describe,
     introduces,
     merged,
+    nonfinite,
 )
-from jaxviz.trace.devices import InputError
+from jaxviz.trace.args import seeded
+from jaxviz.trace.devices import InputError, stage_index
 from jaxviz.trace.explain import explain
-from jaxviz.trace.jaxpr_walk import jaxprs_in_params
+from jaxviz.trace.jaxpr_walk import jaxprs_in_params, param_jaxprs
 
 # equations whose one jaxpr is the function that runs, evaluated inside so that each of its
 # equations is recorded (the others are bound whole: their insides are not recorded)
-CALLS = ("pjit", "jit", "closed_call", "core_call", "remat", "checkpoint", "custom_jvp_call",
+CALLS = ("pjit", "jit", "closed_call", "core_call", "remat", "remat2", "checkpoint",
+         "custom_jvp_call",
          "custom_vjp_call", "custom_vjp_call_jaxpr", "custom_lin")
-SEED = 0
 
 
 class Stopped(Exception):
@@ -69,7 +71,8 @@ class Recorder:
     iteration: list[int] = dataclasses.field(default_factory=list)  # the loops around, inner last
     count: int = 0
 
-    def record(self, nid: str, inputs: list, outputs: list) -> None:
+    def record(self, nid: str, inputs: list, outputs: list,
+               literal: list[bool] | None = None) -> None:
         self.count += 1
         if self.count % 64 == 0 and self.cancelled():
             raise Stopped("cancelled")
@@ -78,10 +81,25 @@ class Recorder:
             self.loops.setdefault(nid, []).append(outs)
         else:
             self.stats[nid] = outs
-        self._check(nid, inputs, outs)
+        self._check(nid, inputs, outs, literal or [False] * len(inputs))
 
-    def _check(self, nid: str, inputs: list, outs: list[dict]) -> None:
-        ins = [stats_of(v) for v in inputs if _is_array(v)]
+    def arrived(self, nid: str, stats: dict) -> None:
+        """An argument or constant of the stage: its statistics, and a NaN or Inf it brings
+        in (then no equation made it)."""
+        self.stats[nid] = [stats]
+        if nonfinite(stats) and "nonfinite" not in self.first:
+            node = self.nodes.get(nid)
+            what = "argument" if nid.startswith("in") else "constant"
+            name = (node.display_name or node.label) if node else nid
+            self.first["nonfinite"] = Problem(
+                nid, "nonfinite", f"it came in with the {what} `{name}` ({stats['dtype']}"
+                f"{stats['shape']}: {_counts(stats)}): no equation made it", None, None, [],
+                [stats])
+
+    def _check(self, nid: str, inputs: list, outs: list[dict], literal: list[bool]) -> None:
+        """Whether this equation made a NaN or Inf (or a huge value) that its inputs did not
+        hold; a literal written in the program (``x * jnp.nan``) counts as made here."""
+        ins = [stats_of(v) for v, lit in zip(inputs, literal) if _is_array(v) and not lit]
         kind = introduces(ins, outs, self.threshold)
         if not kind or kind in self.first:
             return
@@ -91,6 +109,11 @@ class Recorder:
         words = describe(kind, equation_name(node) if node else nid,
                          node.primitive if node else "?", ins, outs, line,
                          self._context(nid), iteration)
+        bad = [np.asarray(v).item() for v, lit in zip(inputs, literal) if lit and np.size(v) == 1
+               and np.issubdtype(np.asarray(v).dtype, np.inexact)
+               and not np.isfinite(np.asarray(v)).all()]
+        if bad:
+            words += f", from the literal {bad[0]} the program writes"
         self.first[kind] = Problem(nid, kind, words, line, iteration, ins, outs)
         if kind == "nonfinite" and self.stop_at_nonfinite:
             raise Stopped(words)
@@ -124,6 +147,11 @@ class Recorder:
         return out
 
 
+def _counts(stats: dict) -> str:
+    return ", ".join(f"{stats[k]} {w}" for k, w in (("nan", "NaN"), ("posinf", "+inf"),
+                                                      ("neginf", "-inf")) if stats.get(k))
+
+
 def stats_of(value) -> dict:
     """``array_stats`` of a value: a PRNG key by its key data, a token by its type."""
     dtype = getattr(value, "dtype", None)
@@ -132,16 +160,24 @@ def stats_of(value) -> dict:
             return {**array_stats(jax.random.key_data(value)), "dtype": str(dtype)}
         return {"shape": list(getattr(value, "shape", ())), "dtype": str(dtype), "size": 0}
     if dtype is None:
-        return {"shape": [], "dtype": type(value).__name__, "size": 0}
+        return array_stats(np.asarray(value))
+    if jnp.issubdtype(dtype, jnp.floating) and not np.issubdtype(np.dtype(dtype), np.floating):
+        # bfloat16, float8: NumPy does not count them as numbers; their values as float32
+        return {**array_stats(np.asarray(value, np.float32)), "dtype": str(dtype)}
     return array_stats(value)
 
 
 def _is_array(v) -> bool:
-    return hasattr(v, "shape") and hasattr(v, "dtype")
+    return (hasattr(v, "shape") and hasattr(v, "dtype")) or isinstance(v, (int, float, complex))
 
 
 def evaluate_closed(closed, args: list, rec: Recorder) -> list:
-    """The closed jaxpr's outputs on ``args`` (flat), every equation recorded."""
+    """The closed jaxpr's outputs on ``args`` (flat), every equation recorded; a NaN or Inf
+    that comes in with an argument or a constant is named as such."""
+    for kind, values in (("in", args), ("c", list(closed.consts))):
+        for i, value in enumerate(values):
+            if _is_array(value):
+                rec.arrived(f"{kind}{i}", stats_of(value))
     return _eval(closed.jaxpr, list(closed.consts), list(args), "", rec)
 
 
@@ -149,8 +185,9 @@ def _eval(jaxpr, consts: list, args: list, prefix: str, rec: Recorder) -> list:
     env: dict = {}
     last = _last_uses(jaxpr)
 
-    def read(atom):
-        return atom.val if isinstance(atom, jcore.Literal) else env[atom]
+    def read(atom):  # a literal as the array the equation sees (f32, not a Python float)
+        return jnp.asarray(atom.val, atom.aval.dtype) if isinstance(atom, jcore.Literal) \
+            else env[atom]
 
     for var, value in zip(jaxpr.constvars, consts):
         env[var] = value
@@ -160,7 +197,7 @@ def _eval(jaxpr, consts: list, args: list, prefix: str, rec: Recorder) -> list:
         nid = f"{prefix}e{k}"
         inputs = [read(v) for v in eqn.invars]
         outputs = _equation(eqn, inputs, nid, rec)
-        rec.record(nid, inputs, outputs)
+        rec.record(nid, inputs, outputs, [isinstance(v, jcore.Literal) for v in eqn.invars])
         for var, value in zip(eqn.outvars, outputs):
             if not isinstance(var, jcore.DropVar):
                 env[var] = value
@@ -215,8 +252,15 @@ def _cond(eqn, inputs: list, nid: str, rec: Recorder, subs: list) -> list:
     index = int(np.clip(int(np.asarray(inputs[0])), 0, len(eqn.params["branches"]) - 1))
     rec.branches.setdefault(nid, []).append(index)
     branch = eqn.params["branches"][index]
-    j = next(i for i, s in enumerate(subs) if s is branch.jaxpr)
+    j = _offset(eqn.params, "branches") + index  # by place: equal branches are one object
     return _eval(branch.jaxpr, list(branch.consts), inputs[1:], f"{nid}/g{j}/", rec)
+
+
+def _offset(params: dict, name: str) -> int:
+    """How many jaxprs the params before ``name`` hold (the graph numbers them in order)."""
+    found = param_jaxprs(params)
+    return sum(len(subs) for key, subs in found.items() if list(found).index(key) <
+               list(found).index(name))
 
 
 def _scan(eqn, inputs: list, nid: str, rec: Recorder) -> list:
@@ -239,7 +283,7 @@ def _scan(eqn, inputs: list, nid: str, rec: Recorder) -> list:
     if p.get("reverse"):
         ys.reverse()
     stacked = [jnp.stack([y[k] for y in ys]) if ys else
-               jnp.zeros((0, *v.aval.shape), v.aval.dtype)
+               jnp.zeros(v.aval.shape, v.aval.dtype)
                for k, v in enumerate(eqn.outvars[n_carry:])]
     return list(carry) + stacked
 
@@ -249,60 +293,34 @@ def _while(eqn, inputs: list, nid: str, rec: Recorder, subs: list) -> list:
     cond, body = p["cond_jaxpr"], p["body_jaxpr"]
     nc, nb = p["cond_nconsts"], p["body_nconsts"]
     cond_consts, body_consts, carry = inputs[:nc], inputs[nc:nc + nb], inputs[nc + nb:]
-    jc = next(i for i, s in enumerate(subs) if s is cond.jaxpr)
-    jb = next(i for i, s in enumerate(subs) if s is body.jaxpr)
+    jc, jb = _offset(p, "cond_jaxpr"), _offset(p, "body_jaxpr")
     rec.iteration.append(0)
     try:
         i = 0
-        while bool(_eval(cond.jaxpr, list(cond.consts), cond_consts + carry,
-                         f"{nid}/g{jc}/", rec)[0]):
-            rec.iteration[-1] = i
-            carry = _eval(body.jaxpr, list(body.consts), body_consts + carry, f"{nid}/g{jb}/",
-                          rec)
+        while True:
+            rec.iteration[-1] = i  # the test before iteration i belongs to it
+            going = np.asarray(_eval(cond.jaxpr, list(cond.consts), cond_consts + carry,
+                                     f"{nid}/g{jc}/", rec)[0])
+            if not going.any():
+                break
+            new = _eval(body.jaxpr, list(body.consts), body_consts + carry, f"{nid}/g{jb}/",
+                        rec)
+            # a batched loop (vmap of while) runs until every lane is done, as JAX's does;
+            # a lane that is done keeps its carry
+            carry = new if going.ndim == 0 else [_keep_done(going, n, c)
+                                                 for n, c in zip(new, carry)]
             i += 1
     finally:
         rec.iteration.pop()
     return list(carry)
 
 
+def _keep_done(going: np.ndarray, new, old):
+    mask = going.reshape(going.shape + (1,) * (np.ndim(old) - going.ndim))
+    return jnp.where(mask, new, old)
+
+
 # --- a stage of the user's pipeline ----------------------------------------------------------
-
-
-def seeded(args: list, kwargs: dict) -> tuple[list, dict, list[str]]:
-    """Abstract leaves (``f32[16,4]``) replaced by seeded random values, and what was done."""
-    key = [jax.random.key(SEED)]
-    said: list[str] = []
-
-    def fill(path, leaf):
-        if not isinstance(leaf, jax.ShapeDtypeStruct):
-            return leaf
-        key[0], sub = jax.random.split(key[0])
-        said.append(f"{_argument_name(path)}: {leaf.dtype}{list(leaf.shape)}")
-        return _random(sub, leaf.shape, leaf.dtype)
-    tree = jax.tree_util.tree_map_with_path(fill, (list(args), dict(kwargs)))
-    return tree[0], tree[1], said
-
-
-def _argument_name(path) -> str:
-    """``argument 1``, ``argument 0[2]['w']``, ``keyword x``: a leaf of (args, kwargs)."""
-    rest = jax.tree_util.keystr(tuple(path[2:]))
-    if getattr(path[0], "idx", 1) == 0:
-        return f"argument {path[1].idx}{rest}"
-    return f"keyword {getattr(path[1], 'key', path[1])}{rest}"
-
-
-def _random(key, shape, dtype):
-    """Standard normal floats, a matrix's scaled by 1/sqrt of its fan-in (as a LeCun-normal
-    init: a deep stack of layers on such weights keeps its values near 1, as trained ones
-    do, instead of growing by sqrt(width) a layer); integers from 0 to 9; fair booleans."""
-    if jnp.issubdtype(dtype, jnp.floating) or jnp.issubdtype(dtype, jnp.complexfloating):
-        scale = 1.0 / np.sqrt(shape[-2]) if len(shape) >= 2 and shape[-2] else 1.0
-        return jax.random.normal(key, shape, dtype) * jnp.asarray(scale, dtype)
-    if jnp.issubdtype(dtype, jnp.integer):
-        return jax.random.randint(key, shape, 0, 10, dtype)
-    if dtype == jnp.bool_:
-        return jax.random.bernoulli(key, 0.5, shape)
-    return jnp.zeros(shape, dtype)
 
 
 def evaluate_stage(source: str, filename: str, function: str, args_text: str,
@@ -317,7 +335,7 @@ def evaluate_stage(source: str, filename: str, function: str, args_text: str,
     prepared, error = prepare(source, filename, function, args_text, pipeline)
     if error:
         raise InputError(error)
-    index = len(prepared.plans) - 1 if stage < 0 or stage >= len(prepared.plans) else stage
+    index = stage_index(stage, [p.title for p in prepared.plans])
     plan = prepared.plans[index]
     args, kwargs, seeded_leaves = seeded(plan.args, plan.kwargs)
     plan = dataclasses.replace(plan, args=args, kwargs=kwargs)

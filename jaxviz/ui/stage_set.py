@@ -38,6 +38,7 @@ class StageSet:
     layout_cache: dict[tuple, Layout] = field(default_factory=dict)  # (stage, open groups)
     serial: int = field(default_factory=lambda: next(_SERIALS))  # tells traces apart
     jax_nesting: bool = False  # groups by JAX's nesting only (View → Group by JAX's nesting)
+    extra_from: int | None = None  # stages from here on are not the pipeline's (a pmap run's)
 
     def remember_layout(self, index: int, open_groups: frozenset, layout: Layout) -> None:
         if len(self.layout_cache) > 64:  # a bounded memory of recent states

@@ -54,6 +54,8 @@ class Results:
     def show_extra_stage(self, stage_data: dict) -> None:
         """Add a stage that is not in the pipeline (the pmap run's) and show it."""
         s = self.set
+        if s.extra_from is None:
+            s.extra_from = len(s.stages)
         s.add(stage_data, None)
         self.stage_strip.set_stages(s.stages, len(s.stages) - 1)
         self.show_stage(len(s.stages) - 1)
@@ -172,6 +174,8 @@ class Results:
         stage stands for the jaxpr stage it was made from)."""
         if not self.set.stages:
             return -1
+        if self.set.extra_from is not None and self.set.current >= self.set.extra_from:
+            return -1  # a pmap run's stage shown: the pipeline's last
         stage = self.set.stages[self.set.current]
         return stage.source_stage if stage.source_stage is not None else self.set.current
 

@@ -53,3 +53,10 @@ def test_random_scattered_groups_closed_draw_no_defect():
         for opened in (set(), None):
             model = GraphModel(graph, open_groups=opened)
             assert _defects(model) == (0, 0, 0, 0), (n, sorted(inside), opened)
+
+
+def test_a_long_drawing_with_a_back_edge_is_not_cut_into_columns_through_it():
+    """A drawing long enough to be set in columns: the back edge would run across them."""
+    model = GraphModel(_scoped_chain(40, {0, 1, 38, 39}), open_groups=set())
+    assert back_edges(model.visible())
+    assert _defects(model) == (0, 0, 0, 0)

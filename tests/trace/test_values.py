@@ -153,3 +153,53 @@ def test_a_value_past_the_threshold_and_stopping_at_the_first_nonfinite():
     assert result["stopped"] and result["outputs"] == []
     small = evaluate_stage(source, "<editor>", "f", "jnp.array([0.1, 0.2])", threshold=1e5)
     assert small["first_huge"]["line"] == 2 and small["first_nonfinite"]["line"] == 3
+
+
+def _evaluated(source, function, args, pipeline=""):
+    return evaluate_stage(source, "<editor>", function, args, pipeline)
+
+
+def test_a_vmapped_while_loop_runs_until_every_lane_is_done_as_jax_does():
+    source = ("def f(n, x):\n    return lax.while_loop(lambda s: s[0] < n, "
+              "lambda s: (s[0] + 1, s[1] * 1.5), (0, x))[1]\n")
+    result = _evaluated(source, "f", "jnp.array([1, 3, 5]), jnp.ones(3)", "vmap")
+    want = _jax_outputs(source, "f", "jnp.array([1, 3, 5]), jnp.ones(3)", "vmap")
+    np.testing.assert_allclose(np.asarray(result["arrays"][0]), np.asarray(want[0]))
+
+
+def test_equal_branches_record_to_the_branch_that_ran():
+    source = ("def f(i, x):\n    g = lambda v: jnp.sin(v)\n"
+              "    return lax.switch(i, [g, jnp.cos, g], x)\n")
+    result = _evaluated(source, "f", "2, jnp.ones(2)")
+    (cond,) = result["branches"]
+    assert result["branches"][cond] == [2]
+    assert [k for k in result["equations"] if "/g" in k] == [f"{cond}/g2/e0"]
+
+
+@pytest.mark.parametrize("source, args, words", [
+    ("def f(x):\n    return jnp.log(x.astype(jnp.bfloat16) - 5)\n", "jnp.ones(3)",
+     "`log` of bfloat16[3]"),
+    ("def f(x):\n    return jax.checkpoint(lambda v: jnp.log(jnp.sin(v) - 2))(x)\n",
+     "jnp.ones(3)", "`log` of float32[3]"),
+    ("def f(x):\n    return x * jnp.nan\n", "jnp.ones(3)", "from the literal nan the program"),
+    ("def f(x, y):\n    return x * y\n", "jnp.ones(3), jnp.array([1.0, jnp.nan, 2.0])",
+     "it came in with the argument `y`"),
+], ids=["bfloat16", "inside checkpoint", "a literal", "an argument"])
+def test_where_a_nan_starts_is_found_however_it_comes(source, args, words):
+    found = _evaluated(source, "f", args)["first_nonfinite"]
+    assert found is not None and words in found["words"], found
+
+
+def test_complex_results_are_plain_data():
+    import json
+
+    result = _evaluated("def f(x):\n    return jnp.exp(x * 1j)\n", "f", "jnp.ones(2)")
+    json.dumps({k: v for k, v in result.items() if k != "arrays"})  # what the worker sends
+    assert result["outputs"][0]["values"][0].startswith("(0.54")
+
+
+def test_a_stage_that_is_not_there_is_said_plainly():
+    from jaxviz.trace.devices import InputError
+
+    with pytest.raises(InputError, match="no stage -5"):
+        evaluate_stage("def f(x):\n    return x\n", "<editor>", "f", "1.0", "grad", stage=-5)
