@@ -28,7 +28,7 @@ from .groups import (
     stage_arguments,
 )
 from .ir import EQN, Graph, Node, scopes_of, transforms_of
-from .styles import KIND_STYLES, NodeStyle, eqn_style
+from .styles import KIND_STYLES, REMAT_SCOPE, NodeStyle, eqn_style
 
 OPEN_MAX_EQUATIONS = 60  # a group bigger than this starts closed...
 OPEN_MAX_DEPTH = 3  # ...and so does one nested deeper than this...
@@ -83,7 +83,9 @@ class VisibleGraph:
 
 
 def one_line(text: str) -> str:
-    """User text (scope names, params) shown on one label line: line breaks become spaces."""
+    """User text (scope names, params) on one label line; checkpoint's recomputation named."""
+    if text == REMAT_SCOPE:
+        return "forward, recomputed (checkpoint)"
     return " ".join(text.splitlines()) if "\n" in text or "\r" in text else text
 
 
@@ -315,8 +317,8 @@ class GraphModel:
             if node.id not in self.open:
                 view.nodes[node.id] = self._group_node(self.groups[node.id])
             return
-        style = eqn_style(node.primitive, transforms_of(node), node.unused) if node.kind == EQN \
-            else KIND_STYLES[node.kind]
+        style = eqn_style(node.primitive, transforms_of(node), node.unused, scopes_of(node)) \
+            if node.kind == EQN else KIND_STYLES[node.kind]
         view.nodes[node.id] = VisibleNode(node.id, node.kind, node_lines(node), style,
                                           self._open_cluster(node.id))
 

@@ -75,13 +75,16 @@ CATEGORY_NAMES: dict[str, str] = {
     CONTROL: "control flow / call", RANDOM: "random", COLLECTIVE: "collective", OTHER: "other",
 }
 
-FORWARD, BACKWARD, PLAIN = "forward", "backward", "plain"
+FORWARD, BACKWARD, RECOMPUTED, PLAIN = "forward", "backward", "recomputed", "plain"
 PROVENANCE_BORDERS: dict[str, tuple[str, str, float]] = {  # colour, dash style, width
     PLAIN: ("#555555", "solid", 1.0),
     FORWARD: ("#1c5fb8", "solid", 1.6),
     BACKWARD: ("#c2410c", "dashed", 2.0),
+    RECOMPUTED: ("#1c5fb8", "dashed", 2.0),
 }
-PROVENANCE_NAMES = {FORWARD: "forward pass (jvp)", BACKWARD: "backward pass (transpose)"}
+PROVENANCE_NAMES = {FORWARD: "forward pass (jvp)", BACKWARD: "backward pass (transpose)",
+                    RECOMPUTED: "forward recomputed in the backward pass (checkpoint)"}
+REMAT_SCOPE = "rematted_computation"  # JAX's name stack marks checkpoint's recomputation so
 
 INPUT_COLOR, OUTPUT_COLOR, CONST_COLOR, GROUP_COLOR = "#c9ecd0", "#ffe3a3", "#eeeeee", "#f3eefc"
 TEXT_COLOR, EDGE_COLOR, CUT_EDGE_COLOR = "#1f2328", "#6b7280", "#9ca3af"
@@ -92,9 +95,12 @@ def category(primitive: str) -> str:
     return CATEGORY_OF.get(primitive, OTHER)
 
 
-def provenance(transforms: list[str]) -> str:
-    """BACKWARD for equations a transpose made, FORWARD for those under jvp, else PLAIN
-    (``transforms`` as ``ir.transforms_of`` gives them, those of enclosing equations too)."""
+def provenance(transforms: list[str], scopes: list[str] = ()) -> str:
+    """RECOMPUTED for the forward equations ``checkpoint`` runs again inside the backward
+    pass, BACKWARD for equations a transpose made, FORWARD for those under jvp, else PLAIN
+    (``transforms`` and ``scopes`` as ``ir.transforms_of``/``scopes_of`` give them)."""
+    if REMAT_SCOPE in scopes and "transpose" in transforms:
+        return RECOMPUTED
     if "transpose" in transforms:
         return BACKWARD
     if "jvp" in transforms:
@@ -114,8 +120,9 @@ class NodeStyle:
     faded: bool = False  # an equation whose results nobody uses (jit drops it)
 
 
-def eqn_style(primitive: str, transforms: list[str], unused: bool = False) -> NodeStyle:
-    color, dash, width = PROVENANCE_BORDERS[provenance(transforms)]
+def eqn_style(primitive: str, transforms: list[str], unused: bool = False,
+              scopes: list[str] = ()) -> NodeStyle:
+    color, dash, width = PROVENANCE_BORDERS[provenance(transforms, scopes)]
     return NodeStyle("box", CATEGORY_COLORS[category(primitive)], color, dash, width, unused)
 
 

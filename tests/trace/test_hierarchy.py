@@ -138,3 +138,19 @@ def test_jax_nesting_mode_groups_by_jaxs_own_nesting_only():
     assert sum(g.equations for g in theirs.groups.values() if g.parent is None) > 0
     d = check_layout(layout_model(theirs), {g: x.parent for g, x in theirs.groups.items()})
     assert (d.edges_through_nodes, d.node_overlaps, d.group_overlaps) == (0, 0, 0), d
+
+
+def test_checkpoints_recomputation_in_the_backward_pass_is_marked_as_such():
+    from jaxviz.core.styles import PROVENANCE_BORDERS, RECOMPUTED
+
+    source = ("def layer(w, x):\n    return jnp.tanh(x @ w)\n\n"
+              "def loss(w, x):\n    return jnp.sum(jax.checkpoint(layer)(w, x) ** 2)\n")
+    stages, error = trace_source(source, "<editor>", "loss", "f32[4,4], f32[2,4]", "grad")
+    assert error is None, error
+    model = GraphModel(stages[-1].graph, expand_all=True)
+    view = model.visible()
+    colour, dash, _ = PROVENANCE_BORDERS[RECOMPUTED]
+    again = sorted(model.nodes[n].primitive for n, v in view.nodes.items()
+                   if (v.style.border, v.style.dash) == (colour, dash))
+    assert again == ["dot_general", "sub", "tanh"]  # the forward layer, run again
+    assert "forward, recomputed (checkpoint)" in _labels(model)
