@@ -204,7 +204,8 @@ class Stages(Sequence):
         of every equation's results by node id (``names`` gives each its name), the
         outputs' statistics and arrays (``arrays``), and the first equation that made a NaN
         or Inf (``first_nonfinite``) or a value past ``threshold`` (``first_huge``)."""
-        from jaxviz.trace.values import evaluate_traced, flat_inputs, seeded
+        from jaxviz.trace.args import seeded
+        from jaxviz.trace.values_stage import evaluate_traced, flat_inputs
 
         runnable = getattr(self, "_runnable", [])
         if not runnable:

@@ -21,6 +21,9 @@ def add_parser(sub) -> None:
                                            "(default 1e30)")
     values.add_argument("--stop-at-nonfinite", action="store_true",
                         help="stop at the first NaN or Inf")
+    values.add_argument("--against", type=ranged(int, -1, 999, "a stage number"),
+                        metavar="K", help="also evaluate stage K and compare the outputs "
+                                          "(f against jit(f), bf16 against f32)")
     values.add_argument("--json", action="store_true",
                         help="everything as JSON: statistics per equation (by node id, with "
                              "each equation's name), outputs, first problems")
@@ -32,7 +35,7 @@ def cmd_values(args: argparse.Namespace) -> int:
     fields = source_fields(args)
     request = p.ValuesRequest(**fields, pipeline=args.pipeline, stage=args.stage,
                               threshold=args.threshold,
-                              stop_at_nonfinite=args.stop_at_nonfinite)
+                              stop_at_nonfinite=args.stop_at_nonfinite, against=args.against)
     result = call_worker(args, request).values
     if args.json:
         print(json.dumps(result, indent=1))
@@ -62,7 +65,17 @@ def report(values: dict) -> str:
                      + ", ".join(str(i) for i in values["all_zero_outputs"]))
     if values["stopped"]:
         lines.append("stopped there, as asked (--stop-at-nonfinite)")
+    if "compared" in values:
+        lines += compared_lines(values["compared"])
     return "\n".join(lines)
+
+
+def compared_lines(compared: dict) -> list[str]:
+    head = f"against {compared['against']}:"
+    if not compared["comparable"]:
+        return [f"{head} not comparable: {compared['why']}"]
+    return [head] + [f"  output {i}: max |difference| {row['max_abs']:.3g}, max relative "
+                     f"{row['max_rel']:.3g}" for i, row in enumerate(compared["outputs"])]
 
 
 def stats_line(s: dict) -> str:

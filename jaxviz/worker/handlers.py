@@ -314,14 +314,15 @@ def handle_retrace(request: p.RetraceRequest, progress: Progress
 def handle_values(request: p.ValuesRequest, progress: Progress) -> p.ValuesResult | p.Failure:
     from jaxviz.trace.devices import InputError
     from jaxviz.trace.modules import set_extra_roots
-    from jaxviz.trace.values import evaluate_stage, plain
+    from jaxviz.trace.values_stage import evaluate_stage, plain
 
     set_extra_roots(request.paths)
     progress("evaluating the stage on values", 0.1)
     try:
         result = evaluate_stage(request.source, request.filename, request.function,
                                 request.args, request.pipeline, request.stage,
-                                request.threshold, request.stop_at_nonfinite)
+                                request.threshold, request.stop_at_nonfinite,
+                                against=request.against)
     except InputError as exc:
         return p.Failure(exc.info)
     return p.ValuesResult(values=plain(result))

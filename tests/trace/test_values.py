@@ -10,8 +10,9 @@ import pytest
 
 import jaxviz
 from jaxviz.core.examples import read_examples
+from jaxviz.trace.args import seeded
 from jaxviz.trace.session import prepare
-from jaxviz.trace.values import evaluate_stage, seeded
+from jaxviz.trace.values_stage import evaluate_stage
 
 TRANSFORMER = Path(__file__).parents[2] / "resources" / "examples" / "11_transformer_grad.py"
 
@@ -203,3 +204,14 @@ def test_a_stage_that_is_not_there_is_said_plainly():
 
     with pytest.raises(InputError, match="no stage -5"):
         evaluate_stage("def f(x):\n    return x\n", "<editor>", "f", "1.0", "grad", stage=-5)
+
+
+def test_two_stages_compared_numerically():
+    source = "def f(x):\n    return jnp.tanh(jnp.exp(x) * 3.0).sum(axis=0)\n"
+    result = evaluate_stage(source, "<editor>", "f", "f32[8,4]", "jit", stage=0, against=1)
+    compared = result["compared"]
+    assert compared["comparable"] and compared["against"] == "jit(f)"
+    assert compared["outputs"][0]["max_abs"] <= 1e-6  # op by op against one XLA program
+    grad = evaluate_stage(source.replace(".sum(axis=0)", ".sum()"), "<editor>", "f",
+                          "f32[8,4]", "grad", stage=0, against=1)
+    assert not grad["compared"]["comparable"]  # a scalar against a gradient

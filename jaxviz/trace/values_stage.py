@@ -1,0 +1,151 @@
+"""A stage of the user's pipeline run on values (``values`` evaluates; this module prepares
+the stage, its arguments and the plain-data result that the worker, the CLI and the API give).
+
+``evaluate_stage`` traces the stage from the source as a trace does, gives abstract arguments
+seeded values, evaluates it equation by equation and returns the statistics by node id, the
+first problems and (for the API) the outputs' arrays; ``compare`` sets two stages' outputs
+side by side (``f`` against ``jit(f)``, a bf16 pipeline against f32).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+import jax
+import numpy as np
+
+from jaxviz.core.errors import ErrorInfo
+from jaxviz.core.labels import equation_name
+from jaxviz.core.value_stats import HUGE
+from jaxviz.trace.args import seeded
+from jaxviz.trace.devices import InputError, stage_index
+from jaxviz.trace.explain import explain
+from jaxviz.trace.values import Recorder, Stopped, evaluate_closed, stats_of
+
+
+def evaluate_stage(source: str, filename: str, function: str, args_text: str,
+                   pipeline: str = "", stage: int = -1, threshold: float = HUGE,
+                   stop_at_nonfinite: bool = False,
+                   cancelled: Callable[[], bool] = lambda: False,
+                   against: int | None = None) -> dict:
+    """Evaluate the pipeline's jaxpr stage ``stage`` (a lower or compile stage: the jaxpr
+    stage it came from) on the user's arguments; plain data, and the outputs' arrays under
+    ``"arrays"`` (for the API; the worker leaves them out)."""
+    from jaxviz.trace.session import prepare, trace_closed
+
+    prepared, error = prepare(source, filename, function, args_text, pipeline)
+    if error:
+        raise InputError(error)
+    index = stage_index(stage, [p.title for p in prepared.plans])
+    plan = prepared.plans[index]
+    args, kwargs, seeded_leaves = seeded(plan.args, plan.kwargs)
+    plan = dataclasses.replace(plan, args=args, kwargs=kwargs)
+    try:
+        closed, ir = trace_closed(plan, prepared.static, filename, prepared.static_names,
+                                  prepared.namespace, text_only=False)
+    except Exception as exc:  # noqa: BLE001 - the user's code: explained
+        raise InputError(explain(exc, filename, plan.title)) from None
+    leaves = flat_inputs(plan, prepared.static, prepared.static_names)
+    result = evaluate_traced(closed, leaves, ir.graph, plan.title, threshold,
+                             stop_at_nonfinite, cancelled, filename)
+    result["seeded"] = seeded_leaves
+    if against is not None:
+        other = evaluate_stage(source, filename, function, args_text, pipeline, against,
+                               threshold, False, cancelled)
+        result["compared"] = compare(result, other)
+    return result
+
+
+def compare(first: dict, second: dict) -> dict:
+    """The two evaluations' outputs side by side: per output, the largest absolute and
+    relative difference (relative to the second's magnitude); not comparable when their
+    outputs differ in number or shape (a grad against the function it differentiates)."""
+    a, b = first.get("arrays"), second.get("arrays")
+    out = {"stage": first["stage"], "against": second["stage"]}
+    if a is None or b is None or len(a) != len(b) or \
+            any(np.shape(x) != np.shape(y) for x, y in zip(a, b)):
+        return {**out, "comparable": False,
+                "why": "their outputs differ in number or shape (or one stopped early)"}
+    rows = []
+    for x, y in zip(a, b):
+        x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+        diff = np.abs(x - y)
+        scale = np.maximum(np.abs(y), np.finfo(np.float64).tiny)
+        rows.append({"max_abs": float(np.nanmax(diff)) if diff.size else 0.0,
+                     "max_rel": float(np.nanmax(diff / scale)) if diff.size else 0.0})
+    return {**out, "comparable": True, "outputs": rows}
+
+
+def evaluate_traced(closed, leaves: list, graph, title: str, threshold: float = HUGE,
+                    stop_at_nonfinite: bool = False,
+                    cancelled: Callable[[], bool] = lambda: False,
+                    filename: str = "<editor>") -> dict:
+    """Evaluate a traced stage (its closed jaxpr, flat inputs and graph IR)."""
+    rec = Recorder({n.id: n for n in graph.walk_nodes()}, _group_labels(graph), threshold,
+                   stop_at_nonfinite, cancelled)
+    start, outputs, stopped = time.perf_counter(), None, ""
+    try:
+        outputs = evaluate_closed(closed, leaves, rec)
+    except Stopped as stop:
+        stopped = str(stop)
+    except Exception as exc:  # noqa: BLE001 - a primitive that fails on these values
+        raise InputError(_failed(exc, filename, title, rec)) from None
+    return _result(title, rec, outputs, stopped, time.perf_counter() - start, graph)
+
+
+def _group_labels(graph) -> Callable[[str], str]:
+    """The label of the innermost group the picture draws around a node (made when first
+    asked: only a problem's node needs it)."""
+    made: list = []
+
+    def label(nid: str) -> str:
+        if not made:
+            from jaxviz.core.model import GraphModel
+            made.append(GraphModel(graph))
+        model = made[0]
+        chain = model.ancestors(nid)
+        return model.groups[chain[0]].label if chain else ""
+    return label
+
+
+def flat_inputs(plan, static: tuple, static_names: tuple) -> list:
+    dynamic = [a for i, a in enumerate(plan.args) if i not in static]
+    kwargs = {k: v for k, v in plan.kwargs.items() if k not in static_names}
+    return jax.tree_util.tree_leaves((dynamic, kwargs))
+
+
+def _failed(exc: Exception, filename: str, title: str, rec: Recorder) -> ErrorInfo:
+    info = explain(exc, filename, f"evaluating {title}")
+    info.message = f"Evaluating failed after {rec.count} equations: {info.message}"
+    return info
+
+
+def _result(title: str, rec: Recorder, outputs, stopped: str, seconds: float, graph) -> dict:
+    stats = rec.finished()
+    outs = [stats_of(v) for v in outputs] if outputs is not None else []
+    zero = [i for i, s in enumerate(outs) if s.get("size") and s.get("zeros") == s["size"]]
+    return {"stage": title, "equations": stats, "names": _names(graph, stats),
+            "outputs": outs, "all_zero_outputs": zero,
+            "branches": rec.branches, "iterations": {k: len(v) for k, v in rec.loops.items()},
+            "first_nonfinite": _problem(rec, "nonfinite"), "first_huge": _problem(rec, "huge"),
+            "threshold": rec.threshold, "stopped": stopped, "seeded": [],
+            "seconds": seconds, "arrays": outputs}
+
+
+def _names(graph, stats: dict) -> dict[str, str]:
+    """The one name of each evaluated equation (``bq = broadcast_in_dim``), by node id."""
+    nodes = {n.id: n for n in graph.walk_nodes()}
+    return {nid: equation_name(nodes[nid]) for nid in stats if nid in nodes}
+
+
+def _problem(rec: Recorder, kind: str) -> dict | None:
+    found = rec.first.get(kind)
+    return found.to_dict() if found else None
+
+
+def plain(result: dict) -> dict:
+    """The result without its arrays: what the worker sends and ``--json`` prints."""
+    return {k: v for k, v in result.items() if k != "arrays"}
+
