@@ -18,7 +18,8 @@ from jaxviz.worker import protocol as p
 from jaxviz.worker.client import DEFAULT_TIMEOUT, WorkerClient, WorkerError
 from jaxviz.worker.spawn import discard_waiting
 
-OVERLAY_CHOICES = ("kind", "fusion", "flops", "transcendentals", "bytes", "memory", "residuals")
+OVERLAY_CHOICES = ("kind", "fusion", "flops", "transcendentals", "bytes", "memory", "residuals",
+                   "values")
 
 
 class CliError(Exception):

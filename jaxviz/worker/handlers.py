@@ -37,7 +37,7 @@ def handle_trace(request: p.TraceRequest, progress: Progress) -> p.TraceResult |
                            request.layout_last_only, progress, request.first_view) \
             if request.layout is not None else []
         if request.export is not None and not error:
-            return _export_stages(stages, layouts, request.export, progress)
+            return _export_stages(stages, layouts, request.export, progress, request)
         return p.TraceResult(stages=[to_dict(s) for s in stages], layouts=layouts,
                              error=error)
 
@@ -62,7 +62,7 @@ def _trace_export_last(request: p.TraceRequest, progress: Progress
     with gc_paused():
         layouts = _layouts(stages, request.layout, _opening(request), True, progress)
         # all stages: a compile stage's overlay and title read the jaxpr stage it came from
-        return _export_stages(stages, layouts, request.export, progress)
+        return _export_stages(stages, layouts, request.export, progress, request)
 
 
 def _trace_first_view_first(request: p.TraceRequest, progress: Progress
@@ -107,8 +107,8 @@ def _ahead_text(stage) -> p.AheadText:
                        [n.text for n in equations], dict(stage.timings))
 
 
-def _export_stages(stages, layouts: list, spec: p.ExportSpec, progress: Progress
-                   ) -> p.TraceResult | p.Failure:
+def _export_stages(stages, layouts: list, spec: p.ExportSpec, progress: Progress,
+                   request: p.TraceRequest) -> p.TraceResult | p.Failure:
     """The CLI's ``export``: files written here, under the request's time limit."""
     from pathlib import Path
 
@@ -116,6 +116,7 @@ def _export_stages(stages, layouts: list, spec: p.ExportSpec, progress: Progress
     from jaxviz.core.export import ExportError, check_export_target, export_file, numbered
     from jaxviz.core.layout import Layout
     from jaxviz.core.overlay import OverlayError
+    from jaxviz.trace.devices import InputError
 
     written = []
     inputs = [Path(i) for i in spec.inputs]
@@ -127,7 +128,8 @@ def _export_stages(stages, layouts: list, spec: p.ExportSpec, progress: Progress
             check_export_target(path, spec.format, inputs, spec.force)
         for k, (index, path) in enumerate(zip(chosen, paths)):
             progress(f"writing {path}", k / len(chosen))
-            layout = _overlaid(Layout.from_dict(layouts[index]), stages, index, spec)
+            layout = _overlaid(Layout.from_dict(layouts[index]), stages, index, spec,
+                               request, progress)
             stage = stages[index]  # a picture needs its title; only JSON holds the IR
             data = to_dict(stage) if spec.format == "json" else {"title": stage.title}
             export_file(layout, data, path, spec.format, spec.dpi, spec.edge_labels, inputs,
@@ -135,6 +137,8 @@ def _export_stages(stages, layouts: list, spec: p.ExportSpec, progress: Progress
             written.append([str(path), stages[index].title])
     except (ExportError, OverlayError) as exc:
         return p.Failure(ErrorInfo(kind="input", message=str(exc)))
+    except InputError as exc:  # --color-by values: running the stage failed
+        return p.Failure(exc.info)
     return p.TraceResult(stages=[{"title": s.title} for s in stages], written=written)
 
 
@@ -149,17 +153,28 @@ def _export_choice(stages, spec: p.ExportSpec) -> list[int]:
     return chosen_stages(spec.stage, len(stages))
 
 
-def _overlaid(layout, stages, index: int, spec: p.ExportSpec):
-    """The layout coloured by ``--color-by`` (the groups open as the layout has them)."""
+def _overlaid(layout, stages, index: int, spec: p.ExportSpec, request: p.TraceRequest,
+              progress: Progress):
+    """The layout coloured by ``--color-by`` (the groups open as the layout has them);
+    ``values`` runs the stage first, as ``jaxviz values`` does."""
     from jaxviz.core.model import GraphModel
-    from jaxviz.core.overlay import colour, values
+    from jaxviz.core.overlay import OverlayError, colour, value_magnitudes, values
 
     name = spec.color_by
     if name == "kind":
         return layout
     model = GraphModel(stages[index].graph, expand_all=spec.expand_all, depth=spec.depth,
                        jax_nesting=spec.jax_nesting)
-    return colour(layout, model, name, values(name, stages, index))
+    if name != "values":
+        return colour(layout, model, name, values(name, stages, index))
+    if not stages[index].is_jaxpr:
+        raise OverlayError("values colour a jaxpr stage: give --stage with one of them")
+    from jaxviz.trace.values_stage import evaluate_stage
+
+    progress(f"evaluating {stages[index].title} on values", 0.5)
+    evaluated = evaluate_stage(request.source, request.filename, request.function,
+                               request.args, request.pipeline, index)
+    return colour(layout, model, name, value_magnitudes(evaluated["equations"]))
 
 
 def _opening(request: p.TraceRequest) -> dict:

@@ -240,3 +240,17 @@ def test_export_with_jax_nesting_groups_as_jax_nests(tmp_path):
         labels[bool(flag)] = {c["label"] for c in json.loads(out.read_text())["layout"]["clusters"]}
     assert "layer" in labels[False] and "jit _where" not in labels[False]
     assert labels[True] == {"jit _where"}
+
+
+def test_export_coloured_by_values_paints_the_nan_red(tmp_path):
+    from jaxviz.core.overlay import NONFINITE
+
+    path = tmp_path / "nan.py"
+    path.write_text(NAN_SOURCE)
+    out = tmp_path / "values.json"
+    r = jaxviz("export", str(path), "-a", "jnp.ones((4, 4)) * -10.0, jnp.ones((2, 4))", "-p",
+               "grad", "--color-by", "values", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    layout = json.loads(out.read_text())["layout"]
+    assert any(b["fill"] == NONFINITE for b in layout["nodes"].values())
+    assert ["NaN or Inf", NONFINITE] in layout["overlay"]["entries"]
