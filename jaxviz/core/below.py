@@ -133,6 +133,7 @@ def cost_report(source: Stage, compiled: Stage | None) -> dict:
         "ours": ours.to_dict(), "ours_kept": kept.to_dict() if kept else None,
         "ours_copied": copied.to_dict() if copied else None,
         "xla": compiled.reference.get("cost", {}) if compiled else {},
+        "partitions": compiled.reference.get("partitions", 1) if compiled else 1,
         "rules": _rule_counts(per),
         "top": [{"id": nid, "primitive": nodes[nid].primitive, "name": equation_name(nodes[nid]),
                  "line": nodes[nid].line, **per[nid].to_dict()} for nid in top[:100]],
@@ -199,10 +200,19 @@ def cost_text(report: dict) -> list[str]:
             lines.append(f"{title:22}{number(row['flops']):>12}"
                          f"{number(row['transcendentals']):>12}"
                          f"{number(row['bytes_read'] + row['bytes_written']):>12}")
+    parts = report.get("partitions", 1)
+    if xla and parts > 1:  # XLA counts one device's share of a partitioned program
+        row = kept or ours
+        lines.append(f"{f'ours ÷ {parts} devices':22}{number(row['flops'] / parts):>12}"
+                     f"{number(row['transcendentals'] / parts):>12}"
+                     f"{number((row['bytes_read'] + row['bytes_written']) / parts):>12}")
     if xla:
         lines.append(f"{'XLA cost_analysis':22}{number(xla.get('flops', 0)):>12}"
                      f"{number(xla.get('transcendentals', 0)):>12}"
                      f"{number(xla.get('bytes accessed', 0)):>12}")
+        if parts > 1:
+            lines.append(f"(the program is partitioned over {parts} devices: XLA's "
+                         f"cost_analysis counts one device's share, ours the whole program)")
         lines.append("(our bytes count every equation's operands and results as if nothing "
                      "were fused; XLA's count only what its kernels read and write)")
     lines.append("")

@@ -15,6 +15,7 @@ the tagged and the plain build have the same instructions).
 
 from __future__ import annotations
 
+import re
 import time
 
 import jax
@@ -149,8 +150,8 @@ def _compiled_stage(compiled, source: Stage, index: int, via: str, timings: dict
                   transform="compile", dialect="hlo", source_stage=source.index)
     stage.fusions = {k: p.to_dict() for k, p in placements.items()}
     stage.reference = {"cost": _cost(compiled), "memory": _memory(compiled),
-                 "platform": _platform(compiled), "map_via": via,
-                 "map_summary": summary(placements)}
+                       "platform": _platform(compiled), "map_via": via,
+                       "map_summary": summary(placements), "partitions": _partitions(raw)}
     stage.timings = {**timings, "map": time.perf_counter() - compiled_at}
     return stage
 
@@ -165,6 +166,14 @@ def named_parameters(graph, source: Stage):
         for node, name in zip(params, names):
             node.display_name = name or node.display_name
     return graph
+
+
+def _partitions(hlo_text: str) -> int:
+    """Over how many devices XLA's SPMD partitioner split the program (``num_partitions`` in
+    the module's header); its cost and memory analyses count one device's share."""
+    header = hlo_text.split("\n", 1)[0]
+    found = re.search(r"num_partitions=(\d+)", header)
+    return int(found.group(1)) if found else 1
 
 
 def _cost(compiled) -> dict[str, float]:

@@ -207,3 +207,32 @@ def test_the_compiled_stages_inputs_have_the_jit_stages_names():
     names = [[n.display_name for n in s.graph.nodes if n.kind == "input"] for s in stages]
     assert names[-1] == names[-2] == names[1] == \
         ["params[0][0]", "params[0][1]", "params[1][0]", "params[1][1]", "x"]
+
+
+SHARDED = """
+from jax.sharding import NamedSharding, PartitionSpec as P
+
+mesh = jax.make_mesh((4,), ("data",))
+g = jax.jit(lambda x, w: jnp.tanh(x @ w),
+            in_shardings=(NamedSharding(mesh, P("data")), NamedSharding(mesh, P())))
+
+
+def step(x, w):
+    return g(x, w)
+"""
+
+
+def test_a_partitioned_program_s_cost_is_set_against_one_devices_share():
+    """XLA's cost_analysis of a program split over 4 devices counts one device's share; the
+    report says so and sets our total divided by 4 beside it, instead of a 4× mismatch."""
+    from jaxviz.core import below
+    from jaxviz.trace.session import trace_source
+
+    stages, error = trace_source(SHARDED, "<editor>", "step", "f32[64,32], f32[32,16]",
+                                 "jit | compile")
+    assert error is None, error
+    report = below.cost_report(below.analysed_of(stages), below.compiled_of(stages))
+    assert report["partitions"] == 4
+    assert report["ours"]["flops"] / 4 == pytest.approx(report["xla"]["flops"])
+    text = "\n".join(below.cost_text(report))
+    assert "ours ÷ 4 devices" in text and "one device's share" in text
