@@ -115,3 +115,10 @@ def test_old_results_go_with_another_stage_or_example(window, qtbot):
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
         window.load_example(examples["Polynomial under grad"])
     assert panel.retrace.out.toPlainText() == ""
+
+
+def test_a_timing_value_is_written_past_its_whisker():
+    from jaxviz.ui.device_panel import value_x
+
+    row = {"median": 1.0, "min": 0.9, "max": 3.0}  # a slow outlier: the whisker is long
+    assert value_x(row, top=3.0, width=300.0, left=48.0) >= 48.0 + 300.0
