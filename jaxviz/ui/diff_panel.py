@@ -95,6 +95,8 @@ class DiffPanel(QWidget):
             visible = model.visible()
             view.show_layout(decorate(layouts[i], classes), tooltips(model, visible),
                              search_texts(model, visible))
+            view.placement = "top-left"  # both sides from the inputs, not each from its start
+            view.show_top_left()
         self.prev_btn.setEnabled(index > 1)
         self.next_btn.setEnabled(index < len(stages) - 1)
         self._show_text(a.jaxpr, b.jaxpr)

@@ -45,7 +45,8 @@ class GraphView(QGraphicsView):
         self.layout_data: Layout | None = None
         self._programmatic = False
         # how the view was placed, which a resize keeps: "auto" (the whole graph, or its
-        # readable top), "fit" (F: the whole graph, however small), "hand" (zoomed or panned)
+        # readable top), "fit" (F: the whole graph, however small), "top-left" (a diff side),
+        # "hand" (zoomed or panned)
         self.placement = "auto"
         self.scene().selectionChanged.connect(self._on_selection_changed)
         for keys, slot in (("+", self.zoom_in), ("=", self.zoom_in), ("-", self.zoom_out),
@@ -103,6 +104,19 @@ class GraphView(QGraphicsView):
         return min((rect.width() - 8) / max(layout.width + 80, 1),
                    (rect.height() - 8) / max(layout.height + 80, 1))
 
+    def show_top_left(self) -> None:
+        """The whole drawing if it fits readably, else its top-left corner at the readable
+        size: the diff's two sides open on the same corner, so that they read side by side."""
+        if self.layout_data is None:
+            return
+        if self.fits_readably(self.layout_data):
+            self._fit_scene()
+            return
+        self.resetTransform()
+        self.scale(READABLE_SCALE, READABLE_SCALE)
+        self.centerOn(-40 + self.viewport().width() / 2 / READABLE_SCALE,
+                      -40 + self.viewport().height() / 2 / READABLE_SCALE)
+
     def show_readable_top(self, layout: Layout) -> None:
         """The top of the drawing (its inputs and first groups) with labels 9 px tall: a
         graph too big to fit readably opens there, not as a grey blur."""
@@ -143,6 +157,8 @@ class GraphView(QGraphicsView):
             return
         if self.placement == "fit":  # scroll bars coming and going resize the viewport too
             self._fit_scene()
+        elif self.placement == "top-left":
+            self.show_top_left()
         elif self.placement == "auto":
             self._place_view(self.layout_data, False, None)
 

@@ -3,6 +3,7 @@
 import xml.etree.ElementTree as ET
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from tests.data import samples as s
 
@@ -191,3 +192,21 @@ def test_new_or_an_example_never_loses_typed_code(window, qtbot):
     assert "Ctrl+Z" in window.statusBar().currentMessage()
     window.editor.undo()
     assert window.editor.toPlainText() == typed
+
+
+def test_both_sides_of_a_diff_open_on_the_drawings_top_left(window, qtbot):
+    """Neither side starts panned to its own first equation, cutting the inputs off."""
+    from jaxviz.core.examples import read_examples
+
+    window.resize(1280, 800)
+    example = next(e for e in read_examples() if e.title.startswith("MLP loss"))
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        window.load_example(example)
+    with qtbot.waitSignal(window.diffShown, timeout=WAIT):
+        window.diff_button.setChecked(True)
+    QApplication.processEvents()
+    for view in (window.diff_panel.before, window.diff_panel.after):
+        corner = view.mapToScene(0, 0)
+        shown = view.mapToScene(view.viewport().rect()).boundingRect()
+        assert shown.contains(view.scene().sceneRect()) or \
+            (abs(corner.x() + 40) < 4 and abs(corner.y() + 40) < 4), (corner, shown)
