@@ -103,7 +103,7 @@ class CodeEditor(QPlainTextEdit):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setFont(code_font())
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.set_wrap(True)  # the column is narrow at 1280 px: long lines wrap, none is cut
         self.setTabStopDistance(4 * self.fontMetrics().horizontalAdvance(" "))
         self.highlighter = PygmentsHighlighter(self.document())
         self.numbers = LineNumberArea(self)
@@ -113,6 +113,11 @@ class CodeEditor(QPlainTextEdit):
         self.blockCountChanged.connect(self._update_margin)
         self.updateRequest.connect(self._scroll_numbers)
         self._update_margin()
+
+    def set_wrap(self, on: bool) -> None:
+        """Long lines wrap at the column's width (View → Wrap long lines), or scroll."""
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth if on
+                             else QPlainTextEdit.LineWrapMode.NoWrap)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
         """Enter keeps the line's indentation, one level more after a ``:`` (def, if, for)."""

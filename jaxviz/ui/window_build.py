@@ -151,6 +151,10 @@ def build_menus(self) -> None:
     self.labels_action = _action(self, v, "Edge labels", self.relayout)
     self.labels_action.setCheckable(True)
     self.labels_action.setChecked(True)
+    self.wrap_action = _action(self, v, "&Wrap long lines", lambda: self.editor.set_wrap(
+        self.wrap_action.isChecked()), tip="Long lines of code wrap in the editor's column")
+    self.wrap_action.setCheckable(True)
+    self.wrap_action.setChecked(True)
     self.legend_action = _action(self, v, "Legend", self.redraw, "L")
     self.legend_action.setCheckable(True)
     self.legend_action.setChecked(True)

@@ -81,3 +81,14 @@ def test_enter_indents_after_a_colon_and_file_new_starts_a_module(window, qtbot)
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
         window.trace()
     assert [st.title for st in window.set.stages][0] == "f"
+
+
+def test_no_line_of_code_is_cut_at_1280(window, qtbot):
+    """The editor's column is narrow at 1280 px: long lines wrap (View → Wrap long lines)."""
+    window.resize(1280, 800)
+    window.editor.setPlainText("def f(x):\n    return " + " + ".join(["jnp.sin(x)"] * 12) + "\n")
+    QApplication.processEvents()
+    assert window.editor.horizontalScrollBar().maximum() == 0
+    window.wrap_action.trigger()  # off: the line scrolls sideways instead
+    QApplication.processEvents()
+    assert window.editor.horizontalScrollBar().maximum() > 0
