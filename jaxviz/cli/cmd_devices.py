@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from jaxviz.cli.common import add_source_args, add_worker_args, ranged
+from jaxviz.cli.common import add_source_args, add_worker_args, ranged, safe
 from jaxviz.worker import protocol as p
 
 
@@ -79,12 +79,12 @@ def cmd_pmap(args: argparse.Namespace) -> int:
           f"{result.wall_time * 1000:.2f} ms per call "
           f"(compile and first run: {result.compile_time * 1000:.0f} ms more)")
     if result.note:
-        print(f"  ({result.note})")
+        print(safe(f"  ({result.note})"))
     for device in result.outputs:
         for out in device["outputs"]:
             preview = out["preview"].replace("\n", "\n" + " " * 8)
-            print(f"  [{device['index']}] {device['device']}  {out['path']}: "
-                  f"{out['dtype']}{out['shape']}\n        {preview}")
+            print(safe(f"  [{device['index']}] {device['device']}  {out['path']}: "
+                       f"{out['dtype']}{out['shape']}\n        {preview}"))
     return 0
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from jaxviz.cli.common import add_source_args
+from jaxviz.cli.common import add_source_args, safe
 
 
 def add_parser(sub) -> None:
@@ -63,10 +63,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
     else:
         for d in diffs:
             c = d.counts
-            print(f"== {d.before} → {d.after}   unchanged {c['unchanged']} · changed "
-                  f"{c['changed']} · added {c['added']} · removed {c['removed']}"
-                  + (f" · wrapped in {len(d.wrappers)}" if d.wrappers else ""))
-            print(f"   {d.summary}")
+            print(safe(f"== {d.before} → {d.after}   unchanged {c['unchanged']} · changed "
+                       f"{c['changed']} · added {c['added']} · removed {c['removed']}"
+                       + (f" · wrapped in {len(d.wrappers)}" if d.wrappers else ""),
+                       lines=False))
+            print(safe(f"   {d.summary}"))
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from jaxviz.cli.common import add_worker_args
+from jaxviz.cli.common import add_worker_args, safe
 from jaxviz.worker import protocol as p
 
 
@@ -37,10 +37,11 @@ def cmd_retrace(args: argparse.Namespace) -> int:
         return 0
     for c in result.calls:
         verdict = "traced and compiled" if c["traced"] else "cache hit"
-        print(f"call {c['call'] + 1}  ({c['args']}): {verdict}, {c['seconds'] * 1e3:.1f} ms")
-        print(f"   {c['reason']}")
+        print(safe(f"call {c['call'] + 1}  ({c['args']}): {verdict}, "
+                   f"{c['seconds'] * 1e3:.1f} ms", lines=False))
+        print(safe(f"   {c['reason']}"))
         for line in c["jax"].splitlines():
-            print(f"   | {line}")
+            print(safe(f"   | {line}", lines=False))
     return 0
 
 

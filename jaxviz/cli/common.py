@@ -31,7 +31,11 @@ class CliError(Exception):
 
 
 MAX_TIMEOUT = 24 * 3600.0  # seconds
-_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)]}
+# C0 and C1 controls, and the characters that move or reorder text: line and paragraph
+# separators, bidi embeddings, overrides and isolates (a name could reverse what follows it)
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)]} | \
+    {c: f"\\u{c:04x}" for c in [0x200e, 0x200f, 0x2028, 0x2029, *range(0x202a, 0x202f),
+                                 *range(0x2066, 0x206a)]}
 
 
 def safe(text: str, lines: bool = True) -> str:

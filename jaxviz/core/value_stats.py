@@ -62,23 +62,35 @@ def nonfinite(stats: dict) -> int:
     return stats.get("nan", 0) + stats.get("posinf", 0) + stats.get("neginf", 0)
 
 
-def merged(per_iteration: list[dict]) -> dict:
-    """One array's statistics over a loop's iterations: counts summed, extremes kept; the
-    mean and std are of the iterations' means (each iteration's array has the same shape)."""
-    if not per_iteration:
-        return {}
-    first = per_iteration[0]
-    out = {"shape": first["shape"], "dtype": first["dtype"], "size": first["size"],
-           "iterations": len(per_iteration)}
-    for key in ("nan", "posinf", "neginf", "zeros"):
-        out[key] = sum(s.get(key, 0) for s in per_iteration)
-    with_numbers = [s for s in per_iteration if "min" in s]
-    if with_numbers:
-        means = [s["mean"] for s in with_numbers]
-        out.update(min=min(s["min"] for s in with_numbers),
-                   max=max(s["max"] for s in with_numbers),
-                   absmax=max(s["absmax"] for s in with_numbers),
-                   mean=float(np.mean(means)), std=float(np.std(means)))
+COUNTS = ("nan", "posinf", "neginf", "zeros")
+
+
+def folded(total: dict | None, s: dict) -> dict:
+    """One iteration's statistics folded into a loop's running total (kept as the loop runs:
+    a loop of a million iterations keeps one total per result, not a million)."""
+    if total is None:
+        total = {"shape": s["shape"], "dtype": s["dtype"], "size": s["size"], "iterations": 0,
+                 **dict.fromkeys(COUNTS, 0), "_n": 0, "_sum": 0.0, "_squares": 0.0}
+    total["iterations"] += 1
+    for key in COUNTS:
+        total[key] += s.get(key, 0)
+    if "min" in s:
+        for key, pick in (("min", min), ("max", max), ("absmax", max)):
+            total[key] = pick(total.get(key, s[key]), s[key])
+        total["_n"] += 1
+        total["_sum"] += s["mean"]
+        total["_squares"] += s["std"] ** 2 + s["mean"] ** 2
+    return total
+
+
+def merged(total: dict) -> dict:
+    """A loop's total as statistics: counts summed, extremes kept, and the mean and std of
+    every value of every iteration (the iterations' arrays have one shape)."""
+    out = {k: v for k, v in total.items() if not k.startswith("_")}
+    if total["_n"]:
+        mean = total["_sum"] / total["_n"]
+        out.update(mean=mean, std=math.sqrt(max(total["_squares"] / total["_n"] - mean ** 2,
+                                                0.0)))
     return out
 
 

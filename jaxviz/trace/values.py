@@ -33,6 +33,7 @@ from jaxviz.core.value_stats import (
     Problem,
     array_stats,
     describe,
+    folded,
     introduces,
     merged,
     nonfinite,
@@ -60,7 +61,7 @@ class Recorder:
     stop_at_nonfinite: bool = False
     cancelled: Callable[[], bool] = lambda: False
     stats: dict[str, list[dict]] = dataclasses.field(default_factory=dict)
-    loops: dict[str, list[list[dict]]] = dataclasses.field(default_factory=dict)
+    loops: dict[str, list[dict]] = dataclasses.field(default_factory=dict)  # running totals
     branches: dict[str, list[int]] = dataclasses.field(default_factory=dict)
     first: dict[str, Problem] = dataclasses.field(default_factory=dict)
     iteration: list[int] = dataclasses.field(default_factory=list)  # the loops around, inner last
@@ -73,7 +74,8 @@ class Recorder:
             raise Stopped("cancelled")
         outs = [stats_of(v) for v in outputs]
         if self.iteration:
-            self.loops.setdefault(nid, []).append(outs)
+            totals = self.loops.get(nid) or [None] * len(outs)
+            self.loops[nid] = [folded(t, s) for t, s in zip(totals, outs)]
         else:
             self.stats[nid] = outs
         self._check(nid, inputs, outs, literal or [False] * len(inputs))
@@ -137,8 +139,8 @@ class Recorder:
     def finished(self) -> dict[str, list[dict]]:
         """Every equation's statistics: those in loops merged over their iterations."""
         out = dict(self.stats)
-        for nid, runs in self.loops.items():
-            out[nid] = [merged([run[k] for run in runs]) for k in range(len(runs[0]))]
+        for nid, totals in self.loops.items():
+            out[nid] = [merged(total) for total in totals]
         return out
 
 

@@ -128,7 +128,8 @@ def _result(title: str, rec: Recorder, outputs, stopped: str, seconds: float, gr
     zero = [i for i, s in enumerate(outs) if s.get("size") and s.get("zeros") == s["size"]]
     return {"stage": title, "equations": stats, "names": _names(graph, stats),
             "outputs": outs, "all_zero_outputs": zero,
-            "branches": rec.branches, "iterations": {k: len(v) for k, v in rec.loops.items()},
+            "branches": rec.branches,
+            "iterations": {k: v[0]["iterations"] for k, v in rec.loops.items() if v},
             "first_nonfinite": _problem(rec, "nonfinite"), "first_huge": _problem(rec, "huge"),
             "threshold": rec.threshold, "stopped": stopped, "seeded": [],
             "seconds": seconds, "arrays": outputs}

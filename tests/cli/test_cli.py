@@ -254,3 +254,9 @@ def test_export_coloured_by_values_paints_the_nan_red(tmp_path):
     layout = json.loads(out.read_text())["layout"]
     assert any(b["fill"] == NONFINITE for b in layout["nodes"].values())
     assert ["NaN or Inf", NONFINITE] in layout["overlay"]["entries"]
+
+
+def test_text_reordering_characters_are_escaped_too():
+    from jaxviz.cli.common import safe
+
+    assert safe("loss\u202e)x(f\u2028== forged\n") == "loss\\u202e)x(f\\u2028== forged\n"

@@ -215,3 +215,16 @@ def test_two_stages_compared_numerically():
     grad = evaluate_stage(source.replace(".sum(axis=0)", ".sum()"), "<editor>", "f",
                           "f32[8,4]", "grad", stage=0, against=1)
     assert not grad["compared"]["comparable"]  # a scalar against a gradient
+
+
+def test_a_loops_statistics_are_of_every_value_of_every_iteration():
+    source = ("def f(x):\n    def body(c, i):\n        y = c * i\n        return c, y\n"
+              "    return lax.scan(body, x, jnp.arange(10.0))[1]\n")
+    result = evaluate_stage(source, "<editor>", "f", "jnp.array([1.0, 2.0])")
+    every = np.outer(np.arange(10.0), [1.0, 2.0])  # y of each iteration, all together
+    (mul,) = [k for k, v in result["names"].items() if v.endswith("= mul")]
+    stats = result["equations"][mul][0]
+    assert stats["iterations"] == 10 and stats["zeros"] == 2
+    assert (stats["min"], stats["max"]) == (0.0, 18.0)
+    assert stats["mean"] == pytest.approx(every.mean()) and \
+        stats["std"] == pytest.approx(every.std())
