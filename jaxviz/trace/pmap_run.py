@@ -141,12 +141,18 @@ def _own_pmap(plan, mode: str, axis_name: str, n: int) -> PmapCall:
     if mode == "as-is":
         rows = check_device_axis(args, n)
         return PmapCall(jax.pmap(plan.fn, axis_name=axis_name), args, kwargs, title, rows)
-    if mode == "replicate":
-        copies = [jax.tree_util.tree_map(lambda x: jax.numpy.broadcast_to(x, (n, *np.shape(x))),
-                                         a) for a in args]
-        return PmapCall(jax.pmap(plan.fn, axis_name=axis_name), copies, kwargs, title, n,
+    if mode == "replicate":  # keyword arguments too: pmap maps them over their axis 0
+        copies, kw = jax.tree_util.tree_map(
+            lambda x: jax.numpy.broadcast_to(x, (n, *np.shape(x))), (args, kwargs))
+        return PmapCall(jax.pmap(plan.fn, axis_name=axis_name), copies, kw, title, n,
                         f"every device gets the same arguments ({n} copies)")
-    return _split(plan, args, kwargs, axis_name, n, title)
+    if kwargs and not all(_splits(v, n) for v in kwargs.values()):
+        bad = next(k for k, v in kwargs.items() if not _splits(v, n))
+        raise InputError(ErrorInfo(kind="arguments", message=f"keyword argument {bad!r} "
+                         f"cannot be split across {n} devices: pmap maps every keyword "
+                         f"argument over its leading axis, which must be a multiple of {n}.",
+                         hint="pass it positionally, or choose 'replicate'"))
+    return _split(plan, args, {k: _cut(v, n) for k, v in kwargs.items()}, axis_name, n, title)
 
 
 def _split(plan, args: list, kwargs: dict, axis_name: str, n: int, title: str) -> PmapCall:

@@ -134,3 +134,15 @@ def test_a_pmap_stage_with_more_rows_than_devices_names_rows_and_devices():
     with pytest.raises(InputError) as info:
         pmap("matrix_mul", "jnp.ones((8, 3, 5)), jnp.ones((8, 5, 2))", pipeline="pmap")
     assert "8 rows onto 4 devices" in info.value.info.message
+
+
+def test_keyword_arguments_are_split_and_replicated_too():
+    source = "def scaled(x, *, w):\n    return x * w\n"
+    split = run_pmap(source, "<editor>", "scaled", "jnp.arange(8.0), w=jnp.ones(8) * 2.0",
+                     mode="split")
+    assert split["outputs"][1]["outputs"][0]["values"] == [4.0, 6.0]
+    copies = run_pmap(source, "<editor>", "scaled", "jnp.ones(3), w=jnp.ones(3) * 2.0",
+                      mode="replicate")
+    assert copies["outputs"][3]["outputs"][0]["values"] == [2.0, 2.0, 2.0]
+    with pytest.raises(InputError, match="keyword argument 'w'"):
+        run_pmap(source, "<editor>", "scaled", "jnp.arange(8.0), w=jnp.ones(6)", mode="split")
