@@ -15,8 +15,6 @@ from jaxviz.trace.args import evaluate_arguments
 from jaxviz.trace.explain import explain, guarded
 from jaxviz.trace.session import find_function, run_module
 
-MODES = ("split", "replicate", "as-is")
-
 
 def describe_device(device) -> dict:
     """Platform, kind, id, process index, and memory where JAX reports it."""

@@ -189,12 +189,13 @@ def mapped_sizes(spec: TransformSpec, args: list, kwargs: dict | None = None
     return sizes
 
 
-def too_few_devices(argument: int | str, rows: int, n_local: int) -> str:
-    """What to say when a pmap maps more rows than there are devices."""
+def too_few_devices(argument: int | str, rows: int, n_local: int) -> tuple[str, str]:
+    """What to say, and the fix, when a pmap maps more rows than there are devices."""
     devices = "1 device" if n_local == 1 else f"{n_local} devices"
     return (f"pmap maps argument {argument}'s {rows} rows onto {devices}: it needs one device "
-            f"per row ({rows} rows, {devices}). Give at most {n_local} rows, or simulate "
-            f"{rows} CPU devices (the Devices panel's CPU devices, or --host-devices {rows}).")
+            f"per row ({rows} rows, {devices}).",
+            f"give at most {n_local} rows, or simulate {rows} CPU devices (the Devices "
+            f"panel's CPU devices, or --host-devices {rows})")
 
 
 def check_pmap_devices(specs: list[TransformSpec], plans: list[StagePlan], n_local: int
@@ -206,7 +207,8 @@ def check_pmap_devices(specs: list[TransformSpec], plans: list[StagePlan], n_loc
             continue
         for key, rows in mapped_sizes(spec, plans[k + 1].args, plans[k + 1].kwargs).items():
             if rows > n_local:
-                raise ArgumentShapeError(too_few_devices(key, rows, n_local))
+                message, fix = too_few_devices(key, rows, n_local)
+                raise ArgumentShapeError(f"{message} Fix: {fix}.")
 
 
 def _mapped_size(spec: TransformSpec, outer: tuple[list, dict]) -> int:

@@ -130,8 +130,8 @@ def mapped_rows(spec, args: list, kwargs: dict, n_local: int) -> int:
 
 
 def too_few(argument: int | str, rows: int, n_local: int) -> ErrorInfo:
-    message, _, hint = too_few_devices(argument, rows, n_local).partition(". Give")
-    return ErrorInfo(kind="arguments", message=message + ".", hint="give" + hint.rstrip("."))
+    message, fix = too_few_devices(argument, rows, n_local)
+    return ErrorInfo(kind="arguments", message=message, hint=fix)
 
 
 def _own_pmap(plan, mode: str, axis_name: str, n: int) -> PmapCall:

@@ -59,7 +59,6 @@ class Recorder:
     group_label: Callable[[str], str] = lambda nid: ""  # the picture's group of a node
     threshold: float = HUGE
     stop_at_nonfinite: bool = False
-    cancelled: Callable[[], bool] = lambda: False
     stats: dict[str, list[dict]] = dataclasses.field(default_factory=dict)
     loops: dict[str, list[dict]] = dataclasses.field(default_factory=dict)  # running totals
     branches: dict[str, list[int]] = dataclasses.field(default_factory=dict)
@@ -70,8 +69,6 @@ class Recorder:
     def record(self, nid: str, inputs: list, outputs: list,
                literal: list[bool] | None = None) -> None:
         self.count += 1
-        if self.count % 64 == 0 and self.cancelled():
-            raise Stopped("cancelled")
         outs = [stats_of(v) for v in outputs]
         if self.iteration:
             totals = self.loops.get(nid) or [None] * len(outs)

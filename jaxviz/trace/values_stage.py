@@ -28,7 +28,6 @@ from jaxviz.trace.values import Recorder, Stopped, evaluate_closed, stats_of
 def evaluate_stage(source: str, filename: str, function: str, args_text: str,
                    pipeline: str = "", stage: int = -1, threshold: float = HUGE,
                    stop_at_nonfinite: bool = False,
-                   cancelled: Callable[[], bool] = lambda: False,
                    against: int | None = None) -> dict:
     """Evaluate the pipeline's jaxpr stage ``stage`` (a lower or compile stage: the jaxpr
     stage it came from) on the user's arguments; plain data, and the outputs' arrays under
@@ -49,11 +48,11 @@ def evaluate_stage(source: str, filename: str, function: str, args_text: str,
         raise InputError(explain(exc, filename, plan.title)) from None
     leaves = flat_inputs(plan, prepared.static, prepared.static_names)
     result = evaluate_traced(closed, leaves, ir.graph, plan.title, threshold,
-                             stop_at_nonfinite, cancelled, filename)
+                             stop_at_nonfinite, filename)
     result["seeded"] = seeded_leaves
     if against is not None:
         other = evaluate_stage(source, filename, function, args_text, pipeline, against,
-                               threshold, False, cancelled)
+                               threshold, False)
         result["compared"] = compare(result, other)
     return result
 
@@ -80,11 +79,10 @@ def compare(first: dict, second: dict) -> dict:
 
 def evaluate_traced(closed, leaves: list, graph, title: str, threshold: float = HUGE,
                     stop_at_nonfinite: bool = False,
-                    cancelled: Callable[[], bool] = lambda: False,
                     filename: str = "<editor>") -> dict:
     """Evaluate a traced stage (its closed jaxpr, flat inputs and graph IR)."""
     rec = Recorder({n.id: n for n in graph.walk_nodes()}, _group_labels(graph), threshold,
-                   stop_at_nonfinite, cancelled)
+                   stop_at_nonfinite)
     start, outputs, stopped = time.perf_counter(), None, ""
     try:
         outputs = evaluate_closed(closed, leaves, rec)
