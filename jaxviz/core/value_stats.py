@@ -103,6 +103,8 @@ class Problem:
     words: str
     line: int | None = None
     iteration: int | None = None  # of the loop around it, counted from 0
+    primitive: str = ""
+    within: list[dict] = field(default_factory=list)  # the equations around it, outermost first
     inputs: list[dict] = field(default_factory=list)
     outputs: list[dict] = field(default_factory=list)
 

@@ -87,8 +87,8 @@ class Recorder:
             name = (node.display_name or node.label) if node else nid
             self.first["nonfinite"] = Problem(
                 nid, "nonfinite", f"it came in with the {what} `{name}` ({stats['dtype']}"
-                f"{stats['shape']}: {_counts(stats)}): no equation made it", None, None, [],
-                [stats])
+                f"{stats['shape']}: {_counts(stats)}): no equation made it", None, None, "",
+                [], [], [stats])
 
     def _check(self, nid: str, inputs: list, outs: list[dict], literal: list[bool]) -> None:
         """Whether this equation made a NaN or Inf (or a huge value) that its inputs did not
@@ -108,7 +108,8 @@ class Recorder:
                and not np.isfinite(np.asarray(v)).all()]
         if bad:
             words += f", from the literal {bad[0]} the program writes"
-        self.first[kind] = Problem(nid, kind, words, line, iteration, ins, outs)
+        self.first[kind] = Problem(nid, kind, words, line, iteration,
+                                   node.primitive if node else "", self._within(nid), ins, outs)
         if kind == "nonfinite" and self.stop_at_nonfinite:
             raise Stopped(words)
 
@@ -121,6 +122,16 @@ class Recorder:
             if node is not None and node.line:
                 return node.line
         return None
+
+    def _within(self, nid: str) -> list[dict]:
+        """The equations a nested one runs inside (a ``scan``, a ``jit``), outermost first:
+        what ``jax_debug_nans`` names when it stops at the call rather than inside it."""
+        parts, found = nid.split("/"), []
+        for end in range(1, len(parts) - 1, 2):
+            node = self.nodes.get("/".join(parts[:end]))
+            if node is not None:
+                found.append({"node": node.id, "primitive": node.primitive, "line": node.line})
+        return found
 
     def _context(self, nid: str) -> str:
         """"in the backward pass of `layer #2`, made by the transpose of line 7" for an

@@ -50,6 +50,7 @@ def evaluate_stage(source: str, filename: str, function: str, args_text: str,
     result = evaluate_traced(closed, leaves, ir.graph, plan.title, threshold,
                              stop_at_nonfinite, filename)
     result["seeded"] = seeded_leaves
+    _name_rule(result["first_nonfinite"], ir.graph, prepared.namespace, filename)
     if against is not None:
         other = evaluate_stage(source, filename, function, args_text, pipeline, against,
                                threshold, False)
@@ -106,6 +107,30 @@ def _group_labels(graph) -> Callable[[str], str]:
         chain = model.ancestors(nid)
         return model.groups[chain[0]].label if chain else ""
     return label
+
+
+def _name_rule(problem: dict | None, graph, namespace: dict, filename: str) -> None:
+    """Say which rule of a ``custom_vjp``/``custom_jvp`` of the user's the problem was made in
+    (JAX's jaxpr gives a rule's equations the line of the call, not the rule's own)."""
+    node = next((n for n in graph.walk_nodes() if problem and n.id == problem["node"]), None)
+    if node is None or not node.library_call:
+        return
+    rule = _rule(namespace.get(node.library_call), node.transforms or [])
+    code = getattr(rule, "__code__", None)
+    if code is not None and code.co_filename == filename:
+        problem["rule"] = {"name": code.co_name, "line": code.co_firstlineno}
+        problem["words"] += f", in the rule `{code.co_name}` (line {code.co_firstlineno})"
+
+
+def _rule(custom, transforms: list[str]):
+    """The function of a custom-derivative function that made an equation of these
+    transforms: the backward rule under transpose, the forward (or jvp) rule under jvp."""
+    if isinstance(custom, jax.custom_vjp):
+        return getattr(custom, "bwd" if "transpose" in transforms else
+                       "fwd" if "jvp" in transforms else "fun", None)
+    if isinstance(custom, jax.custom_jvp):
+        return getattr(custom, "jvp" if "jvp" in transforms else "fun", None)
+    return None
 
 
 def flat_inputs(plan, static: tuple, static_names: tuple) -> list:
