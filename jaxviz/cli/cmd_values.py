@@ -21,12 +21,19 @@ def add_parser(sub) -> None:
                                            "(default 1e30)")
     values.add_argument("--stop-at-nonfinite", action="store_true",
                         help="stop at the first NaN or Inf")
-    values.add_argument("--against", type=ranged(int, -1, 999, "a stage number"),
-                        metavar="K", help="also evaluate stage K and compare the outputs "
-                                          "(f against jit(f), bf16 against f32)")
+    values.add_argument("--against", type=_stage_or_xla, metavar="K|xla",
+                        help="also evaluate stage K on the same values and compare the "
+                             "outputs and each equation the diff pairs; xla: run the stage "
+                             "as one XLA program (jax.jit) and compare its outputs")
     values.add_argument("--json", action="store_true",
                         help="everything as JSON: statistics per equation (by node id, with "
                              "each equation's name), outputs, first problems")
+
+
+def _stage_or_xla(text: str) -> int | str:
+    if text.strip().lower() == "xla":
+        return "xla"
+    return ranged(int, -1, 999, "a stage number or xla")(text)
 
 
 def cmd_values(args: argparse.Namespace) -> int:
@@ -71,11 +78,26 @@ def report(values: dict) -> str:
 
 
 def compared_lines(compared: dict) -> list[str]:
-    head = f"against {compared['against']}:"
+    """The outputs against the other run's; the paired equations that differ most."""
+    lines = [f"against {compared['against']}:"]
     if not compared["comparable"]:
-        return [f"{head} not comparable: {compared['why']}"]
-    return [head] + [f"  output {i}: max |difference| {row['max_abs']:.3g}, max relative "
-                     f"{row['max_rel']:.3g}" for i, row in enumerate(compared["outputs"])]
+        lines[0] += f" outputs not comparable: {compared['why']}"
+    else:
+        lines += [f"  output {i}: {_difference(row)}" for i, row in
+                  enumerate(compared["outputs"])]
+    if "paired" in compared:
+        differ = [row for row in compared["most_different"] if row["max_abs"] > 0]
+        lines.append(f"  {len(compared['equations'])} of {compared['paired']} paired "
+                     "equations compared: " + ("most different:" if differ else "all equal"))
+        lines += [f"    {row['name']} [{row['node']} ~ {row['partner']}]: {_difference(row)}"
+                  for row in differ]
+        if compared["not_kept"]:
+            lines.append(f"  ({compared['not_kept']})")
+    return lines
+
+
+def _difference(row: dict) -> str:
+    return f"max |difference| {row['max_abs']:.3g}, max relative {row['max_rel']:.3g}"
 
 
 def stats_line(s: dict) -> str:

@@ -65,6 +65,8 @@ class Recorder:
     first: dict[str, Problem] = dataclasses.field(default_factory=dict)
     iteration: list[int] = dataclasses.field(default_factory=list)  # the loops around, inner last
     count: int = 0
+    # shown each equation's results outside loops (``values_compare`` keeps or compares them)
+    watch: Callable[[str, list], None] | None = None
 
     def record(self, nid: str, inputs: list, outputs: list,
                literal: list[bool] | None = None) -> None:
@@ -75,6 +77,8 @@ class Recorder:
             self.loops[nid] = [folded(t, s) for t, s in zip(totals, outs)]
         else:
             self.stats[nid] = outs
+            if self.watch is not None:
+                self.watch(nid, outputs)
         self._check(nid, inputs, outs, literal or [False] * len(inputs))
 
     def arrived(self, nid: str, stats: dict) -> None:

@@ -3,8 +3,8 @@ the stage, its arguments and the plain-data result that the worker, the CLI and 
 
 ``evaluate_stage`` traces the stage from the source as a trace does, gives abstract arguments
 seeded values, evaluates it equation by equation and returns the statistics by node id, the
-first problems and (for the API) the outputs' arrays; ``compare`` sets two stages' outputs
-side by side (``f`` against ``jit(f)``, a bf16 pipeline against f32).
+first problems and (for the API) the outputs' arrays; with ``against``, another stage runs on
+the same values and the two are compared (``values_compare``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 
 import jax
-import numpy as np
 
 from jaxviz.core.errors import ErrorInfo
 from jaxviz.core.labels import equation_name
@@ -23,21 +22,55 @@ from jaxviz.trace.args import seeded
 from jaxviz.trace.devices import InputError, stage_index
 from jaxviz.trace.explain import explain
 from jaxviz.trace.values import Recorder, Stopped, evaluate_closed, stats_of
+from jaxviz.trace.values_compare import Comparer, Keeper, against_xla, compared, paired_ids
+
+
+@dataclasses.dataclass
+class _Traced:
+    """A stage traced on (seeded) values, ready to run."""
+
+    closed: object
+    stage: object  # core.ir.Stage
+    leaves: list
+    seeded: list[str]
+    plan: object  # its StagePlan, on the seeded values
 
 
 def evaluate_stage(source: str, filename: str, function: str, args_text: str,
                    pipeline: str = "", stage: int = -1, threshold: float = HUGE,
                    stop_at_nonfinite: bool = False,
-                   against: int | None = None) -> dict:
+                   against: int | str | None = None) -> dict:
     """Evaluate the pipeline's jaxpr stage ``stage`` (a lower or compile stage: the jaxpr
     stage it came from) on the user's arguments; plain data, and the outputs' arrays under
-    ``"arrays"`` (for the API; the worker leaves them out)."""
-    from jaxviz.trace.session import prepare, trace_closed
+    ``"arrays"`` (for the API; the worker leaves them out). ``against``: another stage run on
+    the same values, and compared (``values_compare``); ``"xla"``: the stage run as one XLA
+    program (``jax.jit``), its outputs compared."""
+    from jaxviz.trace.session import prepare
 
     prepared, error = prepare(source, filename, function, args_text, pipeline)
     if error:
         raise InputError(error)
-    index = stage_index(stage, [p.title for p in prepared.plans])
+    titles = [p.title for p in prepared.plans]
+    main = _traced(prepared, stage_index(stage, titles), filename)
+    if against is None or against == "xla":
+        result = _run(main, prepared, filename, threshold, stop_at_nonfinite)
+        if against == "xla":
+            result["compared"] = against_xla(result, main.plan, prepared.static,
+                                             prepared.static_names)
+        return result
+    other = _traced(prepared, stage_index(against, titles), filename)
+    partner = paired_ids(main.stage, other.stage)
+    keeper = Keeper(set(partner.values()))
+    second = _run(other, prepared, filename, threshold, False, keeper)
+    comparer = Comparer(partner, keeper.kept)
+    result = _run(main, prepared, filename, threshold, stop_at_nonfinite, comparer)
+    result["compared"] = compared(result, second, comparer, keeper)
+    return result
+
+
+def _traced(prepared, index: int, filename: str) -> _Traced:
+    from jaxviz.trace.session import trace_closed
+
     plan = prepared.plans[index]
     args, kwargs, seeded_leaves = seeded(plan.args, plan.kwargs)
     plan = dataclasses.replace(plan, args=args, kwargs=kwargs)
@@ -46,44 +79,25 @@ def evaluate_stage(source: str, filename: str, function: str, args_text: str,
                                   prepared.namespace, text_only=False)
     except Exception as exc:  # noqa: BLE001 - the user's code: explained
         raise InputError(explain(exc, filename, plan.title)) from None
-    leaves = flat_inputs(plan, prepared.static, prepared.static_names)
-    result = evaluate_traced(closed, leaves, ir.graph, plan.title, threshold,
-                             stop_at_nonfinite, filename)
-    result["seeded"] = seeded_leaves
-    _name_rule(result["first_nonfinite"], ir.graph, prepared.namespace, filename)
-    if against is not None:
-        other = evaluate_stage(source, filename, function, args_text, pipeline, against,
-                               threshold, False)
-        result["compared"] = compare(result, other)
+    return _Traced(closed, ir, flat_inputs(plan, prepared.static, prepared.static_names),
+                   seeded_leaves, plan)
+
+
+def _run(traced: _Traced, prepared, filename: str, threshold: float, stop: bool,
+         watch: Callable | None = None) -> dict:
+    result = evaluate_traced(traced.closed, traced.leaves, traced.stage.graph,
+                             traced.stage.title, threshold, stop, filename, watch)
+    result["seeded"] = traced.seeded
+    _name_rule(result["first_nonfinite"], traced.stage.graph, prepared.namespace, filename)
     return result
 
 
-def compare(first: dict, second: dict) -> dict:
-    """The two evaluations' outputs side by side: per output, the largest absolute and
-    relative difference (relative to the second's magnitude); not comparable when their
-    outputs differ in number or shape (a grad against the function it differentiates)."""
-    a, b = first.get("arrays"), second.get("arrays")
-    out = {"stage": first["stage"], "against": second["stage"]}
-    if a is None or b is None or len(a) != len(b) or \
-            any(np.shape(x) != np.shape(y) for x, y in zip(a, b)):
-        return {**out, "comparable": False,
-                "why": "their outputs differ in number or shape (or one stopped early)"}
-    rows = []
-    for x, y in zip(a, b):
-        x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
-        diff = np.abs(x - y)
-        scale = np.maximum(np.abs(y), np.finfo(np.float64).tiny)
-        rows.append({"max_abs": float(np.nanmax(diff)) if diff.size else 0.0,
-                     "max_rel": float(np.nanmax(diff / scale)) if diff.size else 0.0})
-    return {**out, "comparable": True, "outputs": rows}
-
-
 def evaluate_traced(closed, leaves: list, graph, title: str, threshold: float = HUGE,
-                    stop_at_nonfinite: bool = False,
-                    filename: str = "<editor>") -> dict:
+                    stop_at_nonfinite: bool = False, filename: str = "<editor>",
+                    watch: Callable | None = None) -> dict:
     """Evaluate a traced stage (its closed jaxpr, flat inputs and graph IR)."""
     rec = Recorder({n.id: n for n in graph.walk_nodes()}, _group_labels(graph), threshold,
-                   stop_at_nonfinite)
+                   stop_at_nonfinite, watch=watch)
     start, outputs, stopped = time.perf_counter(), None, ""
     try:
         outputs = evaluate_closed(closed, leaves, rec)

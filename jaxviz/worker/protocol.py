@@ -174,7 +174,7 @@ class ValuesRequest:
     stage: int = -1  # -1: the last jaxpr stage
     threshold: float = 1e30  # "a value past a threshold": magnitudes above this
     stop_at_nonfinite: bool = False
-    against: int | None = None  # also this stage, and the outputs compared
+    against: int | str | None = None  # also this stage ("xla": the stage jitted), compared
 
 
 @dataclass

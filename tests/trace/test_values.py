@@ -217,6 +217,38 @@ def test_two_stages_compared_numerically():
     assert not grad["compared"]["comparable"]  # a scalar against a gradient
 
 
+def test_every_paired_equation_is_compared_with_its_partner():
+    """f against jit(f), and f against the forward part of grad(f): the diff pairs each
+    equation with the one that computes the same thing, so each difference is 0 (an equation
+    paired with the wrong one would differ)."""
+    source = ("def f(x):\n    h = jnp.tanh(jnp.exp(x) * 3.0)\n"
+              "    return jnp.log(jnp.sum(h * h) + 1.0)\n")
+    for pipeline, paired_at_least in (("jit", 7), ("grad", 5)):
+        result = evaluate_stage(source, "<editor>", "f", "f32[8,4]", pipeline, stage=0,
+                                against=1)["compared"]
+        assert len(result["equations"]) == result["paired"] >= paired_at_least
+        assert all(row["max_abs"] == 0.0 for row in result["equations"].values())
+
+
+def test_the_largest_differences_of_two_runs():
+    from jaxviz.trace.values_compare import Comparer, differences
+
+    assert differences([1.0, 2.0, np.nan], [1.0, 2.5, np.nan]) == \
+        {"max_abs": 0.5, "max_rel": 0.2}  # a NaN on both sides agrees
+    comparer = Comparer({"e1": "e4"}, {"e4": [np.array([1.0, 4.0])]})
+    comparer("e1", [np.array([1.0, 5.0])])
+    comparer("e2", [np.array([0.0])])  # not paired: not compared
+    assert comparer.found == {"e1": {"partner": "e4", "max_abs": 1.0, "max_rel": 0.25}}
+
+
+def test_the_stage_against_xla_running_it_as_one_program():
+    source = "def f(x):\n    return jnp.tanh(jnp.exp(x) * 3.0).sum(axis=0)\n"
+    result = evaluate_stage(source, "<editor>", "f", "f32[8,4]", "", against="xla")
+    compared = result["compared"]
+    assert compared["comparable"] and compared["against"] == "f as one XLA program"
+    assert compared["outputs"][0]["max_rel"] <= 1e-5
+
+
 def test_a_loops_statistics_are_of_every_value_of_every_iteration():
     source = ("def f(x):\n    def body(c, i):\n        y = c * i\n        return c, y\n"
               "    return lax.scan(body, x, jnp.arange(10.0))[1]\n")
