@@ -22,7 +22,9 @@ HUGE = 1e30  # the default threshold for "a value past a threshold"
 
 
 def array_stats(value) -> dict:
-    """Shape, dtype and the numbers of one array (a scalar too)."""
+    """Shape, dtype and the numbers of one array (a scalar too). It runs once per equation of
+    an evaluation, so it reads the array a few times and copies it only where it holds a NaN
+    or an Inf."""
     x = np.asarray(value)
     out = {"shape": list(x.shape), "dtype": str(x.dtype), "size": int(x.size)}
     if x.dtype == bool or not np.issubdtype(x.dtype, np.number) or x.size == 0:
@@ -31,24 +33,39 @@ def array_stats(value) -> dict:
             out["values"] = x.reshape(-1).tolist()
         return out
     flat = x.reshape(-1)
-    floating = np.issubdtype(x.dtype, np.inexact)
-    wide = flat.astype(np.complex128 if np.iscomplexobj(flat) else np.float64)
-    if np.iscomplexobj(wide):
-        wide = np.abs(wide)
-    nan = int(np.isnan(wide).sum()) if floating else 0
-    posinf = int(np.isposinf(wide).sum()) if floating else 0
-    neginf = int(np.isneginf(wide).sum()) if floating else 0
-    finite = wide[np.isfinite(wide)] if floating else wide
-    out.update(nan=nan, posinf=posinf, neginf=neginf, zeros=int(flat.size - np.count_nonzero(flat)))
+    out["zeros"] = int(flat.size - np.count_nonzero(flat))
+    finite = np.abs(flat) if np.iscomplexobj(flat) else flat
+    out.update(nan=0, posinf=0, neginf=0)
+    if np.issubdtype(finite.dtype, np.inexact) and not np.isfinite(finite).all():
+        out.update(nan=int(np.isnan(finite).sum()), posinf=int(np.isposinf(finite).sum()),
+                   neginf=int(np.isneginf(finite).sum()))
+        finite = finite[np.isfinite(finite)]
     if finite.size:
-        out.update(min=float(finite.min()), max=float(finite.max()), mean=float(finite.mean()),
-                   std=float(finite.std()), absmax=float(np.abs(finite).max()))
-        counts, edges = np.histogram(finite, bins=BINS)
-        out["histogram"] = {"counts": counts.tolist(),
-                            "edges": [float(f"{e:.4g}") for e in edges]}
+        out.update(_moments(finite))
+        out["histogram"] = histogram(finite, out["min"], out["max"])
     if flat.size <= FIRST_VALUES:
         out["values"] = [_number(v) for v in flat.tolist()]
     return out
+
+
+def _moments(finite: np.ndarray) -> dict:
+    """min, max, mean, std (summed in float64) and the largest magnitude."""
+    low, high = float(finite.min()), float(finite.max())
+    return {"min": low, "max": high, "mean": float(finite.mean(dtype=np.float64)),
+            "std": float(finite.std(dtype=np.float64)), "absmax": max(abs(low), abs(high))}
+
+
+def histogram(finite: np.ndarray, low: float, high: float) -> dict:
+    """``np.histogram(finite, BINS)``'s counts and edges, from the min and max already found
+    (one pass over the array rather than NumPy's several)."""
+    if low == high:  # as NumPy widens an empty range
+        low, high = low - 0.5, high + 0.5
+    scale = BINS / (high - low)
+    index = ((finite - low) * scale).astype(np.intp)
+    np.clip(index, 0, BINS - 1, out=index)
+    counts = np.bincount(index, minlength=BINS)
+    edges = np.linspace(low, high, BINS + 1)
+    return {"counts": counts.tolist(), "edges": [float(f"{e:.4g}") for e in edges]}
 
 
 def _number(v):

@@ -97,6 +97,8 @@ class Recorder:
     def _check(self, nid: str, inputs: list, outs: list[dict], literal: list[bool]) -> None:
         """Whether this equation made a NaN or Inf (or a huge value) that its inputs did not
         hold; a literal written in the program (``x * jnp.nan``) counts as made here."""
+        if not introduces([], outs, self.threshold):
+            return  # the inputs' statistics are only needed when the outputs went wrong
         ins = [stats_of(v) for v, lit in zip(inputs, literal) if _is_array(v) and not lit]
         kind = introduces(ins, outs, self.threshold)
         if not kind or kind in self.first:

@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QFontDatabase,
     QPainter,
     QPainterPath,
+    QPainterPathStroker,
     QPen,
     QPolygonF,
 )
@@ -142,6 +143,17 @@ class EdgeItem(QGraphicsItem):
             x, y = edge.label_at
             self._bounds = self._bounds.united(QRectF(x - 2, y - 8, len(edge.type) * 5.2 + 8,
                                                       16))
+
+    def shape(self) -> QPainterPath:
+        """The line a few points wide, and its label: what a hover (its tooltip) finds, so
+        that the edge never takes a tooltip from the box it passes near."""
+        stroker = QPainterPathStroker()
+        stroker.setWidth(6)
+        found = stroker.createStroke(self.path)
+        if self.edge.label_at is not None:
+            x, y = self.edge.label_at
+            found.addRect(QRectF(x - 2, y - 8, len(self.edge.type) * 5.2 + 8, 16))
+        return found
 
     def other_selected(self, node: NodeItem) -> bool:
         return any(end.isSelected() for end in self.ends if end is not node)

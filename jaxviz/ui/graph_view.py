@@ -80,6 +80,12 @@ class GraphView(QGraphicsView):
         work += [("edge", None, edge) for edge in layout.edges]
         self._add_batch(work, 0, tooltips, edge_labels, self._generation, on_done)
 
+    def set_edge_tooltips(self, tip) -> None:
+        """Each edge's hover text, ``tip(EdgePath)`` (its variable, ends and values)."""
+        for item in self.scene().items():
+            if isinstance(item, EdgeItem):
+                item.setToolTip(tip(item.edge))
+
     def set_tooltips(self, tooltips: dict[str, str], search_text: dict[str, str]) -> None:
         """New hover and search texts for the items up (a first view drawn before the
         stage's text was printed)."""

@@ -149,28 +149,30 @@ BARS = "▁▂▃▄▅▆▇█"
 
 def values_html(stats: list[dict]) -> str:
     """The Details panel's section for one equation's results."""
-    e = html.escape
-    rows = []
-    for i, s in enumerate(stats):
-        head = f"result {i}: {e(s['dtype'])}{s['shape']}"
-        if s.get("iterations"):
-            head += f", over {s['iterations']} iterations"
-        cells = [f"<b>{head}</b>"]
-        if "min" in s:
-            cells.append(f"min {s['min']:.4g} · max {s['max']:.4g} · mean {s['mean']:.4g} · "
-                         f"std {s['std']:.4g}")
-        counts = [f"{s[k]} {w}" for k, w in (("nan", "NaN"), ("posinf", "+inf"),
-                                             ("neginf", "-inf"), ("zeros", "zeros"))
-                  if s.get(k)]
-        if counts:
-            colour = "#b91c1c" if nonfinite(s) else "#374151"
-            cells.append(f"<span style='color:{colour}'>{', '.join(counts)}</span>")
-        if "histogram" in s:
-            cells.append(f"<span style='font-family:monospace'>{_bars(s['histogram'])}</span>")
-        if "values" in s:
-            cells.append(f"<code>[{e(', '.join(str(v) for v in s['values']))}]</code>")
-        rows.append("<br>".join(cells))
+    rows = [stats_html(s, f"result {i}: ") for i, s in enumerate(stats)]
     return "<h4 style='margin-bottom:2px'>Values</h4>" + "<p>" + "</p><p>".join(rows) + "</p>"
+
+
+def stats_html(s: dict, head: str = "") -> str:
+    """One array's statistics: type, moments, counts, histogram, small arrays' numbers."""
+    e = html.escape
+    head += f"{e(s['dtype'])}{s['shape']}"
+    if s.get("iterations"):
+        head += f", over {s['iterations']} iterations"
+    cells = [f"<b>{head}</b>"]
+    if "min" in s:
+        cells.append(f"min {s['min']:.4g} · max {s['max']:.4g} · mean {s['mean']:.4g} · "
+                     f"std {s['std']:.4g}")
+    counts = [f"{s[k]} {w}" for k, w in (("nan", "NaN"), ("posinf", "+inf"),
+                                         ("neginf", "-inf"), ("zeros", "zeros")) if s.get(k)]
+    if counts:
+        colour = "#b91c1c" if nonfinite(s) else "#374151"
+        cells.append(f"<span style='color:{colour}'>{', '.join(counts)}</span>")
+    if "histogram" in s:
+        cells.append(f"<span style='font-family:monospace'>{_bars(s['histogram'])}</span>")
+    if "values" in s:
+        cells.append(f"<code>[{e(', '.join(str(v) for v in s['values']))}]</code>")
+    return "<br>".join(cells)
 
 
 def _bars(histogram: dict) -> str:

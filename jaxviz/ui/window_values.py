@@ -6,7 +6,11 @@ of ``MainWindow``, like ``window_results``."""
 
 from __future__ import annotations
 
+import html
+
+from ..core.labels import equation_name
 from ..worker import protocol as p
+from .panels import stats_html
 
 
 class ValuesView:
@@ -36,6 +40,8 @@ class ValuesView:
         self._show_below(self.set.current)  # Colour: values is on offer now
         if self.colour_by.currentData() == "values":
             self.redraw()
+        else:
+            self.graph.set_edge_tooltips(self.edge_tips())
         found = values["first_nonfinite"]
         seeded = " (random values for the abstract arguments)" if values["seeded"] else ""
         if found:
@@ -59,7 +65,9 @@ class ValuesView:
             self.editor.show_line(line)
 
     def values_after_draw(self) -> None:
-        """After a drawing: the node that Find first NaN asked for, selected and in view."""
+        """After a drawing: the edges' hover texts, and the node that Find first NaN asked
+        for, selected and in view."""
+        self.graph.set_edge_tooltips(self.edge_tips())
         node_id, self._values_select = getattr(self, "_values_select", None), None
         if node_id:
             self._select_ir_nodes([node_id])
@@ -78,3 +86,31 @@ class ValuesView:
                 or self.set.stages[index].dialect == "hlo":
             return None
         return evaluated[1]["equations"]
+
+    def edge_tips(self):
+        """``tip(edge)``: an edge's hover text, its variable and type, the boxes it joins, and
+        what it held in the last evaluation of the stage shown."""
+        if not self.set.stages:
+            return lambda edge: ""
+        model = self.set.models[self.set.current]
+        evaluated = self.values_of_stage(self.set.current) or {}
+        made_by = {e.var: (e.src, e.src_port) for g in reversed(list(model.graph.walk_graphs()))
+                   for e in g.edges}  # reversed: the outermost producer of a name wins
+
+        def tip(edge) -> str:
+            text = f"<b>{html.escape(edge.var)}</b>: {html.escape(edge.type)}<br>" \
+                   f"from {_box_name(model, edge.src)} to {_box_name(model, edge.dst)}"
+            src, port = made_by.get(edge.var, (edge.src, 0))
+            stats = evaluated.get(src) or evaluated.get(edge.src)
+            if stats and port < len(stats):
+                text += "<br>" + stats_html(stats[port])
+            return text
+        return tip
+
+
+def _box_name(model, nid: str) -> str:
+    if nid in model.groups:
+        return html.escape(model.groups[nid].label)
+    node = model.nodes.get(nid)
+    return html.escape(equation_name(node) if node is not None and node.kind == "eqn"
+                       else (node.display_name or node.label) if node is not None else nid)

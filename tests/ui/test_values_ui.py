@@ -43,6 +43,20 @@ def test_after_an_evaluation_details_give_a_nodes_values_until_an_edit(window, q
     assert "Values" not in window.details.toPlainText()
 
 
+def test_an_edges_hover_text_gives_its_ends_and_what_it_held(window, qtbot):
+    from jaxviz.ui.graph_items import EdgeItem
+
+    trace_code(window, qtbot, "def f(x):\n    y = jnp.sin(x)\n    return y * 2.0\n", "f",
+               "jnp.array([0.0, 1.0])", "")
+    edges = {i.edge.var: i for i in window.graph.scene().items() if isinstance(i, EdgeItem)}
+    assert edges["b"].toolTip().startswith("<b>b</b>: f32[2]<br>from b = sin to c = mul")
+    _answered(window, qtbot, window.evaluate_values)
+    assert "[0.0, 0.8414" in edges["b"].toolTip()  # sin's result, as it ran
+    rect = edges["b"].boundingRect()
+    assert not edges["b"].shape().contains(rect.topLeft())  # only near its line
+
+
+
 
 def test_colour_values_paints_the_nan_red_and_the_rest_by_magnitude(window, qtbot):
     from jaxviz.core.overlay import NONFINITE
