@@ -53,6 +53,9 @@ def build_app_parser() -> argparse.ArgumentParser:
                         help="start without restoring the last session")
     parser.add_argument("--color-by", choices=OVERLAY_CHOICES,
                         help="open on the stage that was compiled, coloured by this overlay")
+    parser.add_argument("--find-nan", action="store_true",
+                        help="after the trace, run the stage on values and go to the first "
+                             "NaN or Inf, coloured by values (Run → Find first NaN or Inf)")
     parser.add_argument("--tab", choices=("jaxpr", "details", "devices", "xla"),
                         help="the side tab to show first")
     return parser

@@ -72,8 +72,9 @@ def build_window(args: argparse.Namespace, store: SessionStore | None = None):
     layouter.start()
     window = MainWindow(tracer, layouter, store, session)
     window.launch_view = {"color_by": getattr(args, "color_by", None),
-                          "tab": getattr(args, "tab", None)}
-    if window.launch_view["color_by"] not in (None, "kind"):
+                          "tab": getattr(args, "tab", None),
+                          "find_nan": getattr(args, "find_nan", False)}
+    if window.launch_view["color_by"] not in (None, "kind") or window.launch_view["find_nan"]:
         window.launch_target = -1  # known once the stages are in
     window.devices.host_devices.setValue(session.host_devices)
     tracer.submit(p.DevicesRequest())

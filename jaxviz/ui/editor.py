@@ -156,18 +156,25 @@ class CodeEditor(QPlainTextEdit):
     def paint_line_numbers(self, event) -> None:
         painter = QPainter(self.numbers)
         painter.fillRect(event.rect(), self.palette().alternateBase())
-        block = self.firstVisibleBlock()
-        top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
         height = self.fontMetrics().height()
-        while block.isValid() and top <= event.rect().bottom():
-            number = block.blockNumber() + 1
+        for number, top in self.visible_numbers(event.rect().bottom()):
             if number == self.error_line:
                 painter.fillRect(0, top, self.numbers.width(), height, QColor("#f87171"))
             painter.setPen(self.palette().placeholderText().color())
             painter.drawText(0, top, self.numbers.width() - 6, height,
                              Qt.AlignmentFlag.AlignRight, str(number))
+
+    def visible_numbers(self, bottom: int) -> list[tuple[int, int]]:
+        """(line number, top in the viewport) of each line shown down to ``bottom``: a line
+        that wraps is as tall as its rows, and its number stands at its first."""
+        block = self.firstVisibleBlock()
+        top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
+        found = []
+        while block.isValid() and top <= bottom:
+            found.append((block.blockNumber() + 1, top))
+            top += round(self.blockBoundingRect(block).height())
             block = block.next()
-            top += round(self.blockBoundingRect(block).height()) if block.isValid() else height
+        return found
 
     # --- marks ----------------------------------------------------------------------------
 

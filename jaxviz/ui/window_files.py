@@ -9,7 +9,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..core.errors import ErrorInfo
-from ..core.examples import Example
+from ..core.examples import Example, header_entry
 from ..core.export import FORMATS
 from ..core.ir import to_dict
 from ..core.source import SourceError, read_python
@@ -96,6 +96,11 @@ class FilesAndExport:
             return
         self.session.file = str(Path(path).resolve())
         add_recent(self.session, self.session.file)
+        entry = header_entry(source, function or "") if args is None else None
+        if entry is not None:  # an example's own call (``# jaxviz-example: {...}``)
+            function = function or entry.get("function")
+            args = entry.get("args", "")
+            pipeline = pipeline if pipeline is not None else entry.get("pipeline", "")
         self.editor.setPlainText(source)
         self._refresh_functions(function, new_text=True)
         if args is not None:

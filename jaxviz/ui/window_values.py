@@ -35,14 +35,18 @@ class ValuesView:
 
     def _on_values(self, request: p.ValuesRequest, result: p.ValuesResult) -> None:
         values = result.values
+        found = values["first_nonfinite"]
         stage = request.stage if request.stage >= 0 else len(self.set.stages) - 1
         self.document.device_results["values"] = (stage, values)  # gone at an edit
         self._show_below(self.set.current)  # Colour: values is on offer now
-        if self.colour_by.currentData() == "values":
+        if getattr(self, "launch_values", False):  # --find-nan
+            self.launch_values, self.launch_target = False, stage
+            self.colour_by.setCurrentIndex(self.colour_by.findData("values"))
+        going = found and getattr(self, "_values_wanted", False)  # then drawn as it opens
+        if self.colour_by.currentData() == "values" and not going:
             self.redraw()
         else:
             self.graph.set_edge_tooltips(self.edge_tips())
-        found = values["first_nonfinite"]
         seeded = " (random values for the abstract arguments)" if values["seeded"] else ""
         if found:
             self.statusBar().showMessage(f"First NaN/Inf: {found['words']}{seeded}")

@@ -72,3 +72,18 @@ def test_colour_values_paints_the_nan_red_and_the_rest_by_magnitude(window, qtbo
     layout = window.graph.layout_data
     reds = [b for b in layout.nodes.values() if b.fill == NONFINITE]
     assert reds and layout.overlay["entries"][-1] == ["NaN or Inf", NONFINITE]
+
+
+def test_an_example_file_opened_alone_runs_its_own_call_and_its_nan_is_found(window, qtbot):
+    """File → Open (or ``jaxviz FILE``) on an example: its header's function, arguments and
+    pipeline; Find first NaN then names sqrt's derivative at the line of ``length``."""
+    from pathlib import Path
+
+    example = Path(__file__).parents[2] / "resources" / "examples" / "18_find_the_nan.py"
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        window.open_file(str(example))
+    assert (window.function.currentText(), window.pipeline.pipeline()) == ("loss", "grad")
+    assert window.args.text() == "make([8, 16, 4, 3]), f32[32,8]"
+    with qtbot.waitSignal(window.graphShown, timeout=WAIT):
+        _answered(window, qtbot, window.find_first_nonfinite)
+    assert "at line 20 gave 24 +inf" in window.statusBar().currentMessage()
