@@ -52,7 +52,8 @@ def build_app_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-restore", action="store_true",
                         help="start without restoring the last session")
     parser.add_argument("--color-by", choices=OVERLAY_CHOICES,
-                        help="open on the stage that was compiled, coloured by this overlay")
+                        help="open on the stage that was compiled, coloured by this overlay "
+                             "(values: the last stage, run on values)")
     parser.add_argument("--find-nan", action="store_true",
                         help="after the trace, run the stage on values and go to the first "
                              "NaN or Inf, coloured by values (Run → Find first NaN or Inf)")

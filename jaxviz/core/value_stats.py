@@ -178,3 +178,26 @@ def _output_words(s: dict, kind: str) -> str:
     if "values" in s and len(s["values"]) == 1 and parts:
         return str(s["values"][0])
     return ", ".join(parts)
+
+
+def compared_lines(compared: dict) -> list[str]:
+    """The outputs against the other run's; the paired equations that differ most."""
+    lines = [f"against {compared['against']}:"]
+    if not compared["comparable"]:
+        lines[0] += f" outputs not comparable: {compared['why']}"
+    else:
+        lines += [f"  output {i}: {_difference(row)}" for i, row in
+                  enumerate(compared["outputs"])]
+    if "paired" in compared:
+        differ = [row for row in compared["most_different"] if row["max_abs"] > 0]
+        lines.append(f"  {len(compared['equations'])} of {compared['paired']} paired "
+                     "equations compared: " + ("most different:" if differ else "all equal"))
+        lines += [f"    {row['name']} [{row['node']} ~ {row['partner']}]: {_difference(row)}"
+                  for row in differ]
+        if compared["not_kept"]:
+            lines.append(f"  ({compared['not_kept']})")
+    return lines
+
+
+def _difference(row: dict) -> str:
+    return f"max |difference| {row['max_abs']:.3g}, max relative {row['max_rel']:.3g}"

@@ -41,6 +41,8 @@ class DiffPanel(QWidget):
         self.title = WrapLabel()  # two long stage names must not widen the graph's column
         self.title.setStyleSheet("font-weight: bold; font-size: 13px")
         self.summary = WrapLabel()
+        self.compared = WrapLabel()  # Run → Compare values: the numbers of the two sides
+        self.compared.setVisible(False)
         self.prev_btn = QPushButton("◀ Previous step", toolTip="Alt+Left")
         self.next_btn = QPushButton("Next step ▶", toolTip="Alt+Right")
         self.prev_btn.clicked.connect(lambda: self.stepRequested.emit(-1))
@@ -76,12 +78,14 @@ class DiffPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(head)
         layout.addWidget(self.summary)
+        layout.addWidget(self.compared)
         layout.addWidget(body, 1)
 
     def show_step(self, stages, layouts, models, index: int) -> StageDiff:
         """Show stage index - 1 → index."""
         a, b = stages[index - 1], stages[index]
         self.diff = diff_stages(a, b)
+        self.compared.setVisible(False)  # of another pair
         c = self.diff.counts
         self.title.setText(f"{a.title}  →  {b.title}")
         self.summary.setText(f"{self.diff.summary}<br>"
@@ -101,6 +105,13 @@ class DiffPanel(QWidget):
         self.next_btn.setEnabled(index < len(stages) - 1)
         self._show_text(a.jaxpr, b.jaxpr)
         return self.diff
+
+    def show_compared(self, text: str) -> None:
+        """The values of the two sides compared (``value_stats.compared_lines``)."""
+        rows = [html.escape(line.lstrip()) for line in text.splitlines()]
+        indent = [(len(line) - len(line.lstrip())) // 2 for line in text.splitlines()]
+        self.compared.setText("<br>".join("&nbsp;&nbsp;" * n + r for n, r in zip(indent, rows)))
+        self.compared.setVisible(True)
 
     def _show_text(self, before: str, after: str) -> None:
         colours = {"+": "#dcfce7", "-": "#fee2e2", "@": "#f3f4f6", " ": "transparent"}

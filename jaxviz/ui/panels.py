@@ -133,15 +133,17 @@ def node_details_html(node: Node) -> str:
 
 class DetailsPanel(QTextBrowser):
     def show_node(self, node: Node | None, group_text: str = "",
-                  values: list[dict] | None = None) -> None:
+                  values: list[dict] | None = None, problem: dict | None = None) -> None:
         """A node's equation, params, shapes, line and name stack; ``values``: the statistics
-        of its results from an evaluation (Run → Evaluate on values)."""
+        of its results from an evaluation (Run → Evaluate on values); ``problem``: the first
+        NaN or Inf (or huge value) it made, in words, with what went in."""
         if node is None:
             self.setHtml(f"<p>{html.escape(group_text)}</p>" if group_text else
                          "<p style='color:gray'>Select a node to see its equation, params, "
                          "shapes, source line and name stack.</p>")
         else:
-            self.setHtml(node_details_html(node) + (values_html(values) if values else ""))
+            self.setHtml(node_details_html(node) + (values_html(values) if values else "")
+                         + (problem_html(problem) if problem else ""))
 
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -151,6 +153,15 @@ def values_html(stats: list[dict]) -> str:
     """The Details panel's section for one equation's results."""
     rows = [stats_html(s, f"result {i}: ") for i, s in enumerate(stats)]
     return "<h4 style='margin-bottom:2px'>Values</h4>" + "<p>" + "</p><p>".join(rows) + "</p>"
+
+
+def problem_html(problem: dict) -> str:
+    """Where the values first went wrong: the words, and each input's statistics."""
+    rows = [f"<p style='color:#b91c1c'>{html.escape(problem['words'])}</p>"]
+    rows += [f"<p>{stats_html(s, f'operand {i}: ')}</p>" for i, s in
+             enumerate(problem.get("inputs", []))]
+    title = "First NaN or Inf" if problem["kind"] == "nonfinite" else "First huge value"
+    return f"<h4 style='margin-bottom:2px'>{title} made here</h4>" + "".join(rows)
 
 
 def stats_html(s: dict, head: str = "") -> str:

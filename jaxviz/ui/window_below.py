@@ -126,11 +126,11 @@ class BelowTheJaxpr:
         tabs = {self.side.tabText(i).lower(): i for i in range(self.side.count())}
         if view.get("tab"):
             self.side.setCurrentIndex(tabs.get(view["tab"], tabs.get("jaxpr", 0)))
-        if view.get("find_nan"):
-            self.launch_values = True  # coloured by values once they are in
-            self.find_first_nonfinite()
-            return
         name = view.get("color_by")
+        if view.get("find_nan") or name == "values":
+            self.launch_values = True  # coloured by values once they are in
+            self.evaluate_values(find_first=bool(view.get("find_nan")))
+            return
         if name in (None, "kind"):
             return
         analysed = below.analysed_of(self.set.stages)

@@ -120,6 +120,10 @@ def build_menus(self) -> None:
             "Run the stage shown equation by equation: select a node for its values")
     _action(self, r, "Find first &NaN or Inf", self.find_first_nonfinite, "Ctrl+Shift+E",
             "Run the stage shown and go to the equation that first made a NaN or an Inf")
+    _action(self, r, "Co&mpare values with the stage before", self.compare_values,
+            "Ctrl+Alt+E", "Run the stage shown and the one before on the same values: the "
+            "largest differences per output and per paired equation (a compiled stage: "
+            "against XLA)")
     r.addSeparator()
     _action(self, r, "Time &limit…", self.ask_timeout,
                  tip="How long a trace may run before its worker is stopped")

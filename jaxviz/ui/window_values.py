@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 
 from ..core.labels import equation_name
+from ..core.value_stats import compared_lines
 from ..worker import protocol as p
 from .panels import stats_html
 
@@ -16,9 +17,11 @@ from .panels import stats_html
 class ValuesView:
     """Evaluation requests and their answers; mixed into MainWindow."""
 
-    def evaluate_values(self, find_first: bool = False) -> None:
+    def evaluate_values(self, find_first: bool = False, against: int | str | None = None
+                        ) -> None:
         """Evaluate the stage shown (a lower or compile stage: the jaxpr stage it came
-        from); ``find_first``: then go to the first NaN or Inf."""
+        from); ``find_first``: then go to the first NaN or Inf; ``against``: another stage
+        (or ``"xla"``) run on the same values, and compared."""
         if not self.set.stages:
             self.statusBar().showMessage("Trace first: there is no stage to evaluate", 5000)
             return
@@ -28,7 +31,20 @@ class ValuesView:
         self.tracer.submit(p.ValuesRequest(source=source, function=function, args=args,
                                            filename=filename, paths=list(self.session.paths),
                                            pipeline=self.pipeline.pipeline(),
-                                           stage=self.device_stage()))
+                                           stage=self.device_stage(), against=against))
+
+    def compare_values(self) -> None:
+        """Run → Compare values: the stage shown against the one before it (the pair diff
+        mode shows), on the same values, per output and per paired equation; a lower or
+        compile stage: its jaxpr stage run equation by equation against XLA running it."""
+        stage = self.device_stage()
+        if stage != self.set.current:
+            self.evaluate_values(against="xla")
+        elif self.set.current >= 1:
+            self.evaluate_values(against=self.set.current - 1)
+        else:
+            self.statusBar().showMessage("Compare values: show a stage after the first (it "
+                                         "is compared with the one before it)", 8000)
 
     def find_first_nonfinite(self) -> None:
         self.evaluate_values(find_first=True)
@@ -48,7 +64,9 @@ class ValuesView:
         else:
             self.graph.set_edge_tooltips(self.edge_tips())
         seeded = " (random values for the abstract arguments)" if values["seeded"] else ""
-        if found:
+        if "compared" in values:
+            self._show_compared(values["compared"], seeded)
+        elif found:
             self.statusBar().showMessage(f"First NaN/Inf: {found['words']}{seeded}")
         else:
             self.statusBar().showMessage(
@@ -56,6 +74,15 @@ class ValuesView:
                 f"or Inf{seeded}; select a node for its values", 15000)
         if found and getattr(self, "_values_wanted", False):
             self._go_to(request.stage, found["node"], found.get("line"))
+
+    def _show_compared(self, compared: dict, seeded: str) -> None:
+        lines = compared_lines(compared)
+        self.diff_panel.show_compared("\n".join(lines))
+        rows = compared.get("outputs") or []
+        worst = max((r["max_abs"] for r in rows), default=None)
+        said = f"largest output difference {worst:.3g}" if worst is not None else lines[0]
+        self.statusBar().showMessage(f"{compared['stage']} against {compared['against']}: "
+                                     f"{said}{seeded}; details in diff mode (Ctrl+D)")
 
     def _go_to(self, stage: int, node_id: str, line: int | None) -> None:
         """Show the stage, open the groups around the node, select it, show its line."""
@@ -76,11 +103,21 @@ class ValuesView:
         if node_id:
             self._select_ir_nodes([node_id])
             self.graph.zoom_to_selection()
+            self.side.setCurrentWidget(self.details)  # its values, and what went in
 
     def values_of(self, node_id: str) -> list[dict] | None:
         """The statistics of a node's results from the last evaluation of the stage shown."""
         evaluated = self.values_of_stage(self.set.current)
         return evaluated.get(node_id) if evaluated is not None else None
+
+    def problem_at(self, node_id: str) -> dict | None:
+        """The first NaN or Inf (else the first huge value) if this node of the stage shown
+        made it."""
+        if self.values_of_stage(self.set.current) is None:
+            return None
+        values = self.document.device_results["values"][1]
+        return next((p for p in (values["first_nonfinite"], values["first_huge"])
+                     if p and p["node"] == node_id), None)
 
     def values_of_stage(self, index: int) -> dict[str, list[dict]] | None:
         """Every equation's statistics, if the last evaluation was of stage ``index`` (a

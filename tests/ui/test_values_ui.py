@@ -26,6 +26,8 @@ def test_find_first_nan_selects_the_equation_and_shows_its_values(window, qtbot)
     assert node.primitive == "log" and node.line == 6
     details = window.details.toPlainText()
     assert "Values" in details and "8 -inf" in details
+    assert "First NaN or Inf made here" in details and "operand 0: float32[2, 4]" in details
+    assert window.side.currentWidget() is window.details
 
 
 def test_after_an_evaluation_details_give_a_nodes_values_until_an_edit(window, qtbot):
@@ -87,3 +89,16 @@ def test_an_example_file_opened_alone_runs_its_own_call_and_its_nan_is_found(win
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
         _answered(window, qtbot, window.find_first_nonfinite)
     assert "at line 20 gave 24 +inf" in window.statusBar().currentMessage()
+
+
+def test_compare_values_in_diff_mode_gives_both_sides_numbers(window, qtbot):
+    trace_code(window, qtbot, "def f(x):\n    return jnp.tanh(jnp.exp(x) * 3.0).sum(0)\n", "f",
+               "f32[8,4]", "jit")
+    with qtbot.waitSignal(window.diffShown, timeout=WAIT):
+        window.diff_action.trigger()
+    _answered(window, qtbot, window.compare_values)
+    text = window.diff_panel.compared.text()
+    assert window.diff_panel.compared.isVisible() and "against f:" in text
+    assert "output 0: max |difference| 0" in text
+    assert "4 of 4 paired equations" in text  # exp, mul, tanh, reduce_sum
+    assert window.statusBar().currentMessage().startswith("jit(f) against f: largest output")
