@@ -16,9 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from models import MLP_NESTED, TRANSFORMER_FLAT, TRANSFORMER_NESTED  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.data.programs import MLP_NESTED, TRANSFORMER_FLAT, TRANSFORMER_NESTED  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 JAXVIZ = [sys.executable, "-m", "jaxviz"]

@@ -14,9 +14,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from models import MLP_NESTED, TRANSFORMER_FLAT  # noqa: E402
+from tests.data.programs import MLP_NESTED, TRANSFORMER_FLAT  # noqa: E402
 
 CASES = [("mlp grad ×400", MLP_NESTED, "mlp", "make(400), f32[16,32]", "grad"),
          ("transformer flat ×450", TRANSFORMER_FLAT, "transformer", "make(450), f32[16,32]", ""),

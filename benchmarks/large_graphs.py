@@ -31,13 +31,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cli_cost import cli_rows  # noqa: E402
-from models import CASES  # noqa: E402
-
+from benchmarks.cli_cost import cli_rows  # noqa: E402
 from jaxviz.worker import codec  # noqa: E402
 from jaxviz.worker import protocol as p  # noqa: E402
+from tests.data.programs import CASES  # noqa: E402
 
 
 def rss_mib() -> float:

@@ -20,18 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.models import MLP_NESTED, TRANSFORMER_FLAT, TRANSFORMER_NESTED  # noqa: E402
+from tests.data.programs import (  # noqa: E402
+    CONTROL,
+    MLP_NESTED,
+    TRANSFORMER_FLAT,
+    TRANSFORMER_NESTED,
+)
 
 DOT_LIMIT = 1500  # visible nodes
 
-CONTROL = """
-def f(x):
-    def body(c, _):
-        c = lax.cond(c.sum() > 0, jnp.sin, jnp.cos, c) * 2.0
-        return c, c.sum()
-    c, ys = lax.scan(body, x, None, length=3)
-    return lax.fori_loop(0, 3, lambda i, v: jnp.tanh(v) * 2.0, c).sum() + ys.sum()
-"""
 POLY = "def f(x):\n    return 4*x**3 + 3*x**2 + 2*x + 1\n"
 # one scope on both sides of a flow through the outside: closed, the view has a cycle
 ROUND_THE_OUTSIDE = """

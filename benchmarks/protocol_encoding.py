@@ -16,12 +16,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from models import TRANSFORMER_FLAT  # noqa: E402
 
 from jaxviz.core.ir import to_dict  # noqa: E402
 from jaxviz.trace.session import trace_source  # noqa: E402
+from tests.data.programs import TRANSFORMER_FLAT  # noqa: E402
 
 
 def timed(call, repeats: int = 5) -> float:

@@ -7,7 +7,7 @@ Kept apart from ``layout`` (which chooses and runs an engine) so that the engine
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING
 
 from .ir import gc_paused
@@ -32,15 +32,16 @@ class LayoutOptions:
     engine: str = "auto"  # "auto" (= "layered"), "layered" or "dot"
     cut_span: int | None = None  # dot only: edges spanning more ranks become stubs (None: never)
     wrap: bool = True  # layered only: a drawing too long for a page is set in columns
-    dot_limit: int = 0  # read from sessions of older versions; no longer used
-    dot_cluster_limit: int = 0  # likewise
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict | None) -> LayoutOptions:
-        return cls(**(data or {}))
+        """Options as saved; a key that this version no longer has (a session of an older
+        one) is left out."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in known})
 
 
 @dataclass

@@ -69,17 +69,6 @@ class VisibleGraph:
     edges: list[VisibleEdge] = field(default_factory=list)
     clusters: dict[str, Group] = field(default_factory=dict)  # open groups with visible content
 
-    def to_networkx(self):
-        """Nodes with their attributes, one edge per variable flowing between them (a
-        ``networkx.MultiDiGraph``, imported here: the window never needs networkx)."""
-        import networkx as nx
-
-        g = nx.MultiDiGraph()
-        for node in self.nodes.values():
-            g.add_node(node.id, kind=node.kind, cluster=node.cluster, label="\n".join(node.lines))
-        for e in self.edges:
-            g.add_edge(e.src, e.dst, var=e.var, type=e.type)
-        return g
 
 
 def one_line(text: str) -> str:

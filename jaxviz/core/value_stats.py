@@ -19,6 +19,7 @@ import numpy as np
 FIRST_VALUES = 8  # the first values of an array are kept when it has at most this many
 BINS = 12
 HUGE = 1e30  # the default threshold for "a value past a threshold"
+ITERATIONS_KEPT = 1000  # a loop's equations keep statistics of their own for this many
 
 
 def array_stats(value) -> dict:
@@ -82,13 +83,19 @@ def nonfinite(stats: dict) -> int:
 COUNTS = ("nan", "posinf", "neginf", "zeros")
 
 
-def folded(total: dict | None, s: dict) -> dict:
+def folded(total: dict | None, s: dict, iteration: int | None = None) -> dict:
     """One iteration's statistics folded into a loop's running total (kept as the loop runs:
-    a loop of a million iterations keeps one total per result, not a million)."""
+    a loop of a million iterations keeps one total per result, not a million), and a row of
+    its own for each of the first ``ITERATIONS_KEPT`` iterations."""
     if total is None:
         total = {"shape": s["shape"], "dtype": s["dtype"], "size": s["size"], "iterations": 0,
-                 **dict.fromkeys(COUNTS, 0), "_n": 0, "_sum": 0.0, "_squares": 0.0}
+                 **dict.fromkeys(COUNTS, 0), "_n": 0, "_sum": 0.0, "_squares": 0.0,
+                 "per_iteration": []}
     total["iterations"] += 1
+    if len(total["per_iteration"]) < ITERATIONS_KEPT:
+        total["per_iteration"].append(
+            {"i": iteration, "min": s.get("min"), "max": s.get("max"), "mean": s.get("mean"),
+             "absmax": s.get("absmax"), "nonfinite": nonfinite(s)})
     for key in COUNTS:
         total[key] += s.get(key, 0)
     if "min" in s:

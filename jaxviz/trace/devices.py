@@ -41,12 +41,6 @@ class InputError(Exception):
         self.info = info
 
 
-def load_function(source: str, filename: str, function: str, args_text: str):
-    """The function and its concrete arguments, or InputError."""
-    fn, calls = load_calls(source, filename, function, [args_text])
-    return fn, *calls[0]
-
-
 def load_stage(source: str, filename: str, function: str, args_text: str, pipeline: str,
                stage: int = -1):
     """The function of one stage of the pipeline (``-1``: its last jaxpr stage; a lower or

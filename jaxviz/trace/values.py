@@ -74,7 +74,7 @@ class Recorder:
         outs = [stats_of(v) for v in outputs]
         if self.iteration:
             totals = self.loops.get(nid) or [None] * len(outs)
-            self.loops[nid] = [folded(t, s) for t, s in zip(totals, outs)]
+            self.loops[nid] = [folded(t, s, self.iteration[-1]) for t, s in zip(totals, outs)]
         else:
             self.stats[nid] = outs
             if self.watch is not None:

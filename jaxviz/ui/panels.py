@@ -181,9 +181,25 @@ def stats_html(s: dict, head: str = "") -> str:
         cells.append(f"<span style='color:{colour}'>{', '.join(counts)}</span>")
     if "histogram" in s:
         cells.append(f"<span style='font-family:monospace'>{_bars(s['histogram'])}</span>")
+    if s.get("per_iteration"):
+        cells.append(iterations_html(s["per_iteration"], s["iterations"]))
     if "values" in s:
         cells.append(f"<code>[{e(', '.join(str(v) for v in s['values']))}]</code>")
     return "<br>".join(cells)
+
+
+def iterations_html(rows: list[dict], iterations: int) -> str:
+    """Largest magnitude per iteration as bars, and the first iteration with a NaN or Inf."""
+    top = max((r["absmax"] or 0.0 for r in rows), default=0.0) or 1.0
+    bars = "".join("!" if r["nonfinite"] else BARS[min(len(BARS) - 1, round(
+        (r["absmax"] or 0.0) / top * (len(BARS) - 1)))] for r in rows[:120])
+    bad = next((r["i"] for r in rows if r["nonfinite"]), None)
+    shown = f" (the first {len(rows)})" if len(rows) < iterations else ""
+    text = f"per iteration{shown}, largest |x|: <span style='font-family:monospace'>" \
+           f"{html.escape(bars)}</span>"
+    if bad is not None:
+        text += f" <span style='color:#b91c1c'>NaN or Inf from iteration {bad}</span>"
+    return text
 
 
 def _bars(histogram: dict) -> str:

@@ -1,14 +1,10 @@
 """Groups read from the source information: the user's functions and loop iterations."""
 
-import sys
-from pathlib import Path
 
 from jaxviz.core.model import FUNCTION, GraphModel
 from tests.core.traced import trace
 from tests.data import samples as s
-
-sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
-from models import MLP_NESTED, TRANSFORMER_FLAT, TRANSFORMER_NESTED  # noqa: E402
+from tests.data.programs import MLP_NESTED, TRANSFORMER_FLAT, TRANSFORMER_NESTED
 
 
 def groups(source, function, args, pipeline=""):

@@ -4,8 +4,6 @@ order, and on real models our engine crosses no more than dot does."""
 
 import pytest
 
-from benchmarks.layout_quality import CONTROL
-from benchmarks.models import MLP_NESTED, TRANSFORMER_NESTED
 from jaxviz.core.groups import ARGUMENT
 from jaxviz.core.ir import EQN, INPUT, Edge, Graph, Node, Port
 from jaxviz.core.layout import LayoutOptions, layout_model
@@ -15,6 +13,7 @@ from jaxviz.core.layout_ranks import ranks, separated_groups
 from jaxviz.core.layout_wrap import wrap
 from jaxviz.core.model import GraphModel
 from tests.core.traced import trace
+from tests.data.programs import CONTROL, MLP_NESTED, TRANSFORMER_NESTED
 
 
 def _model(source, function, args, pipeline, expand=False):

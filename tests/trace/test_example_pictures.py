@@ -1,8 +1,6 @@
 """Every example's default picture, and every benchmark model's up to 26,000 equations, is one
 a reader can use: no edge through a node, no overlap, no stub, aspect at most 4:1."""
 
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -11,9 +9,7 @@ from jaxviz.core.layout import layout_model
 from jaxviz.core.layout_check import check_layout
 from jaxviz.core.model import GraphModel
 from jaxviz.trace.session import trace_source
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from models import CASES  # noqa: E402
+from tests.data.programs import CASES
 
 PROGRAMS = [(e.title, e.source, e.function, e.args, e.pipeline) for e in read_examples()] + \
     [(f"{name} ×{depth}", source, function, args.format(d=depth), pipeline)

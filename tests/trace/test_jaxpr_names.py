@@ -2,8 +2,6 @@
 on every stage of every sample, example and benchmark model, and on jaxprs built to test the
 printer's corners (shared jaxprs, their names, custom printing rules, dropped results)."""
 
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -11,10 +9,8 @@ from jaxviz.core.examples import read_examples
 from jaxviz.trace.jaxpr_lines import jaxpr_text_and_names
 from jaxviz.trace.jaxpr_names import printer_names
 from jaxviz.trace.session import _make_jaxpr, prepare
+from tests.data.programs import MLP_NESTED, TRANSFORMER_FLAT, TRANSFORMER_NESTED
 from tests.data.samples import ALL
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from models import MLP_NESTED, TRANSFORMER_FLAT, TRANSFORMER_NESTED  # noqa: E402
 
 FILE = "<editor>"
 

@@ -123,6 +123,10 @@ def test_a_nan_that_appears_only_in_iteration_7_of_a_scan():
     assert (found["iteration"], found["line"]) == (7, 4) and "iteration 7" in found["words"]
     assert result["iterations"][found["node"]] == 10
     assert result["equations"][found["node"]][0]["nan"] == 9  # iterations 7, 8, 9 × 3
+    rows = result["equations"][found["node"]][0]["per_iteration"]
+    assert [r["i"] for r in rows] == list(range(10))
+    assert [r["nonfinite"] for r in rows] == [0] * 7 + [3] * 3
+    assert rows[0]["max"] == pytest.approx(np.sqrt(6.5))
 
 
 def test_the_branch_that_ran_and_the_loop_iterations_are_recorded():

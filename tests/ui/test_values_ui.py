@@ -102,3 +102,12 @@ def test_compare_values_in_diff_mode_gives_both_sides_numbers(window, qtbot):
     assert "output 0: max |difference| 0" in text
     assert "4 of 4 paired equations" in text  # exp, mul, tanh, reduce_sum
     assert window.statusBar().currentMessage().startswith("jit(f) against f: largest output")
+
+
+def test_a_loop_equations_details_give_each_iteration():
+    from jaxviz.ui.panels import iterations_html
+
+    rows = [{"i": i, "absmax": float(i), "nonfinite": int(i >= 7)} for i in range(10)]
+    text = iterations_html(rows, 10)
+    assert "NaN or Inf from iteration 7" in text and "!!!" in text
+    assert "(the first 10)" in iterations_html(rows, 50)  # more ran than were kept

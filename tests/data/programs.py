@@ -1,8 +1,18 @@
-"""The benchmark's family of functions: an MLP and a transformer stack in jax.numpy, nested
-(each layer a function of its own) and flat (the loop body written inline), and their grads.
+"""The family of programs that the tests and the benchmarks share: an MLP and a transformer
+stack in jax.numpy, nested (each layer a function of its own) and flat (the loop body written
+inline), and their grads; and a small program of control flow.
 
 Each entry is the source of a module, the function, the arguments expression and the pipeline,
 exactly as a user would give them to jaxviz.
+"""
+
+CONTROL = """
+def f(x):
+    def body(c, _):
+        c = lax.cond(c.sum() > 0, jnp.sin, jnp.cos, c) * 2.0
+        return c, c.sum()
+    c, ys = lax.scan(body, x, None, length=3)
+    return lax.fori_loop(0, 3, lambda i, v: jnp.tanh(v) * 2.0, c).sum() + ys.sum()
 """
 
 MLP_NESTED = """
