@@ -80,3 +80,13 @@ def test_no_module_is_over_400_lines():
     long = {str(p.relative_to(ROOT)): n for p in (ROOT / "jaxviz").rglob("*.py")
             if (n := len(p.read_text().splitlines())) > 400}
     assert long == {}
+
+
+def test_the_users_code_is_traced_in_one_place():
+    """Every front end (the app, the CLI, the API, pmap, values) traces a stage through
+    ``trace.session.make_jaxpr``; the only other call traces jaxviz's own program that checks
+    how JAX names variables (``jaxpr_ir._names_check_jaxpr``)."""
+    calls = {str(p.relative_to(ROOT)): p.read_text().count("jax.make_jaxpr(")
+             for p in (ROOT / "jaxviz").rglob("*.py")}
+    assert {k: n for k, n in calls.items() if n} == {
+        "jaxviz/trace/session.py": 1, "jaxviz/trace/jaxpr_ir.py": 1}

@@ -31,7 +31,8 @@ from jaxviz.core.ir import to_dict
 from jaxviz.trace.devices import InputError, prepared_stage
 from jaxviz.trace.explain import explain
 from jaxviz.trace.jaxpr_ir import stage_from_closed_jaxpr
-from jaxviz.trace.pipeline import mapped_sizes, too_few_devices
+from jaxviz.trace.pipeline import StagePlan, mapped_sizes, too_few_devices
+from jaxviz.trace.session import make_jaxpr
 
 PREVIEW_ELEMENTS = 8
 FULL_VALUES = 64  # an output with at most this many numbers per device is given in full
@@ -59,7 +60,8 @@ def run_pmap(source: str, filename: str, function: str, args_text: str, mode: st
     try:  # planning runs the user's function too (its shapes, for split)
         call = plan_call(prepared, index, mode, axis_name, n_local)
         first, wall, out = _timed_twice(call)
-        closed = jax.make_jaxpr(call.fn)(*call.args, **call.kwargs)
+        closed = make_jaxpr(StagePlan(index, call.title, call.fn, list(call.args),
+                                      dict(call.kwargs), "pmap"), (), filename, (), None)[0]
     except InputError:
         raise
     except Exception as exc:

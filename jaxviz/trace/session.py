@@ -142,14 +142,16 @@ def trace_closed(plan: StagePlan, static: tuple[int, ...], filename: str,
     """The closed jaxpr of one stage and its Stage. Static keyword arguments are bound first
     (make_jaxpr has no ``static_argnames``); a jit stage still sees them as keywords, so its
     own ``static_argnames`` applies."""
-    closed, notes, seconds = _make_jaxpr(plan, static, filename, static_names, namespace)
+    closed, notes, seconds = make_jaxpr(plan, static, filename, static_names, namespace)
     return closed, build_stage(closed, plan, filename, notes, seconds, text_only)
 
 
-def _make_jaxpr(plan: StagePlan, static: tuple[int, ...], filename: str,
+def make_jaxpr(plan: StagePlan, static: tuple[int, ...], filename: str,
                 static_names: tuple[str, ...], namespace: dict | None
                 ) -> tuple[Any, list[dict], float]:
-    """The closed jaxpr of one stage, the notes its trace made, and how long it took."""
+    """The closed jaxpr of one stage, the notes its trace made, and how long it took: the one
+    place jaxviz calls ``jax.make_jaxpr`` on the user's code (every front end's trace, a pmap
+    run's, an evaluation's)."""
     fn, kwargs = plan.fn, dict(plan.kwargs)
     fixed = {name: kwargs.pop(name) for name in static_names if name in kwargs}
     if fixed:
@@ -321,7 +323,7 @@ class Rest:
         if self.progress:
             self.progress(f"tracing {plan.title}", fraction)
         prepared = self.prepared
-        closed, notes, seconds = _make_jaxpr(plan, prepared.static, self.filename,
+        closed, notes, seconds = make_jaxpr(plan, prepared.static, self.filename,
                                              prepared.static_names, prepared.namespace)
         stage = build_stage(closed, plan, self.filename, notes, seconds, text_later=text_later)
         stage.graph.loop_spans = self.loops
