@@ -68,6 +68,9 @@ def report(values: dict) -> str:
     if huge:
         lines.append(f"first value past {values['threshold']:g}: {huge['words']}  "
                      f"[{huge['node']}]")
+    zero = values.get("first_all_zero")
+    if zero:
+        lines.append(f"first all-zero gradient: {zero['words']}  [{zero['node']}]")
     if values["all_zero_outputs"]:
         lines.append("all-zero outputs (a gradient that vanished?): "
                      + ", ".join(str(i) for i in values["all_zero_outputs"]))

@@ -136,16 +136,32 @@ class Problem:
         return dict(self.__dict__)
 
 
-def introduces(inputs: list[dict], outputs: list[dict], threshold: float) -> str:
+def introduces(inputs: list[dict], outputs: list[dict], threshold: float,
+               backward: bool = False) -> str:
     """"nonfinite" when the outputs hold a NaN or an Inf and the inputs none; "huge" when an
-    output's magnitude passes the threshold and no input's did; else ""."""
+    output's magnitude passes the threshold and no input's did; in a backward pass,
+    "all_zero" when a floating output is all zeros and not every input was (the gradient
+    became zero there, not merely passed a zero on); else ""."""
     if any(nonfinite(s) for s in outputs) and not any(nonfinite(s) for s in inputs):
         return "nonfinite"
     big = [s.get("absmax", 0.0) for s in outputs if _inexact(s)]
     if any(b > threshold for b in big) and not any(s.get("absmax", 0.0) > threshold
                                                    for s in inputs):
         return "huge"
+    if backward and any(_inexact(s) and _all_zero(s) for s in outputs) and \
+            not all(_all_zero(s) for s in inputs):
+        return "all_zero"
     return ""
+
+
+def suspect(outputs: list[dict], threshold: float, backward: bool) -> bool:
+    """Whether ``introduces`` could name these outputs (then the inputs are summarised)."""
+    return any(nonfinite(s) or (_inexact(s) and s.get("absmax", 0.0) > threshold)
+               or (backward and _inexact(s) and _all_zero(s)) for s in outputs)
+
+
+def _all_zero(s: dict) -> bool:
+    return bool(s.get("size")) and s.get("zeros") == s["size"]
 
 
 def _inexact(s: dict) -> bool:
@@ -178,6 +194,8 @@ def _input_words(s: dict) -> str:
 
 
 def _output_words(s: dict, kind: str) -> str:
+    if kind == "all_zero":
+        return "all zeros" if _all_zero(s) else ""
     if kind == "huge":
         return f"magnitude {s.get('absmax', 0.0):.3g}" if "absmax" in s else ""
     parts = [f"{s[k]} {w}" for k, w in (("nan", "NaN"), ("posinf", "+inf"), ("neginf", "-inf"))

@@ -37,6 +37,7 @@ from jaxviz.core.value_stats import (
     introduces,
     merged,
     nonfinite,
+    suspect,
 )
 from jaxviz.trace.jaxpr_walk import jaxprs_in_params, param_jaxprs
 
@@ -97,13 +98,14 @@ class Recorder:
     def _check(self, nid: str, inputs: list, outs: list[dict], literal: list[bool]) -> None:
         """Whether this equation made a NaN or Inf (or a huge value) that its inputs did not
         hold; a literal written in the program (``x * jnp.nan``) counts as made here."""
-        if not introduces([], outs, self.threshold):
+        node = self.nodes.get(nid)
+        backward = node is not None and "transpose" in (node.transforms or [])
+        if not suspect(outs, self.threshold, backward):
             return  # the inputs' statistics are only needed when the outputs went wrong
         ins = [stats_of(v) for v, lit in zip(inputs, literal) if _is_array(v) and not lit]
-        kind = introduces(ins, outs, self.threshold)
-        if not kind or kind in self.first:
+        kind = introduces(ins, outs, self.threshold, backward)
+        if not kind or kind in self.first or (kind == "all_zero" and not ins):
             return
-        node = self.nodes.get(nid)
         line = self._line(nid)
         iteration = self.iteration[-1] if self.iteration else None
         words = describe(kind, equation_name(node) if node else nid,

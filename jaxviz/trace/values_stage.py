@@ -168,6 +168,7 @@ def _result(title: str, rec: Recorder, outputs, stopped: str, seconds: float, gr
             "branches": rec.branches,
             "iterations": {k: v[0]["iterations"] for k, v in rec.loops.items() if v},
             "first_nonfinite": _problem(rec, "nonfinite"), "first_huge": _problem(rec, "huge"),
+            "first_all_zero": _problem(rec, "all_zero"),
             "threshold": rec.threshold, "stopped": stopped, "seeded": [],
             "seconds": seconds, "arrays": outputs}
 

@@ -160,7 +160,8 @@ def problem_html(problem: dict) -> str:
     rows = [f"<p style='color:#b91c1c'>{html.escape(problem['words'])}</p>"]
     rows += [f"<p>{stats_html(s, f'operand {i}: ')}</p>" for i, s in
              enumerate(problem.get("inputs", []))]
-    title = "First NaN or Inf" if problem["kind"] == "nonfinite" else "First huge value"
+    title = {"nonfinite": "First NaN or Inf", "huge": "First huge value",
+             "all_zero": "First all-zero gradient"}.get(problem["kind"], "First problem")
     return f"<h4 style='margin-bottom:2px'>{title} made here</h4>" + "".join(rows)
 
 

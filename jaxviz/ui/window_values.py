@@ -69,9 +69,11 @@ class ValuesView:
         elif found:
             self.statusBar().showMessage(f"First NaN/Inf: {found['words']}{seeded}")
         else:
+            zero = values.get("first_all_zero")
+            vanished = f"; the gradient first became all zeros: {zero['words']}" if zero else ""
             self.statusBar().showMessage(
                 f"{values['stage']}: {len(values['equations'])} equations evaluated, no NaN "
-                f"or Inf{seeded}; select a node for its values", 15000)
+                f"or Inf{seeded}{vanished}; select a node for its values", 15000)
         if found and getattr(self, "_values_wanted", False):
             self._go_to(request.stage, found["node"], found.get("line"))
 
@@ -116,8 +118,9 @@ class ValuesView:
         if self.values_of_stage(self.set.current) is None:
             return None
         values = self.document.device_results["values"][1]
-        return next((p for p in (values["first_nonfinite"], values["first_huge"])
-                     if p and p["node"] == node_id), None)
+        return next((p for p in (values["first_nonfinite"], values["first_huge"],
+                                 values.get("first_all_zero")) if p and p["node"] == node_id),
+                    None)
 
     def values_of_stage(self, index: int) -> dict[str, list[dict]] | None:
         """Every equation's statistics, if the last evaluation was of stage ``index`` (a

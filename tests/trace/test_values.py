@@ -221,6 +221,21 @@ def test_two_stages_compared_numerically():
     assert not grad["compared"]["comparable"]  # a scalar against a gradient
 
 
+def test_the_first_all_zero_gradient_is_where_the_backward_pass_became_zero():
+    """A dead ReLU layer: its forward result is all zeros, and the backward pass's first
+    equation that makes zeros of something that was not (the cotangent times it) is named."""
+    source = ("def loss(w, x):\n    h = jax.nn.relu(x @ w - 10.0)\n"
+              "    return jnp.sum(h ** 2)\n")
+    result = evaluate_stage(source, "<editor>", "loss", "f32[4,4], f32[2,4]", "grad")
+    found = result["first_all_zero"]
+    assert found["primitive"] == "mul" and found["line"] == 3
+    assert found["words"].startswith("in the backward pass") and "gave all zeros" in found["words"]
+    assert result["all_zero_outputs"] == [0] and result["first_nonfinite"] is None
+    healthy = evaluate_stage(source.replace(" - 10.0", ""), "<editor>", "loss",
+                             "f32[4,4], f32[2,4]", "grad")
+    assert healthy["first_all_zero"] is None
+
+
 def test_every_paired_equation_is_compared_with_its_partner():
     """f against jit(f), and f against the forward part of grad(f): the diff pairs each
     equation with the one that computes the same thing, so each difference is 0 (an equation
