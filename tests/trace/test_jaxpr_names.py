@@ -8,7 +8,7 @@ import pytest
 from jaxviz.core.examples import read_examples
 from jaxviz.trace.jaxpr_lines import jaxpr_text_and_names
 from jaxviz.trace.jaxpr_names import printer_names
-from jaxviz.trace.session import _make_jaxpr, prepare
+from jaxviz.trace.session import make_jaxpr, prepare
 from tests.data.programs import MLP_NESTED, TRANSFORMER_FLAT, TRANSFORMER_NESTED
 from tests.data.samples import ALL
 
@@ -60,7 +60,7 @@ def _stages(source: str, function: str, args: str, pipeline: str):
     assert error is None, error
     for plan in prepared.plans:
         try:
-            closed = _make_jaxpr(plan, prepared.static, FILE, prepared.static_names,
+            closed = make_jaxpr(plan, prepared.static, FILE, prepared.static_names,
                                  prepared.namespace)[0]
         except Exception:  # noqa: BLE001 - the examples that show a tracing error
             return
