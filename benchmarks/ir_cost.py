@@ -28,12 +28,12 @@ def measure(source: str, function: str, args: str, pipeline: str) -> dict:
     from jaxviz.trace.jaxpr_ir import add_text, unprinted_stage
     from jaxviz.trace.jaxpr_lines import jaxpr_text_and_names
     from jaxviz.trace.jaxpr_names import printer_names
-    from jaxviz.trace.session import _make_jaxpr, prepare
+    from jaxviz.trace.session import make_jaxpr, prepare
 
     prepared, error = prepare(source, "<bench>", function, args, pipeline)
     assert error is None, error
     plan = prepared.plans[-1]
-    closed, notes, seconds = _make_jaxpr(plan, prepared.static, "<bench>",
+    closed, notes, seconds = make_jaxpr(plan, prepared.static, "<bench>",
                                          prepared.static_names, prepared.namespace)
     with gc_paused():
         for _ in range(2):

@@ -55,7 +55,7 @@ def steps(case) -> dict:
     from jaxviz.core.layout import Layout, layout_model
     from jaxviz.core.model import GraphModel
     from jaxviz.core.tooltips import search_texts, tooltips
-    from jaxviz.trace.session import _make_jaxpr, build_stage, prepare, print_later
+    from jaxviz.trace.session import build_stage, make_jaxpr, prepare, print_later
     from jaxviz.ui.graph_view import GraphView
 
     app = QApplication.instance() or QApplication([])
@@ -63,7 +63,7 @@ def steps(case) -> dict:
     prepared, error = prepare(source, "<bench>", function, args.format(d=depth), pipeline)
     assert error is None, error
     text_later = []  # as the app's trace: the graph first, JAX's text after the first view
-    closed, notes, seconds = _make_jaxpr(prepared.plans[-1], prepared.static, "<bench>",
+    closed, notes, seconds = make_jaxpr(prepared.plans[-1], prepared.static, "<bench>",
                                          prepared.static_names, prepared.namespace)
     stage = build_stage(closed, prepared.plans[-1], "<bench>", notes, seconds,
                         text_later=text_later)
