@@ -65,7 +65,12 @@ class BatchAxis:
         return self.axes[0] if self.kind in (BATCHED, BROADCAST) else None
 
     def text(self) -> str:
-        """In words, for a tooltip: ``batch: axis 0 (was f32[4])``."""
+        """In words, for a tooltip: ``batch: axis 0 (was f32[4])``, and how it was found
+        where the shapes alone did not say (``[through elementwise eq]``)."""
+        how = "" if self.via in ("", "shapes") else f" [{self.via}]"
+        return self._words() + how
+
+    def _words(self) -> str:
         was = f" (was {self.before_type})" if self.before_type else ""
         if self.kind == BATCHED:
             return f"batch: axis {self.axes[0]}{was}"
@@ -274,4 +279,16 @@ def node_batch_lines(node: Node, axes: BatchAxes) -> list[str]:
         value = axes.of(node.id, k)
         if value is not None:
             lines.append(f"{port.name}: {value.marked_type()}  {value.text()}")
+    return lines
+
+
+def listing(result: BatchAxes) -> list[str]:
+    """The batch axes as text lines, one per variable: what ``jaxviz trace --batch-axes``
+    prints under a vmap stage (JAX's own text stays above it, untouched)."""
+    counts = ", ".join(f"{n} {kind}" for kind, n in result.counts().items() if n)
+    lines = [f"batch axes of {result.after} against {result.before} (size {result.size}): {counts}"]
+    width = max((len(v.marked_type()) for v in result.values.values()), default=0)
+    for v in result.values.values():
+        where = f"  [{v.node}]" if "/" in v.node else ""
+        lines.append(f"  {v.var:>4} {v.marked_type():<{width}}  {v.text()}{where}")
     return lines

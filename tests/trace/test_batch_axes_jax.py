@@ -13,77 +13,24 @@ from jax.extend.core import Literal
 from jaxviz.core.batch_axes import AMBIGUOUS, BATCHED, BROADCAST, UNBATCHED, batch_axes
 from jaxviz.core.batch_evidence import node_pairs
 from jaxviz.core.examples import read_examples
+from tests.data.vmap_cases import CASES, SOURCE
 from tests.trace.helpers import trace
 
-SOURCE = """
-def f(w, x):
-    h = jnp.tanh(x @ w)
-    return jnp.sum(h ** 2)
-
-def f2(w, x):
-    return jnp.tanh(x @ w) * x.sum()
-
-def g(xs):
-    def step(c, v):
-        return c + v, c * v
-    return lax.scan(step, 0.0, xs)
-
-def sq(x):
-    return jnp.outer(x, x).sum(0) + x
-"""
 NS = {"jax": jax, "jnp": jnp, "lax": lax}
 exec(SOURCE, NS)  # noqa: S102 - the functions the cases trace, as the worker runs them
-W, X = (
-    "jax.random.normal(jax.random.key(1), (3, 4))",
-    "jax.random.normal(jax.random.key(2), (8, 3))",
-)
-W5 = "jax.random.normal(jax.random.key(3), (5, 3, 4))"
-XT = "jax.random.normal(jax.random.key(4), (3, 8, 4)), jax.random.normal(jax.random.key(5), (3, 8))"
 vm = jax.vmap
-# name: (function, pipeline, args, the vmap stage as JAX makes it, the stage before, in_axes)
-CASES = {
-    "in_axes (None, 0)": (
-        "f",
-        "vmap(in_axes=(None, 0))",
-        f"{W}, {X}",
-        lambda f: vm(f, in_axes=(None, 0)),
-        lambda f: f,
-        (None, 0),
-    ),
-    "in_axes 1": ("f", "vmap(in_axes=1)", XT, lambda f: vm(f, in_axes=1), lambda f: f, 1),
-    "out_axes 1": (
-        "f2",
-        "vmap(in_axes=(None, 0), out_axes=1)",
-        f"{W}, {X}",
-        lambda f: vm(f, in_axes=(None, 0), out_axes=1),
-        lambda f: f,
-        (None, 0),
-    ),
+# name: (the vmap stage as JAX makes it, the stage before), for each of CASES
+BUILDERS = {
+    "in_axes (None, 0)": (lambda f: vm(f, in_axes=(None, 0)), lambda f: f),
+    "in_axes 1": (lambda f: vm(f, in_axes=1), lambda f: f),
+    "out_axes 1": (lambda f: vm(f, in_axes=(None, 0), out_axes=1), lambda f: f),
     "nested": (
-        "f",
-        "vmap(in_axes=(None, 0)) | vmap(in_axes=(0, None))",
-        f"{W5}, {X}",
         lambda f: vm(vm(f, in_axes=(None, 0)), in_axes=(0, None)),
         lambda f: vm(f, in_axes=(None, 0)),
-        (0, None),
     ),
-    "vmap of grad": (
-        "f",
-        "grad | vmap(in_axes=(None, 0))",
-        f"{W}, {X}",
-        lambda f: vm(jax.grad(f), in_axes=(None, 0)),
-        jax.grad,
-        (None, 0),
-    ),
-    "scan": ("g", "vmap", "jax.random.normal(jax.random.key(6), (8, 5))", vm, lambda f: f, 0),
-    "equal sizes": (
-        "sq",
-        "vmap(in_axes=1)",
-        "jax.random.normal(jax.random.key(7), (8, 8))",
-        lambda f: vm(f, in_axes=1),
-        lambda f: f,
-        1,
-    ),
+    "vmap of grad": (lambda f: vm(jax.grad(f), in_axes=(None, 0)), jax.grad),
+    "scan": (vm, lambda f: f),
+    "equal sizes": (lambda f: vm(f, in_axes=1), lambda f: f),
 }
 
 
@@ -171,7 +118,8 @@ def check_values(before, after, before_fn, after_fn, args, in_axes) -> int:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_batch_axes_hold_values_and_declared_axes(name):
-    function, pipeline, args_text, after_of, before_of, in_axes = CASES[name]
+    function, pipeline, args_text, in_axes = CASES[name]
+    after_of, before_of = BUILDERS[name]
     stages = _vmap_stages(function, pipeline, args_text)
     before, after = stages[-2], stages[-1]
     args = eval(f"[{args_text}]", NS)  # noqa: S307 - the test's own literal text
@@ -190,7 +138,7 @@ def test_batch_axes_hold_values_and_declared_axes(name):
 def test_the_declared_axes_are_real_shapes():
     """JAX's own jaxpr of vmap(f, in_axes=1): its inputs carry the batch at axis 1."""
     closed = jax.make_jaxpr(jax.vmap(NS["f"], in_axes=1))(jnp.ones((3, 8, 4)), jnp.ones((3, 8)))
-    stages = _vmap_stages("f", "vmap(in_axes=1)", XT)
+    stages = _vmap_stages(*CASES["in_axes 1"][:1], "vmap(in_axes=1)", CASES["in_axes 1"][2])
     result = batch_axes(stages[0], stages[1])
     for k, var in enumerate(closed.jaxpr.invars):
         value = result.of(f"in{k}")
@@ -216,3 +164,7 @@ def test_examples_hold_values(example):
     args = [jax.random.normal(key, tuple(shape)) for key, shape in zip(keys, shapes)]
     fn = ns[example.function]
     assert check_values(before, after, fn, jax.vmap(fn), args, 0) > 0
+
+
+def test_every_case_has_its_jax_function():
+    assert set(BUILDERS) == set(CASES)
