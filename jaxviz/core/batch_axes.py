@@ -175,11 +175,31 @@ def fits(after: list, before: list, size: int | None) -> set[Choice]:
     broadcast one of size 1, or none at all)."""
     if len(after) == len(before):
         return {(UNBATCHED, None)} if list(after) == list(before) else set()
+    if len(after) > len(before) + 1:
+        return _promoted(list(after), list(before), size)
     if len(after) != len(before) + 1:
         return set()
     axes = [i for i in range(len(after)) if list(after[:i]) + list(after[i + 1 :]) == list(before)]
     batched = {(BATCHED, i) for i in axes if size is None or after[i] == size}
     return batched or {(BROADCAST, i) for i in axes if after[i] == 1}
+
+
+def _promoted(after: list, before: list, size: int | None) -> set[Choice]:
+    """A batched value lined up for an element-wise equation with size-1 dimensions besides
+    its batch: the batched scalar of ``mul x s`` becomes ``f32[⟨8⟩,1]`` against ``f32[8,4]``.
+    Only the batch dimension counts here; the others differ from before by 1s alone."""
+
+    def bare(shape: list) -> list:
+        return [d for d in shape if d != 1]
+
+    return {
+        (BATCHED, i)
+        for i in range(len(after))
+        if size is not None
+        and size != 1
+        and after[i] == size
+        and bare(after[:i] + after[i + 1 :]) == bare(before)
+    }
 
 
 def batch_size(after: Stage, found: dict[Var, list[Witness]]) -> int | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .diff_pairs import pair_stages
+from .diff_pairs import flatten, loose_key, strict_key
 from .ir import CONST, EQN, INPUT, OUTPUT, Edge, Graph, Node, Stage
 from .pipeline_spec import PipelineError, parse_pipeline
 
@@ -36,7 +36,7 @@ class Witness:
 
 def node_pairs(before: Stage, after: Stage) -> dict[str, str]:
     """Node id in the vmap stage → node id in the stage before, for every node that has one."""
-    pairs = {p.after: p.before for p in pair_stages(before, after).pairs if p.after and p.before}
+    pairs = equation_pairs(before, after)
     _pair_ends(before.graph, after.graph, pairs)
     nodes_before = {n.id: n for n in before.graph.walk_nodes()}
     for node in after.graph.walk_nodes():
@@ -49,6 +49,45 @@ def node_pairs(before: Stage, after: Stage) -> dict[str, str]:
             for sub_a, sub_b in zip(node.subgraphs, partner.subgraphs):
                 _pair_ends(sub_b, sub_a, pairs)
     return pairs
+
+
+def equation_pairs(before: Stage, after: Stage) -> dict[str, str]:
+    """The diff's two passes (``diff_pairs``: strict, then loose: same primitive, line and
+    scopes), the loose one only between equations whose results could be the same values with
+    a batch dimension added. vmap inserts equations at the very line of others (the
+    ``broadcast_in_dim`` of an unbatched constant): the diff, which pairs each with the first
+    free one of its key, may pair one with such a newcomer; shapes that cannot fit never are."""
+    ours, theirs = flatten(after.graph), flatten(before.graph)
+    pairs: dict[str, str] = {}
+    taken: set[str] = set()
+    for key, check in ((strict_key, False), (loose_key, True)):
+        waiting: dict[tuple, list[Node]] = {}
+        for e in ours:
+            if e.node.id not in pairs:
+                waiting.setdefault(key(e), []).append(e.node)
+        for e in theirs:
+            queue = waiting.get(key(e), []) if e.node.id not in taken else []
+            found = next((n for n in queue if not check or _could_be(e.node, n)), None)
+            if found is not None:
+                queue.remove(found)
+                pairs[found.id] = e.node.id
+                taken.add(e.node.id)
+    return pairs
+
+
+def _could_be(before: Node, after: Node) -> bool:
+    """Each result of ``after`` is the one of ``before``, or it with one dimension added."""
+    return len(before.outputs) == len(after.outputs) and all(
+        _one_more(list(a.shape), list(b.shape)) for a, b in zip(after.outputs, before.outputs)
+    )
+
+
+def _one_more(after: list, before: list) -> bool:
+    if after == before:
+        return True
+    return len(after) == len(before) + 1 and any(
+        after[:i] + after[i + 1 :] == before for i in range(len(after))
+    )
 
 
 def _pair_ends(before: Graph, after: Graph, pairs: dict[str, str]) -> None:

@@ -41,8 +41,13 @@ def case_stages(name):
     return traced(SOURCE, function, args, pipeline)
 
 
-def removed(shape, axis):
-    return list(shape[:axis]) + list(shape[axis + 1 :])
+def removed(shape, axis, before):
+    """The shape with the batch axis taken out (and, for a value lined up with size-1
+    dimensions to broadcast, those 1s: ``f32[8,1]`` from ``f32[]``)."""
+    rest = list(shape[:axis]) + list(shape[axis + 1 :])
+    if len(rest) > len(before):
+        return [d for d in rest if d != 1], [d for d in before if d != 1]
+    return rest, list(before)
 
 
 def consistent(before, after, result=None) -> int:
@@ -63,7 +68,8 @@ def consistent(before, after, result=None) -> int:
                 assert list(shape) == list(w.shape), (var, value)
             elif value.kind in (BATCHED, BROADCAST, AMBIGUOUS):
                 for axis in value.axes:
-                    assert removed(shape, axis) == list(w.shape), (var, value, w)
+                    rest, was = removed(shape, axis, w.shape)
+                    assert rest == was, (var, value, w)
                     assert shape[axis] == (1 if value.kind == BROADCAST else result.size)
             checked += 1
     return checked
@@ -123,9 +129,11 @@ def test_in_axes_1_puts_the_inputs_batch_at_1_and_the_dot_moves_it_to_0():
 
 
 def test_out_axes_1_moves_the_result_batch_to_1():
-    _, result = axes_by_var("out_axes 1")
+    found, result = axes_by_var("out_axes 1")
     out = result.of("out0")
     assert out.kind == BATCHED and out.axes == [1]
+    assert found["f"] == (BATCHED, [0])  # f32[⟨8⟩,1]: the batched sum, lined up with [8,4]
+    assert result.counts()[UNKNOWN] == 0
 
 
 def test_nested_vmap_finds_the_outer_batch_inside_the_inner_one():
@@ -167,6 +175,8 @@ def test_fits():
     assert fits([8, 4], [8, 4], 8) == {(UNBATCHED, None)}
     assert fits([8, 3], [4], 8) == set() and fits([8, 4, 2], [4], 8) == set()
     assert fits([5, 4], [4], 8) == set()  # a dimension of another size is no batch
+    assert fits([8, 1], [], 8) == {(BATCHED, 0)}  # a batched scalar lined up with [8,4]
+    assert fits([8, 2], [], 8) == set() and fits([1, 1], [], 8) == set()
 
 
 def test_mark_dims_keeps_the_type_text_around_the_mark():
