@@ -49,13 +49,13 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 
 def _batch_axes(stage_dicts: list[dict]) -> dict:
-    """Stage index → the batch axes of each vmap stage (against the stage before it)."""
-    from jaxviz.core.batch_axes import batch_axes, is_vmap_stage
+    """Stage index → the batch axes of each stage a vmap made (a jit of one too)."""
+    from jaxviz.core.batch_axes import stage_batch_axes
     from jaxviz.core.ir import stage_from_dict
 
     stages = [stage_from_dict(d) for d in stage_dicts]
-    return {k: batch_axes(stages[k - 1], s) for k, s in enumerate(stages)
-            if k > 0 and is_vmap_stage(s)}
+    found = {k: stage_batch_axes(stages, k) for k in range(len(stages))}
+    return {k: axes for k, axes in found.items() if axes is not None}
 
 
 COMMANDS = {"trace": cmd_trace}

@@ -137,8 +137,29 @@ def is_vmap_stage(stage: Stage) -> bool:
     return stage.is_jaxpr and stage.transform.split("(")[0].strip() == "vmap"
 
 
-def batch_axes(before: Stage, after: Stage) -> BatchAxes:
-    """The batch axis of each variable of ``after`` (a vmap of ``before``)."""
+def made_by_vmap(stages: list[Stage], index: int) -> tuple[int, int] | None:
+    """For a vmap stage, or a jit of one (``vmap | jit``: the same equations, wrapped), the
+    indexes of the stage before the vmap and of the vmap stage; None for any other stage."""
+    k = index
+    while k > 0 and stages[k].is_jaxpr and stages[k].transform.split("(")[0].strip() == "jit":
+        k -= 1
+    if k > 0 and is_vmap_stage(stages[k]) and stages[index].is_jaxpr:
+        return k - 1, k
+    return None
+
+
+def stage_batch_axes(stages: list[Stage], index: int) -> BatchAxes | None:
+    """The batch axes of stage ``index`` of a pipeline, where a vmap made it (see
+    ``made_by_vmap``): what the app, the command line and the API show."""
+    found = made_by_vmap(stages, index)
+    if found is None:
+        return None
+    return batch_axes(stages[found[0]], stages[index], stages[found[1]].transform)
+
+
+def batch_axes(before: Stage, after: Stage, transform: str | None = None) -> BatchAxes:
+    """The batch axis of each variable of ``after`` (a vmap of ``before``, or a jit of that
+    vmap: ``transform`` is then the vmap's, for its in_axes and out_axes)."""
     found = witnesses(before, after)
     size = batch_size(after, found)
     result = BatchAxes(before.title, after.title, size)
@@ -163,7 +184,7 @@ def batch_axes(before: Stage, after: Stage) -> BatchAxes:
         for n in after.graph.walk_nodes()
         if n.kind == OUTPUT and 0 in into.get(n.id, {})
     }
-    _declared(after, choices, result)
+    _declared(after, transform or after.transform, choices, result)
     _through_elementwise(after, choices, into, result)
     for var, choice in choices.items():
         _settle(result.values[var], choice)
@@ -221,10 +242,10 @@ def _agreed(shape: list, seen: list[Witness], size: int | None) -> set[Choice]:
     return allowed
 
 
-def _declared(after: Stage, choices: dict, result: BatchAxes) -> None:
+def _declared(after: Stage, transform: str, choices: dict, result: BatchAxes) -> None:
     """Where the shapes leave a stage input or output ambiguous, the axis its ``in_axes`` or
     ``out_axes`` declares picks among them (never against them)."""
-    ins, outs = declared_axes(after)
+    ins, outs = declared_axes(transform, after.graph)
     for said, where in ((ins, "in_axes"), (outs, "out_axes")):
         for nid, axis in said.items():
             var = result.outputs.get(nid, (nid, 0))

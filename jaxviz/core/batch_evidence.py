@@ -137,16 +137,21 @@ def _literal_witness(node: Node, position: int) -> Witness | None:
     return None
 
 
-def declared_axes(stage: Stage) -> tuple[dict[str, int | None], dict[str, int | None]]:
+def declared_axes(
+    transform: str, graph: Graph
+) -> tuple[dict[str, int | None], dict[str, int | None]]:
     """Input and output node id → the axis ``vmap(in_axes=..., out_axes=...)`` declares for
-    it, where the stage's transform says so plainly: one int for every value, or a tuple with
-    one entry per input (so one per flat value). A negative axis counts from the end."""
+    it, where the transform says so plainly: one int for every value, or a tuple with one
+    entry per input (so one per flat value). A negative axis counts from the end."""
     try:
-        options = parse_pipeline(stage.transform)[0].options
+        spec = parse_pipeline(transform)[0]
     except (PipelineError, IndexError):
         return {}, {}
-    ins = [n for n in stage.graph.nodes if n.kind == INPUT]
-    outs = [n for n in stage.graph.nodes if n.kind == OUTPUT and n.outputs]
+    if spec.name != "vmap":
+        return {}, {}
+    options = spec.options
+    ins = [n for n in graph.nodes if n.kind == INPUT]
+    outs = [n for n in graph.nodes if n.kind == OUTPUT and n.outputs]
     return (_per_node(options.get("in_axes", 0), ins), _per_node(options.get("out_axes", 0), outs))
 
 

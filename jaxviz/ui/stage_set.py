@@ -68,16 +68,14 @@ class StageSet:
         return cached[1:]
 
     def batch_axes_of(self, index: int):
-        """On a vmap stage of the pipeline: the batch axis of each variable, found against
-        the stage before (``core.batch_axes``), once per stage; None on the others."""
-        from ..core.batch_axes import batch_axes, is_vmap_stage
+        """On a stage of the pipeline that a vmap made (a jit of one too): the batch axis of
+        each variable (``core.batch_axes``), once per stage; None on the others."""
+        from ..core.batch_axes import stage_batch_axes
 
         if index not in self.batch:
-            pipeline = index < len(self.stages) and (self.extra_from is None
-                                                     or index < self.extra_from)
-            self.batch[index] = (batch_axes(self.stages[index - 1], self.stages[index])
-                                 if pipeline and index > 0
-                                 and is_vmap_stage(self.stages[index]) else None)
+            pipeline = self.stages[:self.extra_from]  # a pmap run's stages are not its
+            self.batch[index] = (stage_batch_axes(pipeline, index) if index < len(pipeline)
+                                 else None)
         return self.batch[index]
 
     def add(self, data: dict, layout: dict | None) -> None:

@@ -40,7 +40,7 @@ def test_trace_batch_axes_keeps_jax_text_and_adds_the_axes():
     assert len(listing) == 2 and listing[0] in plain.stdout  # the text above: as without it
     assert "a f32[⟨8⟩]   batch: axis 0 (was f32[])" in listing[1]
     data = json.loads(jaxviz("trace", *cond, "--batch-axes", "--json").stdout)
-    assert [("batch_axes" in s) for s in data["stages"]] == [False, True, False]
+    assert [("batch_axes" in s) for s in data["stages"]] == [False, True, True]  # jit of it too
     assert data["stages"][1]["batch_axes"]["counts"]["batched"] == 12
 
 

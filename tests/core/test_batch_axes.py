@@ -15,6 +15,7 @@ from jaxviz.core.batch_axes import (
     is_vmap_stage,
     listing,
     mark_dims,
+    stage_batch_axes,
 )
 from jaxviz.core.batch_evidence import witnesses
 from jaxviz.core.examples import read_examples
@@ -194,6 +195,18 @@ def test_a_wrong_axis_is_caught_by_the_check():
         v.axes = [1] if v.axes == [0] else v.axes
     with pytest.raises(AssertionError):
         consistent(before, after, result)
+
+
+def test_a_jit_of_the_vmap_stage_carries_the_same_axes():
+    (e,) = [e for e in VMAP_EXAMPLES if "cond" in e.title]
+    stages = traced(e.source, e.function, e.args, e.pipeline)
+    assert e.pipeline == "vmap | jit" and stage_batch_axes(stages, 0) is None
+    vmapped, jitted = stage_batch_axes(stages, 1), stage_batch_axes(stages, 2)
+    assert consistent(stages[0], stages[2], jitted) > 0
+    assert jitted.counts() == {BATCHED: 14, BROADCAST: 0, UNBATCHED: 0, AMBIGUOUS: 0, UNKNOWN: 0}
+    for (nid, port), value in vmapped.values.items():  # e3 there is e0/g0/e3 in the jit's body
+        inner = jitted.of(f"e0/g0/{nid}", port)
+        assert (inner.kind, inner.axes) == (value.kind, value.axes), nid
 
 
 def test_a_stage_that_is_not_vmap_has_none():
