@@ -57,7 +57,9 @@ class BatchAxis:
     kind: str  # BATCHED, BROADCAST, UNBATCHED, AMBIGUOUS or UNKNOWN
     axes: list[int] = field(default_factory=list)  # the axis; every one that fits if ambiguous
     before_type: str = ""  # its type in the stage before, where something there stands for it
-    via: str = ""  # "shapes" (against the stage before) or "elementwise <primitive>"
+    # how: "shapes" (against the stage before), ", in_axes" where that picked among them,
+    # "through elementwise <primitive>" or ", narrowed by elementwise <primitive>"
+    via: str = ""
 
     @property
     def axis(self) -> int | None:
