@@ -95,6 +95,14 @@ class Stage:
     def __repr__(self) -> str:
         return f"<Stage {self.title}: {self.ir.count_text()}>"
 
+    def batch_axes(self):
+        """On a vmap stage (or a jit of one): where each variable keeps the batch vmap added,
+        found against the stage before the vmap (a ``jaxviz.core.batch_axes.BatchAxes``:
+        ``.of(node_id)``, ``.values``, ``.to_dict()``); None on any other stage."""
+        from jaxviz.core.batch_axes import stage_batch_axes
+
+        return stage_batch_axes(self._pipeline, self._pipeline.index(self.ir))
+
     def layout(self, expand_all: bool = False, rankdir: str = "TB", edge_labels: bool = True,
                color_by: str = "kind", depth: int | None = None, jax_nesting: bool = False):
         """``depth``: open the groups down to that depth, close those below (0: the top

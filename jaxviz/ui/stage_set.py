@@ -39,6 +39,7 @@ class StageSet:
     serial: int = field(default_factory=lambda: next(_SERIALS))  # tells traces apart
     jax_nesting: bool = False  # groups by JAX's nesting only (View → Group by JAX's nesting)
     extra_from: int | None = None  # stages from here on are not the pipeline's (a pmap run's)
+    batch: dict[int, object] = field(default_factory=dict)  # see batch_axes_of
 
     def remember_layout(self, index: int, open_groups: frozenset, layout: Layout) -> None:
         if len(self.layout_cache) > 64:  # a bounded memory of recent states
@@ -53,16 +54,29 @@ class StageSet:
         """(visible nodes, tooltips, search texts) of a stage as its groups are open now;
         computed once per open state, preferably on a service thread (see ``prepare_views``).
         A layout of that state already lists the visible nodes: no need to work them out."""
-        from ..core.tooltips import search_texts, tooltips
+        from ..core.tooltips import search_texts, tooltips, with_batch_axes
 
         model = self.models[index]
         key = frozenset(model.open) if open_groups is None else open_groups
         cached = self.views.get(index)
         if cached is None or cached[0] != key:
             view = SimpleNamespace(nodes=layout.nodes) if layout is not None else model.visible()
-            cached = (key, view, tooltips(model, view), search_texts(model, view))
+            tips, axes = tooltips(model, view), self.batch_axes_of(index)
+            tips = with_batch_axes(tips, model, axes) if axes is not None else tips
+            cached = (key, view, tips, search_texts(model, view))
             self.views[index] = cached
         return cached[1:]
+
+    def batch_axes_of(self, index: int):
+        """On a stage of the pipeline that a vmap made (a jit of one too): the batch axis of
+        each variable (``core.batch_axes``), once per stage; None on the others."""
+        from ..core.batch_axes import stage_batch_axes
+
+        if index not in self.batch:
+            pipeline = self.stages[:self.extra_from]  # a pmap run's stages are not its
+            self.batch[index] = (stage_batch_axes(pipeline, index) if index < len(pipeline)
+                                 else None)
+        return self.batch[index]
 
     def add(self, data: dict, layout: dict | None) -> None:
         self.add_built(build_stage(data), layout)

@@ -73,6 +73,10 @@ def test_abstract_arguments_and_vmap():
                            pipeline="vmap(in_axes=(0, None))")
     assert stages[1].jaxpr == str(jax.make_jaxpr(jax.vmap(f, in_axes=(0, None)))(
         spec((16, 3), jnp.float32), spec((3, 2), jnp.float32)))
+    axes = stages[1].batch_axes()  # x batched at 0, w not; sin of a [16,2] dot, batch 0
+    assert stages[0].batch_axes() is None
+    assert [axes.of(n.id).axis for n in stages[1].graph.nodes if n.kind != "eqn"] == [0, None, 0]
+    assert axes.counts()["unknown"] == axes.counts()["ambiguous"] == 0
 
 
 def test_export_and_diff(model, tmp_path):

@@ -31,6 +31,19 @@ def test_trace_prints_every_stage():
     assert r.stdout.count("{ lambda") >= 4
 
 
+def test_trace_batch_axes_keeps_jax_text_and_adds_the_axes():
+    cond = [f"{EXAMPLES}/09_cond.py", "-f", "safe_log", "-a", "jnp.linspace(-1.0, 2.0, 8)",
+            "-p", "vmap | jit"]
+    plain, marked = jaxviz("trace", *cond), jaxviz("trace", *cond, "--batch-axes")
+    assert marked.returncode == 0, marked.stderr
+    listing = marked.stdout.split("batch axes of vmap(safe_log) against safe_log (size 8)")
+    assert len(listing) == 2 and listing[0] in plain.stdout  # the text above: as without it
+    assert "a f32[⟨8⟩]   batch: axis 0 (was f32[])" in listing[1]
+    data = json.loads(jaxviz("trace", *cond, "--batch-axes", "--json").stdout)
+    assert [("batch_axes" in s) for s in data["stages"]] == [False, True, True]  # jit of it too
+    assert data["stages"][1]["batch_axes"]["counts"]["batched"] == 12
+
+
 def test_trace_json():
     r = jaxviz("trace", POLY, "-f", "f", "-a", "2.0", "-p", "grad", "--json")
     data = json.loads(r.stdout)
