@@ -132,8 +132,9 @@ class ValuesView:
         return evaluated[1]["equations"]
 
     def edge_tips(self):
-        """``tip(edge)``: an edge's hover text, its variable and type, the boxes it joins, and
-        what it held in the last evaluation of the stage shown."""
+        """``tip(edge)``: an edge's hover text, its variable and type (on a vmap stage, with the
+        batch axis marked), the boxes it joins, and what it held in the last evaluation of the
+        stage shown."""
         if not self.set.stages:
             return lambda edge: ""
         model = self.set.models[self.set.current]
@@ -141,10 +142,16 @@ class ValuesView:
         made_by = {e.var: (e.src, e.src_port) for g in reversed(list(model.graph.walk_graphs()))
                    for e in g.edges}  # reversed: the outermost producer of a name wins
 
+        batch = self.set.batch_axes_of(self.set.current)
+
         def tip(edge) -> str:
-            text = f"<b>{html.escape(edge.var)}</b>: {html.escape(edge.type)}<br>" \
-                   f"from {_box_name(model, edge.src)} to {_box_name(model, edge.dst)}"
             src, port = made_by.get(edge.var, (edge.src, 0))
+            axis = batch.of(src, port) if batch is not None else None
+            kind = html.escape(axis.marked_type() if axis else edge.type)
+            text = f"<b>{html.escape(edge.var)}</b>: {kind}<br>" \
+                   f"from {_box_name(model, edge.src)} to {_box_name(model, edge.dst)}"
+            if axis is not None:
+                text += f"<br>{html.escape(axis.text())}"
             stats = evaluated.get(src) or evaluated.get(edge.src)
             if stats and port < len(stats):
                 text += "<br>" + stats_html(stats[port])

@@ -111,3 +111,12 @@ def test_a_loop_equations_details_give_each_iteration():
     text = iterations_html(rows, 10)
     assert "NaN or Inf from iteration 7" in text and "!!!" in text
     assert "(the first 10)" in iterations_html(rows, 50)  # more ran than were kept
+
+
+def test_on_a_vmap_stage_an_edges_hover_text_marks_the_batch_axis(window, qtbot):
+    from jaxviz.ui.graph_items import EdgeItem
+
+    trace_code(window, qtbot, "def f(w, x):\n    y = jnp.sin(x) * w\n    return y.sum()\n", "f",
+               "jnp.ones(3), jnp.ones((8, 3))", "vmap(in_axes=(None, 0))")
+    tips = [i.toolTip() for i in window.graph.scene().items() if isinstance(i, EdgeItem)]
+    assert any("f32[⟨8⟩,3]" in t and "batch: axis 0 (was f32[3])" in t for t in tips), tips
