@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from jaxviz.core import below  # noqa: E402
+from jaxviz.core.xla import below  # noqa: E402
 from jaxviz.trace.session import trace_source  # noqa: E402
 
 EXAMPLES = ROOT / "resources" / "examples"

@@ -24,7 +24,7 @@ CASES = [("mlp grad ×400", MLP_NESTED, "mlp", "make(400), f32[16,32]", "grad"),
 
 
 def measure(source: str, function: str, args: str, pipeline: str) -> dict:
-    from jaxviz.core.ir import gc_paused
+    from jaxviz.core.ir.graph import gc_paused
     from jaxviz.trace.jaxpr_ir import add_text, unprinted_stage
     from jaxviz.trace.jaxpr_lines import jaxpr_text_and_names
     from jaxviz.trace.jaxpr_names import printer_names

@@ -50,11 +50,11 @@ def steps(case) -> dict:
     """Each step's seconds for one case, in this process."""
     from PySide6.QtWidgets import QApplication
 
-    from jaxviz.core.export import export_bytes
-    from jaxviz.core.ir import gc_paused, stage_from_dict, to_dict
-    from jaxviz.core.layout import Layout, layout_model
-    from jaxviz.core.model import GraphModel
-    from jaxviz.core.tooltips import search_texts, tooltips
+    from jaxviz.core.export.images import export_bytes
+    from jaxviz.core.ir.graph import gc_paused, stage_from_dict, to_dict
+    from jaxviz.core.layout.engine import Layout, layout_model
+    from jaxviz.core.model.graph_model import GraphModel
+    from jaxviz.core.model.tooltips import search_texts, tooltips
     from jaxviz.trace.session import build_stage, make_jaxpr, prepare, print_later
     from jaxviz.ui.graph_view import GraphView
 
@@ -117,8 +117,8 @@ def steps(case) -> dict:
 def engines(case) -> dict:
     """dot and our layered layout on the same visible graph: time, and two plain measures of
     how readable the drawing is (its area, and how long its edges are on average)."""
-    from jaxviz.core.layout import LayoutOptions, layout_visible
-    from jaxviz.core.model import GraphModel
+    from jaxviz.core.layout.engine import LayoutOptions, layout_visible
+    from jaxviz.core.model.graph_model import GraphModel
     from jaxviz.trace.session import prepare, trace_stage
 
     name, source, function, args, pipeline, depth = case

@@ -68,8 +68,8 @@ GRAPHS = [
 
 
 def measure(engine: str, model) -> dict:
-    from jaxviz.core.layout import LayoutOptions, layout_model
-    from jaxviz.core.layout_check import check_layout
+    from jaxviz.core.layout.check import check_layout
+    from jaxviz.core.layout.engine import LayoutOptions, layout_model
 
     options = LayoutOptions(engine=engine)
     start = time.perf_counter()
@@ -82,7 +82,7 @@ def measure(engine: str, model) -> dict:
 
 
 def rows(quick: bool):
-    from jaxviz.core.model import GraphModel
+    from jaxviz.core.model.graph_model import GraphModel
     from jaxviz.trace.session import trace_source
 
     for name, source, function, args, pipeline, opening in GRAPHS[:6] if quick else GRAPHS:

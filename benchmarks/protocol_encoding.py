@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jaxviz.core.ir import to_dict  # noqa: E402
+from jaxviz.core.ir.graph import to_dict  # noqa: E402
 from jaxviz.trace.session import trace_source  # noqa: E402
 from tests.data.programs import TRANSFORMER_FLAT  # noqa: E402
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jaxviz.core.export import default_dpi  # noqa: E402
-from jaxviz.core.layout import layout_model  # noqa: E402
-from jaxviz.core.layout_check import check_layout  # noqa: E402
-from jaxviz.core.model import GraphModel  # noqa: E402
+from jaxviz.core.export.images import default_dpi  # noqa: E402
+from jaxviz.core.layout.check import check_layout  # noqa: E402
+from jaxviz.core.layout.engine import layout_model  # noqa: E402
+from jaxviz.core.model.graph_model import GraphModel  # noqa: E402
 from tests.trace.test_hierarchy import CASES, MODELS  # noqa: E402
 
 OPENINGS = [("default", {}), ("depth 0", {"depth": 0}), ("depth 1", {"depth": 1}),

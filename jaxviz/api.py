@@ -25,8 +25,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from jaxviz.core.ir import Stage as IRStage
-from jaxviz.core.ir import to_dict
+from jaxviz.core.ir.graph import Stage as IRStage
+from jaxviz.core.ir.graph import to_dict
 
 
 def stages(fn: Callable, *args: Any, pipeline: str = "", **kwargs: Any) -> Stages:
@@ -97,9 +97,9 @@ class Stage:
 
     def batch_axes(self):
         """On a vmap stage (or a jit of one): where each variable keeps the batch vmap added,
-        found against the stage before the vmap (a ``jaxviz.core.batch_axes.BatchAxes``:
+        found against the stage before the vmap (a ``jaxviz.core.diff.batch_axes.BatchAxes``:
         ``.of(node_id)``, ``.values``, ``.to_dict()``); None on any other stage."""
-        from jaxviz.core.batch_axes import stage_batch_axes
+        from jaxviz.core.diff.batch_axes import stage_batch_axes
 
         return stage_batch_axes(self._pipeline, self._pipeline.index(self.ir))
 
@@ -107,12 +107,12 @@ class Stage:
                color_by: str = "kind", depth: int | None = None, jax_nesting: bool = False):
         """``depth``: open the groups down to that depth, close those below (0: the top
         level only). ``jax_nesting``: groups by JAX's own nesting, not your calls.
-        ``color_by``: an overlay of ``jaxviz.core.overlay.OVERLAYS``
+        ``color_by``: an overlay of ``jaxviz.core.export.overlay.OVERLAYS``
         ("fusion", "flops", "memory", "residuals", ...); fusion and cost need a pipeline
         ending in compile."""
-        from jaxviz.core.layout import LayoutOptions, layout_model
-        from jaxviz.core.model import GraphModel
-        from jaxviz.core.overlay import colour, values
+        from jaxviz.core.export.overlay import colour, values
+        from jaxviz.core.layout.engine import LayoutOptions, layout_model
+        from jaxviz.core.model.graph_model import GraphModel
 
         model = GraphModel(self.graph, expand_all=expand_all, depth=depth,
                            jax_nesting=jax_nesting)
@@ -124,7 +124,7 @@ class Stage:
 
     def svg(self, **options) -> bytes:
         """The stage's graph as SVG bytes (what a notebook shows inline)."""
-        from jaxviz.core.export import export_bytes
+        from jaxviz.core.export.images import export_bytes
 
         return export_bytes(self.layout(**options), to_dict(self.ir), "svg")
 
@@ -133,7 +133,7 @@ class Stage:
         """Write this stage's graph; the format follows the suffix unless given. A file
         already there is replaced only if it is an earlier export (or with ``force``). A PNG
         is at ``dpi``, by default 144 (less for one past 8 megapixels, never under 72)."""
-        from jaxviz.core.export import export_file
+        from jaxviz.core.export.images import export_file
 
         return export_file(self.layout(**options), to_dict(self.ir), Path(path), format, dpi,
                            options.get("edge_labels", True), [Path(self.source_file)], force)
@@ -168,7 +168,7 @@ class Stages(Sequence):
     # --- below the jaxpr (a pipeline ending in compile; see core/below.py) ---------------
 
     def _analysed(self):
-        from jaxviz.core import below
+        from jaxviz.core.xla import below
 
         ir = [s.ir for s in self._stages]
         source, compiled = below.analysed_of(ir), below.compiled_of(ir)
@@ -178,7 +178,7 @@ class Stages(Sequence):
 
     def fusions(self) -> dict:
         """Each equation of the compiled jaxpr stage and the XLA kernel it runs in."""
-        from jaxviz.core.below import fusion_report
+        from jaxviz.core.xla.below import fusion_report
 
         source, compiled = self._analysed()
         if compiled is None:
@@ -187,13 +187,13 @@ class Stages(Sequence):
 
     def cost(self) -> dict:
         """FLOPs, transcendentals and bytes per equation, against ``cost_analysis()``."""
-        from jaxviz.core.below import cost_report
+        from jaxviz.core.xla.below import cost_report
 
         return cost_report(*self._analysed())
 
     def memory(self, stage: int | None = None) -> dict:
         """Live bytes in program order, against ``memory_analysis()`` when compiled."""
-        from jaxviz.core.below import analysed_of, compiled_of, memory_report
+        from jaxviz.core.xla.below import analysed_of, compiled_of, memory_report
 
         ir = [s.ir for s in self._stages]
         chosen = ir[stage] if stage is not None else analysed_of(ir) or ir[-1]
@@ -201,7 +201,7 @@ class Stages(Sequence):
 
     def residuals(self, stage: int = -1) -> dict:
         """What the forward pass of a grad stage saves for its backward pass."""
-        from jaxviz.core.below import residual_report
+        from jaxviz.core.xla.below import residual_report
 
         jaxpr_stages = [s.ir for s in self._stages if s.ir.is_jaxpr]
         return residual_report(jaxpr_stages[stage])
@@ -258,7 +258,7 @@ class Diff:
     """The structural diff of two stages (``core.diff``), with its summary and counts."""
 
     def __init__(self, before: Stage, after: Stage):
-        from jaxviz.core.diff import diff_stages
+        from jaxviz.core.diff.stages import diff_stages
 
         self.before, self.after = before, after
         self.result = diff_stages(before.ir, after.ir)
@@ -271,8 +271,8 @@ class Diff:
                 f"{c['removed']}>")
 
     def _repr_html_(self) -> str:
-        from jaxviz.core.diff_view import decorate, diff_html
-        from jaxviz.core.export import export_bytes
+        from jaxviz.core.diff.view import decorate, diff_html
+        from jaxviz.core.export.images import export_bytes
 
         svgs = [export_bytes(decorate(stage.layout(), classes), to_dict(stage.ir), "svg",
                              legend=False)
@@ -285,7 +285,7 @@ class Diff:
 def _stage_html(stage: Stage, open_text: bool, open_graph: bool = True) -> str:
     """A stage inline: its title and counts, the graph (first view: big groups closed, with a
     note of what was left closed), and JAX's text behind a toggle."""
-    from jaxviz.core.model import GraphModel
+    from jaxviz.core.model.graph_model import GraphModel
 
     model = GraphModel(stage.graph)
     closed = [g for gid, g in model.groups.items() if gid not in model.open

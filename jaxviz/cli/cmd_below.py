@@ -34,7 +34,7 @@ def add_parser(sub) -> None:
 
 def _stages(args: argparse.Namespace, step: str):
     from jaxviz.cli.common import call_worker, partial_error, trace_request
-    from jaxviz.core.ir import stage_from_dict
+    from jaxviz.core.ir.graph import stage_from_dict
 
     args.pipeline = with_below(getattr(args, "pipeline", "") or "", step)
     result = call_worker(args, trace_request(args))
@@ -51,7 +51,7 @@ def _print(report: dict, lines: list[str], as_json: bool) -> int:
 
 
 def cmd_fusions(args: argparse.Namespace) -> int:
-    from jaxviz.core import below
+    from jaxviz.core.xla import below
 
     stages = _stages(args, "compile")
     report = below.fusion_report(below.analysed_of(stages), below.compiled_of(stages))
@@ -59,7 +59,7 @@ def cmd_fusions(args: argparse.Namespace) -> int:
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
-    from jaxviz.core import below
+    from jaxviz.core.xla import below
 
     stages = _stages(args, "compile")
     report = below.cost_report(below.analysed_of(stages), below.compiled_of(stages))
@@ -67,7 +67,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
 
 
 def cmd_memory(args: argparse.Namespace) -> int:
-    from jaxviz.core import below
+    from jaxviz.core.xla import below
 
     stages = _stages(args, "compile")
     report = below.memory_report(below.analysed_of(stages), below.compiled_of(stages))
@@ -76,8 +76,8 @@ def cmd_memory(args: argparse.Namespace) -> int:
 
 def cmd_residuals(args: argparse.Namespace) -> int:
     from jaxviz.cli.common import CliError
-    from jaxviz.core import below
     from jaxviz.core.errors import ErrorInfo
+    from jaxviz.core.xla import below
 
     stages = [s for s in _stages(args, "lower") if s.is_jaxpr]
     if args.stage is not None:

@@ -38,10 +38,10 @@ def _diff_pairs(args: argparse.Namespace, count: int) -> list[tuple[int, int]]:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from jaxviz.cli.common import CliError, call_worker, partial_error, trace_request
-    from jaxviz.core.diff import diff_stages
+    from jaxviz.core.diff.stages import diff_stages
     from jaxviz.core.errors import ErrorInfo
-    from jaxviz.core.geometry import LayoutOptions
-    from jaxviz.core.ir import stage_from_dict
+    from jaxviz.core.ir.graph import stage_from_dict
+    from jaxviz.core.layout.geometry import LayoutOptions
 
     request = trace_request(args, layout=LayoutOptions() if args.html else None)
     if args.html:
@@ -74,8 +74,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def _check_html_target(args: argparse.Namespace, source_file: str) -> None:
     from jaxviz.cli.common import CliError
     from jaxviz.core.errors import ErrorInfo
-    from jaxviz.core.files import FileError, check_target
-    from jaxviz.core.provenance import is_previous_export
+    from jaxviz.core.export.files import FileError, check_target
+    from jaxviz.core.ir.provenance import is_previous_export
 
     try:
         check_target(Path(args.html), lambda p: is_previous_export(p, "html"),
@@ -87,11 +87,11 @@ def _check_html_target(args: argparse.Namespace, source_file: str) -> None:
 def _write_diff_html(path: str, diffs: list, pairs: list[tuple[int, int]], result) -> None:
     """One page with every step asked for, one section each, in pipeline order."""
     from jaxviz.cli.common import CliError
-    from jaxviz.core.diff_view import decorate, diff_html, joined_pages
+    from jaxviz.core.diff.view import decorate, diff_html, joined_pages
     from jaxviz.core.errors import ErrorInfo
-    from jaxviz.core.export import ExportError, export_bytes
-    from jaxviz.core.files import write_atomic
-    from jaxviz.core.layout import Layout
+    from jaxviz.core.export.files import write_atomic
+    from jaxviz.core.export.images import ExportError, export_bytes
+    from jaxviz.core.layout.engine import Layout
 
     pages = []
     for diff, (i, j) in zip(diffs, pairs):

@@ -44,8 +44,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     never travels back to this process."""
     from jaxviz.cli.common import CliError, call_worker, partial_error, trace_request
     from jaxviz.core.errors import ErrorInfo
-    from jaxviz.core.export import ExportError, check_export_target, format_for
-    from jaxviz.core.layout import LayoutOptions
+    from jaxviz.core.export.images import ExportError, check_export_target, format_for
+    from jaxviz.core.layout.engine import LayoutOptions
 
     out = Path(args.output)
     if args.color_by in ("fusion", "flops", "transcendentals", "bytes"):

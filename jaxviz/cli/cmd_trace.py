@@ -40,7 +40,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
                 hint = f"  (fix: {n['hint']})" if n.get("hint") else ""
                 print(safe(f"note: {where}{n['message']}{hint}"))
             if stage_index in axes:
-                from jaxviz.core.batch_axes import listing
+                from jaxviz.core.diff.batch_axes import listing
 
                 print("\n".join(safe(line) for line in listing(axes[stage_index])))
             print()
@@ -50,8 +50,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 def _batch_axes(stage_dicts: list[dict]) -> dict:
     """Stage index → the batch axes of each stage a vmap made (a jit of one too)."""
-    from jaxviz.core.batch_axes import stage_batch_axes
-    from jaxviz.core.ir import stage_from_dict
+    from jaxviz.core.diff.batch_axes import stage_batch_axes
+    from jaxviz.core.ir.graph import stage_from_dict
 
     stages = [stage_from_dict(d) for d in stage_dicts]
     found = {k: stage_batch_axes(stages, k) for k in range(len(stages))}

@@ -204,7 +204,7 @@ def trace_request(args: argparse.Namespace, layout=None) -> p.TraceRequest:
 
 
 def count_text(stage: dict) -> str:
-    from jaxviz.core.ir import Stage
+    from jaxviz.core.ir.graph import Stage
 
     return Stage(0, "", "", stage["equations"], None,
                  printed_equations=stage.get("printed_equations")).count_text()

@@ -21,10 +21,10 @@ import time
 import jax
 from jax.extend import core as jcore
 
-from jaxviz.core.fusion_map import fusion_map, op_name_map, summary
-from jaxviz.core.hlo_ir import hlo_graph, instruction_count
-from jaxviz.core.hlo_text import parse_module, strip_tags, without_debug_sections
-from jaxviz.core.ir import INPUT, Stage
+from jaxviz.core.ir.graph import INPUT, Stage
+from jaxviz.core.xla.fusion_map import fusion_map, op_name_map, summary
+from jaxviz.core.xla.hlo_ir import hlo_graph, instruction_count
+from jaxviz.core.xla.hlo_text import parse_module, strip_tags, without_debug_sections
 from jaxviz.trace.jaxpr_walk import holds_jaxpr, replace_jaxprs
 
 TAG = "jaxviz_eqn"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import importlib
 import logging
 
-from jaxviz.core.cost import EquationCost, equation_costs
-from jaxviz.core.ir import Graph
+from jaxviz.core.ir.graph import Graph
+from jaxviz.core.xla.cost import EquationCost, equation_costs
 from jaxviz.trace.jaxpr_walk import holds_jaxpr, walk_equations
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from jax.extend import core as jcore
 
-from jaxviz.core.ir import Graph, Stage
+from jaxviz.core.ir.graph import Graph, Stage
 from jaxviz.trace.jaxpr_walk import jaxprs_in_params
 from jaxviz.trace.library_calls import callee_name
 

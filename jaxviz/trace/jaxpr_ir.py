@@ -20,7 +20,7 @@ from typing import Any
 
 from jax.extend import core as jcore
 
-from jaxviz.core.ir import (
+from jaxviz.core.ir.graph import (
     CONST,
     EQN,
     INPUT,
@@ -33,7 +33,7 @@ from jaxviz.core.ir import (
     Stage,
     gc_paused,
 )
-from jaxviz.core.labels import full_params, short_params
+from jaxviz.core.ir.labels import full_params, short_params
 from jaxviz.trace.jaxpr_facts import (
     dead_equations,
     eqn_location,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from jaxviz.core.ir import Node
+from jaxviz.core.ir.graph import Node
 from jaxviz.trace.jaxpr_facts import plain_text
 from jaxviz.trace.jaxpr_text import (
     DROPPED_SEARCH,

@@ -27,7 +27,7 @@ import jax
 import numpy as np
 
 from jaxviz.core.errors import ErrorInfo
-from jaxviz.core.ir import to_dict
+from jaxviz.core.ir.graph import to_dict
 from jaxviz.trace.devices import InputError, prepared_stage
 from jaxviz.trace.explain import explain
 from jaxviz.trace.jaxpr_ir import stage_from_closed_jaxpr

@@ -20,7 +20,7 @@ import numpy as np
 from jax import lax
 
 from jaxviz.core.errors import ErrorInfo
-from jaxviz.core.ir import Stage
+from jaxviz.core.ir.graph import Stage
 from jaxviz.core.pipeline_spec import PipelineError, parse_pipeline, split_below
 from jaxviz.core.source import loop_spans
 from jaxviz.trace.args import evaluate_arguments

@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.extend import core as jcore
 
-from jaxviz.core.labels import equation_name
+from jaxviz.core.ir.labels import equation_name
 from jaxviz.core.value_stats import (
     HUGE,
     Problem,

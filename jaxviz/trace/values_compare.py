@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jaxviz.core.diff_pairs import pair_stages
+from jaxviz.core.diff.pairs import pair_stages
 from jaxviz.core.value_stats import array_stats
 
 KEEP_BYTES = 512 * 2**20  # past this, later paired equations are not compared (and it is said)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import jax
 
 from jaxviz.core.errors import ErrorInfo
-from jaxviz.core.labels import equation_name
+from jaxviz.core.ir.labels import equation_name
 from jaxviz.core.value_stats import HUGE
 from jaxviz.trace.args import seeded
 from jaxviz.trace.devices import InputError, stage_index
@@ -115,7 +115,7 @@ def _group_labels(graph) -> Callable[[str], str]:
 
     def label(nid: str) -> str:
         if not made:
-            from jaxviz.core.model import GraphModel
+            from jaxviz.core.model.graph_model import GraphModel
             made.append(GraphModel(graph))
         model = made[0]
         chain = model.ancestors(nid)

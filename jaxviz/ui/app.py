@@ -16,7 +16,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-from ..core.examples import default_example
+from jaxviz.core.examples import default_example
+
 from ..worker import protocol as p
 from .gc_guard import GarbageCollector
 from .session_store import Session, SessionStore
@@ -97,7 +98,7 @@ def build_window(args: argparse.Namespace, store: SessionStore | None = None):
 
 def open_target(window, args: argparse.Namespace) -> None:
     """``jaxviz FILE``, ``jaxviz FILE:function`` or ``jaxviz pkg.module:function``."""
-    from ..core.source import SourceError, resolve_target
+    from jaxviz.core.source import SourceError, resolve_target
 
     try:
         path, named = resolve_target(args.file, list(window.session.paths))

@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core import below
-from ..core.ir import Stage
-from ..core.memory import timeline
+from jaxviz.core.ir.graph import Stage
+from jaxviz.core.xla import below
+from jaxviz.core.xla.memory import timeline
+
 from .panels import fit_tabs
 
 ROWS = 200  # rows of the cost table

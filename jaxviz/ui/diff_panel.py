@@ -19,10 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.diff import StageDiff, diff_stages
-from ..core.diff_view import DIFF_NAMES, DIFF_STYLES, decorate, text_diff
-from ..core.styles import NodeStyle
-from ..core.tooltips import search_texts, tooltips
+from jaxviz.core.diff.stages import StageDiff, diff_stages
+from jaxviz.core.diff.view import DIFF_NAMES, DIFF_STYLES, decorate, text_diff
+from jaxviz.core.model.styles import NodeStyle
+from jaxviz.core.model.tooltips import search_texts, tooltips
+
 from .graph_view import GraphView
 from .legend import LegendStrip
 from .panels import WrapLabel

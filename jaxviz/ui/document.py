@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import ErrorInfo
+from jaxviz.core.errors import ErrorInfo
+
 from .stage_set import StageSet, release_later
 
 

@@ -14,7 +14,7 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
-from ..core.ir import collection_paused
+from jaxviz.core.ir.graph import collection_paused
 
 INTERVAL_MS = 500
 

@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
-from ..core.errors import ErrorInfo
-from ..core.layout import LayoutOptions
-from ..core.source import parses, top_level_functions
+from jaxviz.core.errors import ErrorInfo
+from jaxviz.core.layout.engine import LayoutOptions
+from jaxviz.core.source import parses, top_level_functions
+
 from ..worker import protocol as p
 from .document import Document
 from .document_views import DocumentViews

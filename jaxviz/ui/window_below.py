@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox
 
-from ..core import below
-from ..core.fusion_map import fusion_mates
-from ..core.layout import Layout
-from ..core.overlay import OVERLAYS, available, colour, value_magnitudes, values
+from jaxviz.core.export.overlay import OVERLAYS, available, colour, value_magnitudes, values
+from jaxviz.core.layout.engine import Layout
+from jaxviz.core.xla import below
+from jaxviz.core.xla.fusion_map import fusion_mates
 
 TEXT_TAB = {"jaxpr": "jaxpr", "stablehlo": "StableHLO", "hlo": "HLO"}
 

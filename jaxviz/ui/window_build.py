@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.examples import read_examples
+from jaxviz.core.examples import read_examples
+
 from .panels import fit_tabs
 
 

@@ -5,8 +5,9 @@ stage's graph by key). A mixin of ``MainWindow``, like ``window_files`` and
 
 from __future__ import annotations
 
-from ..core.layout import Layout
-from ..core.styles import legend_entries
+from jaxviz.core.layout.engine import Layout
+from jaxviz.core.model.styles import legend_entries
+
 from ..worker import protocol as p
 
 

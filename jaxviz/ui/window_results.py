@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import time
 
-from ..core.errors import ErrorInfo
-from ..core.styles import legend_entries
+from jaxviz.core.errors import ErrorInfo
+from jaxviz.core.model.styles import legend_entries
+
 from ..worker import protocol as p
 from .stage_set import StageSet
 

@@ -3,7 +3,7 @@ shown in the other two and in the details panel. A mixin of ``MainWindow``."""
 
 from __future__ import annotations
 
-from ..core.ir import EQN
+from jaxviz.core.ir.graph import EQN
 
 
 class Selection:

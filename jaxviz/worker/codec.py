@@ -20,7 +20,7 @@ from typing import Any
 
 import msgpack
 
-from jaxviz.core.ir import gc_paused
+from jaxviz.core.ir.graph import gc_paused
 from jaxviz.worker.protocol import MESSAGE_TYPES
 
 CHUNK = 1000  # items of a big list per frame

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from jaxviz.core.ir import gc_paused, to_dict
+from jaxviz.core.ir.graph import gc_paused, to_dict
 from jaxviz.worker import protocol as p
 
 Progress = Callable[..., None]  # (message, fraction[, first view])
@@ -100,7 +100,7 @@ def _trace_first_view_first(request: p.TraceRequest, progress: Progress
 
 def _ahead_text(stage) -> p.AheadText:
     """The text of a stage whose graph went ahead, and each equation's place in it."""
-    from jaxviz.core.ir import EQN
+    from jaxviz.core.ir.graph import EQN
 
     equations = [n for n in stage.graph.walk_nodes() if n.kind == EQN]
     return p.AheadText(stage.index, stage.jaxpr, [n.text_line for n in equations],
@@ -113,9 +113,9 @@ def _export_stages(stages, layouts: list, spec: p.ExportSpec, progress: Progress
     from pathlib import Path
 
     from jaxviz.core.errors import ErrorInfo
-    from jaxviz.core.export import ExportError, check_export_target, export_file, numbered
-    from jaxviz.core.layout import Layout
-    from jaxviz.core.overlay import OverlayError
+    from jaxviz.core.export.images import ExportError, check_export_target, export_file, numbered
+    from jaxviz.core.export.overlay import OverlayError
+    from jaxviz.core.layout.engine import Layout
     from jaxviz.trace.devices import InputError
 
     written = []
@@ -144,8 +144,8 @@ def _export_stages(stages, layouts: list, spec: p.ExportSpec, progress: Progress
 
 def _export_choice(stages, spec: p.ExportSpec) -> list[int]:
     """The stages to write; with an overlay, 'last' is the jaxpr stage that was compiled."""
-    from jaxviz.core.below import analysed_of
-    from jaxviz.core.export import chosen_stages
+    from jaxviz.core.export.images import chosen_stages
+    from jaxviz.core.xla.below import analysed_of
 
     analysed = analysed_of(stages)
     if spec.color_by != "kind" and spec.stage == "last" and analysed:
@@ -157,8 +157,8 @@ def _overlaid(layout, stages, index: int, spec: p.ExportSpec, request: p.TraceRe
               progress: Progress):
     """The layout coloured by ``--color-by`` (the groups open as the layout has them);
     ``values`` runs the stage first, as ``jaxviz values`` does."""
-    from jaxviz.core.model import GraphModel
-    from jaxviz.core.overlay import OverlayError, colour, value_magnitudes, values
+    from jaxviz.core.export.overlay import OverlayError, colour, value_magnitudes, values
+    from jaxviz.core.model.graph_model import GraphModel
 
     name = spec.color_by
     if name == "kind":
@@ -186,8 +186,8 @@ def _opening(request: p.TraceRequest) -> dict:
 
 def _layouts(stages, options, opening: dict, last_only: bool, progress: Progress,
              first_view: bool = False) -> list[dict | None]:
-    from jaxviz.core.layout import layout_model
-    from jaxviz.core.model import GraphModel
+    from jaxviz.core.layout.engine import layout_model
+    from jaxviz.core.model.graph_model import GraphModel
 
     layouts: list[dict | None] = []
     for stage in stages:
@@ -207,7 +207,7 @@ def _layouts(stages, options, opening: dict, last_only: bool, progress: Progress
 
 
 def _first_view(stage, model, layout, layout_data: dict) -> p.FirstView:
-    from jaxviz.core.tooltips import search_texts, tooltips
+    from jaxviz.core.model.tooltips import search_texts, tooltips
 
     return p.FirstView(stage.index, stage.title, layout_data, tooltips(model, layout),
                        search_texts(model, layout))  # its boxes carry the visible lines
@@ -219,7 +219,7 @@ KEPT_MODELS = 16
 
 def _model(state: p.GraphState):
     """The stage's model, from the graph sent along or kept from an earlier request."""
-    from jaxviz.core.model import GraphModel
+    from jaxviz.core.model.graph_model import GraphModel
 
     key = state.key
     if state.graph is not None:
@@ -237,7 +237,7 @@ def _model(state: p.GraphState):
 
 def handle_layout(request: p.LayoutRequest, progress: Progress) -> p.LayoutResult | p.Failure:
     from jaxviz.core.errors import ErrorInfo
-    from jaxviz.core.layout import layout_model
+    from jaxviz.core.layout.engine import layout_model
 
     options = request.options
     models = [_model(state) for state in request.models]
@@ -255,8 +255,8 @@ def handle_prime(request: p.PrimeRequest, progress: Progress) -> p.Primed:
 
 def handle_export(request: p.ExportRequest, progress: Progress) -> p.ExportResult | p.Failure:
     from jaxviz.core.errors import ErrorInfo
-    from jaxviz.core.export import ExportError, export_file
-    from jaxviz.core.layout import Layout
+    from jaxviz.core.export.images import ExportError, export_file
+    from jaxviz.core.layout.engine import Layout
 
     paths = []
     for i, item in enumerate(request.items):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jaxviz.core.errors import ErrorInfo
-from jaxviz.core.geometry import LayoutOptions
+from jaxviz.core.layout.geometry import LayoutOptions
 
 StageData = dict  # a core.ir.Stage as core.ir.to_dict writes it (IR version tagged)
 LayoutData = dict  # a core.layout.Layout as Layout.to_dict writes it
@@ -50,7 +50,7 @@ class GraphToSend:
     graph: Any
 
     def to_dict(self) -> dict:
-        from jaxviz.core.ir import to_dict
+        from jaxviz.core.ir.graph import to_dict
 
         return to_dict(self.graph)
 

@@ -256,7 +256,7 @@ def test_export_with_jax_nesting_groups_as_jax_nests(tmp_path):
 
 
 def test_export_coloured_by_values_paints_the_nan_red(tmp_path):
-    from jaxviz.core.overlay import NONFINITE
+    from jaxviz.core.export.overlay import NONFINITE
 
     path = tmp_path / "nan.py"
     path.write_text(NAN_SOURCE)

@@ -1,6 +1,6 @@
 """Graph IR built by hand, for tests of the pure core that must not need jax."""
 
-from jaxviz.core.ir import EQN, INPUT, OUTPUT, Edge, Graph, Node, Port, Stage
+from jaxviz.core.ir.graph import EQN, INPUT, OUTPUT, Edge, Graph, Node, Port, Stage
 
 
 def port(name, type_="f32[3]"):

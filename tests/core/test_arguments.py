@@ -1,10 +1,10 @@
 """A big argument pytree is one box at first, and many values between a closed box and one
 node are one edge: a 48-layer model's first view shows its parts, not 288 parameter ovals."""
 
-from jaxviz.core.groups import ARGUMENT, ARGUMENT_MIN_LEAVES
-from jaxviz.core.layout import layout_model
-from jaxviz.core.layout_check import check_layout
-from jaxviz.core.model import BUNDLE_MIN, GraphModel
+from jaxviz.core.layout.check import check_layout
+from jaxviz.core.layout.engine import layout_model
+from jaxviz.core.model.graph_model import BUNDLE_MIN, GraphModel
+from jaxviz.core.model.groups import ARGUMENT, ARGUMENT_MIN_LEAVES
 from tests.core.traced import trace
 
 STACK = """

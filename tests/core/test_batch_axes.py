@@ -4,7 +4,7 @@ in_axes=1, out_axes=1, nested vmap, vmap of grad, a scan and equal sizes."""
 
 import pytest
 
-from jaxviz.core.batch_axes import (
+from jaxviz.core.diff.batch_axes import (
     AMBIGUOUS,
     BATCHED,
     BROADCAST,
@@ -16,11 +16,12 @@ from jaxviz.core.batch_axes import (
     listing,
     mark_dims,
     stage_batch_axes,
+    with_batch_axes,
 )
-from jaxviz.core.batch_evidence import witnesses
+from jaxviz.core.diff.batch_evidence import witnesses
 from jaxviz.core.examples import read_examples
-from jaxviz.core.model import GraphModel
-from jaxviz.core.tooltips import tooltips, with_batch_axes
+from jaxviz.core.model.graph_model import GraphModel
+from jaxviz.core.model.tooltips import tooltips
 from tests.core.traced import trace
 from tests.data.vmap_cases import CASES, SOURCE
 

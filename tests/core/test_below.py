@@ -9,14 +9,14 @@ costs, the memory timeline and the residuals, on committed fixtures (no jax need
 import json
 from pathlib import Path
 
-from jaxviz.core.cost import equation_costs, total
-from jaxviz.core.fusion_map import DEAD, FOLDED, FUSED, MERGED, OWN, fusion_map, fusion_mates
-from jaxviz.core.hlo_ir import hlo_graph, instruction_count
-from jaxviz.core.hlo_text import parse_instruction, parse_module, strip_tags
-from jaxviz.core.ir import EQN, INPUT, OUTPUT, Edge, Graph, Node, Port, stage_from_dict
-from jaxviz.core.memory import timeline
-from jaxviz.core.model import GraphModel
-from jaxviz.core.residuals import residuals
+from jaxviz.core.ir.graph import EQN, INPUT, OUTPUT, Edge, Graph, Node, Port, stage_from_dict
+from jaxviz.core.model.graph_model import GraphModel
+from jaxviz.core.xla.cost import equation_costs, total
+from jaxviz.core.xla.fusion_map import DEAD, FOLDED, FUSED, MERGED, OWN, fusion_map, fusion_mates
+from jaxviz.core.xla.hlo_ir import hlo_graph, instruction_count
+from jaxviz.core.xla.hlo_text import parse_instruction, parse_module, strip_tags
+from jaxviz.core.xla.memory import timeline
+from jaxviz.core.xla.residuals import residuals
 
 DATA = Path(__file__).parent.parent / "data" / "hlo"
 
@@ -151,9 +151,9 @@ def test_residuals_are_forward_values_read_by_the_backward_pass():
 
 
 def test_an_overlay_repaints_every_box_and_says_what_its_colours_mean():
-    from jaxviz.core.layout import layout_model
-    from jaxviz.core.overlay import HEAT, RESIDUAL_EDGE, ZERO, colour, values
-    from jaxviz.core.styles import legend_entries
+    from jaxviz.core.export.overlay import HEAT, RESIDUAL_EDGE, ZERO, colour, values
+    from jaxviz.core.layout.engine import layout_model
+    from jaxviz.core.model.styles import legend_entries
 
     _, stage = fixture()
     stage.costs = {k: c.to_dict() for k, c in equation_costs(stage.graph).items()}

@@ -4,10 +4,10 @@ drawn round the drawing, never through a node."""
 
 import random
 
-from jaxviz.core.layout import layout_model
-from jaxviz.core.layout_check import check_layout
-from jaxviz.core.layout_ranks import back_edges
-from jaxviz.core.model import GraphModel
+from jaxviz.core.layout.check import check_layout
+from jaxviz.core.layout.engine import layout_model
+from jaxviz.core.layout.ranks import back_edges
+from jaxviz.core.model.graph_model import GraphModel
 
 from .factories import chain_graph
 

@@ -2,10 +2,10 @@
 
 from collections import Counter
 
-from jaxviz.core.diff import diff_stages, is_wrapped
-from jaxviz.core.diff_view import decorate, diff_html, text_diff
-from jaxviz.core.layout import layout_model
-from jaxviz.core.model import GraphModel
+from jaxviz.core.diff.stages import diff_stages, is_wrapped
+from jaxviz.core.diff.view import decorate, diff_html, text_diff
+from jaxviz.core.layout.engine import layout_model
+from jaxviz.core.model.graph_model import GraphModel
 from tests.core.traced import trace
 from tests.data import samples as s
 
@@ -97,7 +97,7 @@ def test_decorated_layout_and_html_page():
 def test_the_text_diff_pairs_lines_whose_variables_were_renamed():
     """One equation more renames every later variable: its lines are unchanged, not removed
     and added again (the graph's summary says 0 removed, and so must the text)."""
-    from jaxviz.core.diff_view import text_diff
+    from jaxviz.core.diff.view import text_diff
 
     before = ("{ lambda ; a:f32[]. let\n    b:f32[] = sin a\n    c:f32[] = mul b 2.0:f32[]\n"
               "    d:f32[] = add c a\n  in (d,) }")

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jaxviz.core import export
-from jaxviz.core.export import ExportError, export_bytes, export_file, write_atomic
-from jaxviz.core.ir import IR_VERSION, to_dict
-from jaxviz.core.layout import LayoutOptions, layout_model
-from jaxviz.core.model import GraphModel
+from jaxviz.core.export import images
+from jaxviz.core.export.images import ExportError, export_bytes, export_file, write_atomic
+from jaxviz.core.ir.graph import IR_VERSION, to_dict
+from jaxviz.core.layout.engine import LayoutOptions, layout_model
+from jaxviz.core.model.graph_model import GraphModel
 from tests.core.factories import chain_graph, stage_of
 from tests.core.traced import trace
 from tests.data import samples as s
@@ -70,7 +70,7 @@ def test_png_and_pdf_are_real_images(tmp_path):
 
 
 def test_a_png_without_a_resolution_is_sharp_and_bounded(tmp_path):
-    from jaxviz.core.export import default_dpi
+    from jaxviz.core.export.images import default_dpi
 
     layout, stage = laid_out()
     data = export_file(layout, stage, tmp_path / "g.png").read_bytes()
@@ -111,7 +111,7 @@ def test_failed_render_leaves_no_partial_file(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("graphviz failed")
 
-    monkeypatch.setattr(export, "render", broken)
+    monkeypatch.setattr(images, "render", broken)
     with pytest.raises(RuntimeError):
         export_file(layout, stage, target)
     assert target.read_bytes() == previous

@@ -1,7 +1,7 @@
 """Repeated calls and iterations of the same structure fold into one box, ``block ×N``."""
 
-from jaxviz.core.groups import FOLD
-from jaxviz.core.model import GraphModel
+from jaxviz.core.model.graph_model import GraphModel
+from jaxviz.core.model.groups import FOLD
 from tests.core.traced import trace
 
 BLOCKS = """

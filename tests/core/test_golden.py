@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from jaxviz.core.export import export_bytes
-from jaxviz.core.ir import to_dict
-from jaxviz.core.layout import layout_model
-from jaxviz.core.model import GraphModel
+from jaxviz.core.export.images import export_bytes
+from jaxviz.core.ir.graph import to_dict
+from jaxviz.core.layout.engine import layout_model
+from jaxviz.core.model.graph_model import GraphModel
 from tests.core.traced import trace
 from tests.data import samples as s
 

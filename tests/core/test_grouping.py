@@ -1,7 +1,7 @@
 """Groups read from the source information: the user's functions and loop iterations."""
 
 
-from jaxviz.core.model import FUNCTION, GraphModel
+from jaxviz.core.model.graph_model import FUNCTION, GraphModel
 from tests.core.traced import trace
 from tests.data import samples as s
 from tests.data.programs import MLP_NESTED, TRANSFORMER_FLAT, TRANSFORMER_NESTED

@@ -4,14 +4,14 @@ order, and on real models our engine crosses no more than dot does."""
 
 import pytest
 
-from jaxviz.core.groups import ARGUMENT
-from jaxviz.core.ir import EQN, INPUT, Edge, Graph, Node, Port
-from jaxviz.core.layout import LayoutOptions, layout_model
-from jaxviz.core.layout_check import _cross, check_layout
-from jaxviz.core.layout_order import packing_order
-from jaxviz.core.layout_ranks import ranks, separated_groups
-from jaxviz.core.layout_wrap import wrap
-from jaxviz.core.model import GraphModel
+from jaxviz.core.ir.graph import EQN, INPUT, Edge, Graph, Node, Port
+from jaxviz.core.layout.check import _cross, check_layout
+from jaxviz.core.layout.engine import LayoutOptions, layout_model
+from jaxviz.core.layout.order import packing_order
+from jaxviz.core.layout.ranks import ranks, separated_groups
+from jaxviz.core.layout.wrap import wrap
+from jaxviz.core.model.graph_model import GraphModel
+from jaxviz.core.model.groups import ARGUMENT
 from tests.core.traced import trace
 from tests.data.programs import CONTROL, MLP_NESTED, TRANSFORMER_NESTED
 
@@ -124,7 +124,7 @@ def test_the_sweeps_count_crossings_exactly():
     # the count that decides which order is kept, against every pair of links
     import random
 
-    from jaxviz.core.layout_order import crossings
+    from jaxviz.core.layout.order import crossings
 
     rng = random.Random(7)
     for _ in range(50):
@@ -143,8 +143,8 @@ def test_the_sweeps_count_crossings_exactly():
 def test_an_edge_label_moves_off_a_line_that_runs_through_its_first_spot():
     # the first spot, right of where the edge leaves its node, has another edge running down
     # through it: the label takes the next spot clear of lines (left of the edge)
-    from jaxviz.core.geometry import EdgePath, NodeBox
-    from jaxviz.core.layout_labels import LABEL_CHAR_W, place_labels
+    from jaxviz.core.layout.geometry import EdgePath, NodeBox
+    from jaxviz.core.layout.labels import LABEL_CHAR_W, place_labels
 
     def box(nid, x, y):
         return NodeBox(nid, x, y, 40, 20, "eqn", [nid], "box", "", "", "", 1.0)

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jaxviz.core.ir import EQN, INPUT, OUTPUT, Edge, Graph, Node, Port
-from jaxviz.core.layout import LayoutOptions, layout_model
-from jaxviz.core.layout_check import check_layout
-from jaxviz.core.model import GraphModel
+from jaxviz.core.ir.graph import EQN, INPUT, OUTPUT, Edge, Graph, Node, Port
+from jaxviz.core.layout.check import check_layout
+from jaxviz.core.layout.engine import LayoutOptions, layout_model
+from jaxviz.core.model.graph_model import GraphModel
 
 PRIMS = ["sin", "mul", "dot_general", "add", "broadcast_in_dim", "reduce_sum"]
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from jaxviz.core.ir import EQN, Node, scopes_of, transforms_of
-from jaxviz.core.model import GraphModel
+from jaxviz.core.ir.graph import EQN, Node, scopes_of, transforms_of
+from jaxviz.core.model.graph_model import GraphModel
 from tests.core.factories import chain_graph
 from tests.core.traced import trace
 from tests.data import samples as s
@@ -91,7 +91,7 @@ def test_name_stacks_of_version_1_ir_are_read_back_from_their_text():
 
 
 def test_an_ir_from_a_newer_jaxviz_is_refused_by_name():
-    from jaxviz.core.ir import IR_VERSION, stage_from_dict, to_dict
+    from jaxviz.core.ir.graph import IR_VERSION, stage_from_dict, to_dict
 
     data = to_dict(trace(s.POLYNOMIAL)[0][0])
     data["ir_version"] = IR_VERSION + 1
@@ -100,7 +100,7 @@ def test_an_ir_from_a_newer_jaxviz_is_refused_by_name():
 
 
 def test_the_engine_is_chosen_by_the_options():
-    from jaxviz.core.layout import LayoutOptions, layout_model
+    from jaxviz.core.layout.engine import LayoutOptions, layout_model
 
     model = GraphModel(trace(s.POLYNOMIAL, pipeline="grad")[0][1].graph)
     assert layout_model(model, LayoutOptions()).engine == "layered"  # auto: ours
@@ -109,7 +109,7 @@ def test_the_engine_is_chosen_by_the_options():
 
 
 def test_layout_options_saved_by_an_older_version_load_without_its_dropped_keys():
-    from jaxviz.core.layout import LayoutOptions
+    from jaxviz.core.layout.engine import LayoutOptions
 
     options = LayoutOptions.from_dict({"rankdir": "LR", "dot_limit": 4000})
     assert options.rankdir == "LR" and "dot_limit" not in options.to_dict()

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from jaxviz.core.errors import ErrorInfo
-from jaxviz.core.ir import stage_from_dict, to_dict
+from jaxviz.core.ir.graph import stage_from_dict, to_dict
 
 FOLDER = Path(__file__).resolve().parents[1] / "data" / "stages"
 FILE = "<editor>"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import jax
 from jax.extend import core as jcore
 
-from jaxviz.core.ir import EQN
+from jaxviz.core.ir.graph import EQN
 from jaxviz.trace.session import prepare, trace_source
 from tests.data.primitives import Program
 

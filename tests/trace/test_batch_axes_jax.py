@@ -10,8 +10,8 @@ import pytest
 from jax import lax
 from jax.extend.core import Literal
 
-from jaxviz.core.batch_axes import AMBIGUOUS, BATCHED, BROADCAST, UNBATCHED, batch_axes
-from jaxviz.core.batch_evidence import node_pairs
+from jaxviz.core.diff.batch_axes import AMBIGUOUS, BATCHED, BROADCAST, UNBATCHED, batch_axes
+from jaxviz.core.diff.batch_evidence import node_pairs
 from jaxviz.core.examples import read_examples
 from tests.data.vmap_cases import CASES, SOURCE
 from tests.trace.helpers import trace

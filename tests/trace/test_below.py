@@ -8,10 +8,10 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-from jaxviz.core import below
-from jaxviz.core.fusion_map import FUSED, UNMAPPED
-from jaxviz.core.hlo_text import parse_module
 from jaxviz.core.pipeline_spec import PipelineError, parse_pipeline
+from jaxviz.core.xla import below
+from jaxviz.core.xla.fusion_map import FUSED, UNMAPPED
+from jaxviz.core.xla.hlo_text import parse_module
 from jaxviz.trace.compiled import _lower, tag_jaxpr
 from jaxviz.trace.session import trace_source
 
@@ -225,7 +225,7 @@ def step(x, w):
 def test_a_partitioned_program_s_cost_is_set_against_one_devices_share():
     """XLA's cost_analysis of a program split over 4 devices counts one device's share; the
     report says so and sets our total divided by 4 beside it, instead of a 4× mismatch."""
-    from jaxviz.core import below
+    from jaxviz.core.xla import below
     from jaxviz.trace.session import trace_source
 
     stages, error = trace_source(SHARDED, "<editor>", "step", "f32[64,32], f32[32,16]",

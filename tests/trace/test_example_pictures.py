@@ -5,9 +5,9 @@ a reader can use: no edge through a node, no overlap, no stub, aspect at most 4:
 import pytest
 
 from jaxviz.core.examples import read_examples
-from jaxviz.core.layout import layout_model
-from jaxviz.core.layout_check import check_layout
-from jaxviz.core.model import GraphModel
+from jaxviz.core.layout.check import check_layout
+from jaxviz.core.layout.engine import layout_model
+from jaxviz.core.model.graph_model import GraphModel
 from jaxviz.trace.session import trace_source
 from tests.data.programs import CASES
 

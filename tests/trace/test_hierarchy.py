@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from jaxviz.core.groups import FOLD, FUNCTION, LIBRARY
-from jaxviz.core.layout import layout_model
-from jaxviz.core.layout_check import check_layout
-from jaxviz.core.model import GraphModel
+from jaxviz.core.layout.check import check_layout
+from jaxviz.core.layout.engine import layout_model
+from jaxviz.core.model.graph_model import GraphModel
+from jaxviz.core.model.groups import FOLD, FUNCTION, LIBRARY
 from jaxviz.trace.session import trace_source
 
 MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
@@ -141,7 +141,7 @@ def test_jax_nesting_mode_groups_by_jaxs_own_nesting_only():
 
 
 def test_checkpoints_recomputation_in_the_backward_pass_is_marked_as_such():
-    from jaxviz.core.styles import PROVENANCE_BORDERS, RECOMPUTED
+    from jaxviz.core.model.styles import PROVENANCE_BORDERS, RECOMPUTED
 
     source = ("def layer(w, x):\n    return jnp.tanh(x @ w)\n\n"
               "def loss(w, x):\n    return jnp.sum(jax.checkpoint(layer)(w, x) ** 2)\n")

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from jaxviz.core.ir import EQN, IR_VERSION, stage_from_dict, to_dict
+from jaxviz.core.ir.graph import EQN, IR_VERSION, stage_from_dict, to_dict
 from tests.data import samples as s
 from tests.trace.helpers import trace
 

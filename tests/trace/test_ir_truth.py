@@ -3,10 +3,10 @@ and shared jaxprs, iterations only where the source loops, scope names verbatim,
 
 import pytest
 
-from jaxviz.core.diff import diff_stages
-from jaxviz.core.ir import transforms_of
-from jaxviz.core.model import GraphModel
-from jaxviz.core.styles import BACKWARD, provenance
+from jaxviz.core.diff.stages import diff_stages
+from jaxviz.core.ir.graph import transforms_of
+from jaxviz.core.model.graph_model import GraphModel
+from jaxviz.core.model.styles import BACKWARD, provenance
 from tests.data import samples as s
 from tests.trace.helpers import trace
 

@@ -62,8 +62,8 @@ def test_a_failing_tagged_build_falls_back_to_the_plain_one(monkeypatch):
 
 
 def test_literals_keep_jax_text_for_tooltips_and_details():
-    from jaxviz.core.model import GraphModel
-    from jaxviz.core.tooltips import tooltips
+    from jaxviz.core.model.graph_model import GraphModel
+    from jaxviz.core.model.tooltips import tooltips
 
     source = "def f(x):\n    return x * np.float32(0.1)\n"
     stages, error = trace_source(source, "<t>", "f", "f32[3]", "")

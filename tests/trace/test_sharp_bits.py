@@ -80,8 +80,8 @@ def test_the_retrace_command(tmp_path):
 
 
 def test_effects_are_marked_on_their_nodes_and_jit_explains_dead_code():
-    from jaxviz.core.diff import diff_stages
-    from jaxviz.core.model import GraphModel
+    from jaxviz.core.diff.stages import diff_stages
+    from jaxviz.core.model.graph_model import GraphModel
 
     source = IMPURE + "\ndef wasteful(x):\n    unused = jnp.sin(x)\n    return x * 2.0\n"
     stages, _ = trace(source=source, function="impure", args="jnp.ones(3)", pipeline="")

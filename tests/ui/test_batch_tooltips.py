@@ -1,6 +1,6 @@
 """The window's tooltips of a vmap stage name each result's batch axis; other stages' do not."""
 
-from jaxviz.core.ir import to_dict
+from jaxviz.core.ir.graph import to_dict
 from jaxviz.ui.stage_set import StageSet, build_stage
 from tests.core.traced import trace
 from tests.data.vmap_cases import CASES, SOURCE

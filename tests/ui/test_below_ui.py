@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from jaxviz.core import below
+from jaxviz.core.xla import below
 
 EXAMPLE = Path(__file__).parents[2] / "resources" / "examples" / "17_below_the_jaxpr.py"
 ARGS = "params, f32[64,32], f32[64,8]"

@@ -43,7 +43,7 @@ def test_garbage_made_on_a_thread_is_collected_on_the_gui_thread(qtbot):
 
 
 def test_no_collection_while_a_thread_builds_under_gc_paused(qtbot):
-    from jaxviz.core.ir import collection_paused, gc_paused
+    from jaxviz.core.ir.graph import collection_paused, gc_paused
 
     was_enabled = gc.isenabled()
     guard = GarbageCollector(interval_ms=10)

@@ -41,7 +41,7 @@ def test_toggling_a_group_sends_a_few_bytes(window, qtbot):
 def test_the_window_keeps_one_form_of_the_graph_and_sends_it_as_plain_data():
     # the IR as received is not kept beside the objects rebuilt from it; the layout worker
     # still gets the graph as the plain dict it reads, made when the request is encoded
-    from jaxviz.core.ir import to_dict
+    from jaxviz.core.ir.graph import to_dict
     from jaxviz.ui.stage_set import StageSet
     from tests.core.traced import trace
     from tests.data import samples as s

@@ -73,7 +73,7 @@ NESTED_CALLS = ("def layer(w, x):\n    return jnp.tanh(x @ w)\n\n"
                 "def loss(w, x):\n    return jnp.sum(layer(w, x))\n")
 
 def test_view_group_by_jax_nesting_regroups_every_stage(window, qtbot):
-    from jaxviz.core.groups import FUNCTION
+    from jaxviz.core.model.groups import FUNCTION
 
     trace_code(window, qtbot, NESTED_CALLS, "loss", "jnp.ones((4, 4)), jnp.ones((2, 4))",
                "grad")

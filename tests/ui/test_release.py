@@ -1,7 +1,7 @@
 """A replaced stage set is freed off the GUI thread, a chunk at a time, and only what nothing
 else holds is taken apart."""
 
-from jaxviz.core.ir import to_dict
+from jaxviz.core.ir.graph import to_dict
 from jaxviz.ui import stage_set as ss
 from tests.core.traced import trace
 from tests.data import samples as s

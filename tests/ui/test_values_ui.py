@@ -61,7 +61,7 @@ def test_an_edges_hover_text_gives_its_ends_and_what_it_held(window, qtbot):
 
 
 def test_colour_values_paints_the_nan_red_and_the_rest_by_magnitude(window, qtbot):
-    from jaxviz.core.overlay import NONFINITE
+    from jaxviz.core.export.overlay import NONFINITE
 
     trace_code(window, qtbot, NAN, "loss", "jnp.ones((4, 4)) * -10.0, jnp.ones((2, 4))",
                "grad")

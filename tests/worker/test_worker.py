@@ -117,7 +117,7 @@ def test_big_messages_travel_in_chunks_and_come_back_whole():
 
 def test_payloads_come_back_as_their_types_and_local_fields_stay_home():
     from jaxviz.core.errors import ErrorInfo
-    from jaxviz.core.geometry import LayoutOptions
+    from jaxviz.core.layout.geometry import LayoutOptions
 
     request = p.LayoutRequest([p.GraphState("3/1", ["e2"], None)], LayoutOptions(rankdir="LR"),
                               [1])
@@ -162,8 +162,8 @@ def test_a_first_view_the_printer_renames_is_laid_out_again(monkeypatch):
     without printing ever wrong, the answer has the stage built and laid out again with the
     printer's names, and says the first view is out of date (the window draws it again)."""
     import jaxviz.trace.jaxpr_ir as jaxpr_ir
-    from jaxviz.core.geometry import LayoutOptions
-    from jaxviz.core.layout import Layout
+    from jaxviz.core.layout.engine import Layout
+    from jaxviz.core.layout.geometry import LayoutOptions
     from jaxviz.worker.handlers import handle_trace
 
     found = jaxpr_ir.printer_names
@@ -195,7 +195,7 @@ def test_an_export_of_the_last_stage_traces_that_stage_alone(tmp_path):
     does (the stages before it are not drawn), and its SVG holds the stage's graph."""
     import jax
 
-    from jaxviz.core.geometry import LayoutOptions
+    from jaxviz.core.layout.geometry import LayoutOptions
     from jaxviz.worker.handlers import handle_trace
 
     log, out = tmp_path / "calls", tmp_path / "g.svg"
@@ -217,8 +217,8 @@ def test_the_shown_stage_goes_ahead_of_its_text_and_adds_up_to_the_whole_stage()
     """The app's trace sends the shown stage's graph as soon as it is laid out, then prints
     its text: the result has None in its place and the text, and the two together are the
     stage the in-order trace gives, equation lines included."""
-    from jaxviz.core.geometry import LayoutOptions
-    from jaxviz.core.ir import stage_from_dict, to_dict
+    from jaxviz.core.ir.graph import stage_from_dict, to_dict
+    from jaxviz.core.layout.geometry import LayoutOptions
     from jaxviz.trace.session import trace_source
     from jaxviz.ui.stage_set import add_text, build_stage
     from jaxviz.worker.handlers import handle_trace

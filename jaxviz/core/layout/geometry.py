@@ -1,7 +1,7 @@
 """The layout's types and measures: node, edge and group boxes, the options, text sizes.
 
 Kept apart from ``layout`` (which chooses and runs an engine) so that the engines
-(``layout_layered``, ``layout_dot``) and the label placer import these without importing
+(``layout.layered``, ``layout.dot``) and the label placer import these without importing
 ``layout``, and ``layout`` imports them: no import circle.
 """
 
@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING
 
-from .ir import gc_paused
+from jaxviz.core.ir.graph import gc_paused
 
 if TYPE_CHECKING:  # for the annotations only: the protocol imports this module, the CLI
     # imports the protocol, and the graph model is not needed to carry a layout
-    from .model import VisibleGraph, VisibleNode
+    from jaxviz.core.model.graph_model import VisibleGraph, VisibleNode
 
 FONT_PT = 10.0  # the monospace font the app and the exporters draw labels with
 CHAR_W = 0.602 * FONT_PT  # DejaVu Sans Mono's advance width, in points

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from .diff_pairs import is_wrapped
-from .ir import Stage, transforms_of
-from .styles import BACKWARD, provenance
+from jaxviz.core.diff.pairs import is_wrapped
+from jaxviz.core.ir.graph import Stage, transforms_of
+from jaxviz.core.model.styles import BACKWARD, provenance
 
 INSERTED_BY_BATCHING = ("broadcast_in_dim", "transpose", "reshape", "squeeze", "expand_dims",
                         "iota")

@@ -4,14 +4,14 @@ barycentres first, then their own), the order with the fewest crossings kept (co
 each sweep, as inversions between neighbouring ranks); and the order in which the packer
 places a block's items, which keeps every rank's order (``packing_order``).
 
-What the crossings (drawn, counted by ``layout_check``: control-flow grad, MLP ×6 grad,
+What the crossings (drawn, counted by ``layout.check``: control-flow grad, MLP ×6 grad,
 12-block transformer grad; dot: 4, 42, 109) owed to what, measured in turn:
 - the packer sorting a block's items by one mean key: a block spanning many ranks went before
   a node its rank had after it, and the drawing crossed where the order did not. Packing in
   an order that keeps every rank's order: 6 → 3, 32 → 27, 51 → 53;
 - the best order seen kept, up to 8 sweeps (stopping after 4 without gain): 6, 35 → 32,
   136 → 51 (4 sweeps, each taken as it came, had given 6, 35, 136);
-- before those, in ``layout_ranks``, ``layout_layered`` and ``layout_wrap``: a group that feeds
+- before those, in ``layout.ranks``, ``layout.layered`` and ``layout.wrap``: a group that feeds
   its sibling ends above it (16 → 7, 127 → 107: no staircase of layers sharing ranks), edges
   round the side on the side nearer their ends and nested by span, parameters the backward
   pass uses far below sent round too (107 → 35 on the MLP), and edges wrapped into columns

@@ -2,11 +2,11 @@
 through a node it does not touch.
 
 1. Ranks by longest path, a group that feeds its sibling wholly above it, inputs beside
-   their first consumer (``layout_ranks``).
+   their first consumer (``layout.ranks``).
 2. Every edge that spans several ranks gets a *lane*: a thin virtual node in each rank it
    crosses, as dot's virtual nodes do, so the space it passes through is reserved (the work is
    linear in the total span of the edges, the size of the drawing itself).
-3. Order within ranks by barycentre sweeps (``layout_order``: a bounded number, down and up),
+3. Order within ranks by barycentre sweeps (``layout.order``: a bounded number, down and up),
    nodes of one group kept together within each rank.
 4. Across-rank positions by the barycentre of the nodes above, overlaps pushed apart, each
    layer moved back under what it hangs from.
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import bisect
 
-from .geometry import (
+from jaxviz.core.layout.geometry import (
     CLUSTER_LABEL_H,
     CLUSTER_PAD,
     NODE_SEP,
@@ -33,9 +33,9 @@ from .geometry import (
     cluster_label_width,
     node_size,
 )
-from .layout_order import group_path, mean, order_layers, packing_order
-from .layout_wrap import column_count, cut_ranks, torn_ranks, wrap
-from .model import VisibleGraph
+from jaxviz.core.layout.order import group_path, mean, order_layers, packing_order
+from jaxviz.core.layout.wrap import column_count, cut_ranks, torn_ranks, wrap
+from jaxviz.core.model.graph_model import VisibleGraph
 
 LANE = 2.0  # points: a lane's own width
 LANE_SEP = 7.0  # points between a lane and its neighbours
@@ -95,7 +95,7 @@ def _goes_round(edge, rank: dict, group: dict, parents: dict, span: int) -> bool
     to its backward twin): lanes for it would grow with the depth squared, so it goes round
     the side of the drawing instead, in a constant number of points."""
     if rank[edge.dst] <= rank[edge.src]:
-        return True  # a back edge (``layout_ranks.back_edges``): round, never through nodes
+        return True  # a back edge (``layout.ranks.back_edges``): round, never through nodes
     if rank[edge.dst] - rank[edge.src] <= span:
         return False
     return _common_group(group.get(edge.src), group.get(edge.dst), parents) is None
@@ -160,7 +160,7 @@ def _round_route(chain: list[str], pos: dict, bands, rank: dict, track: float
 
 def _wrapped(pos: dict, bands, rank: dict, routes, size: dict, across: int, group: dict,
              parents: dict, blocks: list, tracks: tuple[float, float] | None = None):
-    """Positions and routes, in columns when the drawing is too long (``layout_wrap``)."""
+    """Positions and routes, in columns when the drawing is too long (``layout.wrap``)."""
     extent: dict[int, tuple[float, float]] = {}
 
     def widen(r: int, lo: float, hi: float) -> None:

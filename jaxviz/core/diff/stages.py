@@ -1,9 +1,9 @@
-"""What a transformation did, stage to stage: the structural pairing (``diff_pairs``) and its
-summary in words (``diff_summary``), made here so neither needs the other's caller."""
+"""What a transformation did, stage to stage: the structural pairing (``diff.pairs``) and its
+summary in words (``diff.summary``), made here so neither needs the other's caller."""
 
 from __future__ import annotations
 
-from .diff_pairs import (
+from jaxviz.core.diff.pairs import (
     ADDED,
     CHANGED,
     CLASSES,
@@ -14,8 +14,8 @@ from .diff_pairs import (
     is_wrapped,
     pair_stages,
 )
-from .diff_summary import summarise
-from .ir import Stage
+from jaxviz.core.diff.summary import summarise
+from jaxviz.core.ir.graph import Stage
 
 __all__ = ["ADDED", "CHANGED", "CLASSES", "REMOVED", "UNCHANGED", "Pair", "StageDiff",
            "diff_stages", "is_wrapped"]

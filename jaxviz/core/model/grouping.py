@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .ir import EQN, Node, transforms_of
+from jaxviz.core.ir.graph import EQN, Node, transforms_of
 
 
 @dataclass

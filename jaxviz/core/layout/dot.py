@@ -12,7 +12,7 @@ import shlex
 
 import pygraphviz
 
-from .geometry import (
+from jaxviz.core.layout.geometry import (
     STUB_H,
     STUB_W,
     EdgePath,
@@ -22,7 +22,7 @@ from .geometry import (
     node_size,
     split_long_edges,
 )
-from .model import VisibleGraph
+from jaxviz.core.model.graph_model import VisibleGraph
 
 GRAPH_ATTRS = ("nslimit=1 nslimit1=1 mclimit=0.6 splines=polyline nodesep=0.25 ranksep=0.42 "
                "searchsize=30 newrank=true")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from .batch_axes import BatchAxes, node_batch_lines
-from .groups import ARGUMENT
-from .model import GraphModel, VisibleGraph
+from jaxviz.core.model.graph_model import GraphModel, VisibleGraph
+from jaxviz.core.model.groups import ARGUMENT
 
 
 def tooltips(model: GraphModel, view: VisibleGraph) -> dict[str, str]:
@@ -36,18 +35,6 @@ def tooltips(model: GraphModel, view: VisibleGraph) -> dict[str, str]:
                                                 else ""))
         tips[nid] = "\n".join(lines)
     return tips
-
-
-def with_batch_axes(tips: dict[str, str], model: GraphModel, axes: BatchAxes) -> dict[str, str]:
-    """The tooltips of a vmap stage with each node's results' batch axes added below
-    (``b: f32[⟨8⟩,4]  batch: axis 0 (was f32[4])``); the lines above, JAX's text, unchanged."""
-    out = dict(tips)
-    for nid, tip in tips.items():
-        node = model.nodes.get(nid)
-        lines = node_batch_lines(node, axes) if node is not None else []
-        if lines:
-            out[nid] = "\n".join([tip, *lines])
-    return out
 
 
 def search_texts(model: GraphModel, view: VisibleGraph) -> dict[str, str]:

@@ -23,8 +23,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .batch_evidence import Var, Witness, declared_axes, operands, variables, witnesses
-from .ir import EQN, INPUT, OUTPUT, Edge, Node, Stage
+from jaxviz.core.diff.batch_evidence import (
+    Var,
+    Witness,
+    declared_axes,
+    operands,
+    variables,
+    witnesses,
+)
+from jaxviz.core.ir.graph import EQN, INPUT, OUTPUT, Edge, Node, Stage
 
 BATCHED, BROADCAST, UNBATCHED, AMBIGUOUS, UNKNOWN = (
     "batched",
@@ -335,3 +342,15 @@ def listing(result: BatchAxes) -> list[str]:
         where = f"  [{v.node}]" if "/" in v.node else ""
         lines.append(f"  {v.var:>4} {v.marked_type():<{width}}  {v.text()}{where}")
     return lines
+
+
+def with_batch_axes(tips: dict[str, str], model, axes: BatchAxes) -> dict[str, str]:
+    """The tooltips of a vmap stage with each node's results' batch axes added below
+    (``b: f32[⟨8⟩,4]  batch: axis 0 (was f32[4])``); the lines above, JAX's text, unchanged."""
+    out = dict(tips)
+    for nid, tip in tips.items():
+        node = model.nodes.get(nid)
+        lines = node_batch_lines(node, axes) if node is not None else []
+        if lines:
+            out[nid] = "\n".join([tip, *lines])
+    return out

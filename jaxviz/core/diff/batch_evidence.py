@@ -1,7 +1,7 @@
 """What the stage before a ``vmap`` says about each variable of the vmap stage: its shape there.
 
 A variable of the vmap stage is found in the stage before by the node pairing of the diff
-(``diff_pairs.pair_stages``: equations by what they are, wherever they are nested) plus the
+(``diff.pairs.pair_stages``: equations by what they are, wherever they are nested) plus the
 positions that vmap never changes: a stage's inputs and outputs, and the inputs and outputs of
 the nested jaxprs of two paired equations. Each variable then has up to two kinds of witness:
 
@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .diff_pairs import flatten, loose_key, strict_key
-from .ir import CONST, EQN, INPUT, OUTPUT, Edge, Graph, Node, Stage
-from .pipeline_spec import PipelineError, parse_pipeline
+from jaxviz.core.diff.pairs import flatten, loose_key, strict_key
+from jaxviz.core.ir.graph import CONST, EQN, INPUT, OUTPUT, Edge, Graph, Node, Stage
+from jaxviz.core.pipeline_spec import PipelineError, parse_pipeline
 
 Var = tuple[str, int]  # (id of the node that defines it, its position among that node's results)
 
@@ -52,7 +52,7 @@ def node_pairs(before: Stage, after: Stage) -> dict[str, str]:
 
 
 def equation_pairs(before: Stage, after: Stage) -> dict[str, str]:
-    """The diff's two passes (``diff_pairs``: strict, then loose: same primitive, line and
+    """The diff's two passes (``diff.pairs``: strict, then loose: same primitive, line and
     scopes), the loose one only between equations whose results could be the same values with
     a batch dimension added. vmap inserts equations at the very line of others (the
     ``broadcast_in_dim`` of an unbatched constant): the diff, which pairs each with the first

@@ -3,7 +3,7 @@
 Two engines, one result type:
 
 - ``layered`` (the default, ``auto`` too), our own layered layout for compound graphs
-  (``layout_layered``): linear in the drawing, no edge through a node it does not touch, no
+  (``layout.layered``): linear in the drawing, no edge through a node it does not touch, no
   box over another, group boxes apart (``benchmarks/layout_quality.py`` counts all of it).
 - ``dot`` through pygraphviz, kept as an option: polyline splines, ``nslimit=1``, fixed-size
   boxes whose text we measure ourselves, read from dot's ``plain`` output; edges spanning more
@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 
-from .geometry import (  # the layout's types, re-exported: they were defined here
+from jaxviz.core.layout.geometry import (  # the layout's types, re-exported: they were defined here
     CHAR_W,
     CLUSTER_LABEL_H,
     CLUSTER_PAD,
@@ -40,8 +40,8 @@ from .geometry import (  # the layout's types, re-exported: they were defined he
     node_size,
     split_long_edges,
 )
-from .layout_ranks import ranks, ranks_for_layers
-from .model import GraphModel, VisibleGraph
+from jaxviz.core.layout.ranks import ranks, ranks_for_layers
+from jaxviz.core.model.graph_model import GraphModel, VisibleGraph
 
 
 def layout_model(model: GraphModel, options: LayoutOptions | None = None) -> Layout:
@@ -53,10 +53,10 @@ def layout_visible(view: VisibleGraph, options: LayoutOptions) -> Layout:
     start = time.perf_counter()
     engine = "dot" if options.engine == "dot" else "layered"
     if engine == "dot":
-        from .layout_dot import run_dot
+        from jaxviz.core.layout.dot import run_dot
         result = run_dot(view, options, ranks(view))
     else:
-        from .layout_layered import run_layered
+        from jaxviz.core.layout.layered import run_layered
         result = run_layered(view, options, ranks_for_layers(view))
     result.clusters = cluster_boxes(view, result.nodes,
                                     widen=engine == "layered" and options.rankdir == "TB",
@@ -65,7 +65,7 @@ def layout_visible(view: VisibleGraph, options: LayoutOptions) -> Layout:
         clip_edge(edge, result.nodes[edge.src], result.nodes[edge.dst])
         edge.points = simplified(edge.points)
     if options.edge_labels:
-        from .layout_labels import place_labels
+        from jaxviz.core.layout.labels import place_labels
         place_labels(result.nodes, result.edges, vertical=options.rankdir == "TB")
     _fit_bounds(result)
     result.engine, result.seconds = engine, time.perf_counter() - start

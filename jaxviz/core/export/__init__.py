@@ -1,0 +1,2 @@
+"""Drawings written out (SVG, PNG, PDF, DOT, JSON) without ever replacing a user's file, and the
+overlays that colour them."""
