@@ -88,7 +88,8 @@ def cost_lines(costs: dict) -> list[str]:
             "one device's share; global: the whole program, counted from the jaxpr):",
             row("FLOPs", "flops"), row("bytes", "bytes"),
             row("memory", "memory") + "  [per device: arguments + outputs + temporaries "
-            "- aliased; global: inputs and outputs]"]
+            "- aliased; global: inputs and outputs]"] + \
+        ([f"  note: {costs['note']}"] if costs.get("note") else [])
 
 
 def edge_lines(edges: list[dict], all_edges: bool, read: bool) -> list[str]:

@@ -161,11 +161,18 @@ def costs(stage: Stage, xla_cost: dict, memory: dict, partitions: int) -> dict:
             "bytes": {"per_device": xla_cost.get("bytes accessed"),
                       "global": ours.bytes_read + ours.bytes_written},
             "memory": {"per_device": peak if memory else None, "global": arrays},
-            "memory_parts": memory,
+            "memory_parts": memory, "note": _manual_note(stage.graph),
             "words": {"per_device": "XLA's cost_analysis / memory_analysis of the "
                                     "partitioned module: one device's share",
                       "global": "the whole program, counted from the jaxpr's shapes "
                                 "(memory: its inputs and outputs, unsharded)"}}
+
+
+def _manual_note(graph: Graph) -> str:
+    if any(n.primitive == "shard_map" for n in graph.walk_nodes()):
+        return ("a shard_map body's shapes are one device's: the global count has its "
+                "equations once, as one device runs them")
+    return ""
 
 
 def _io_bytes(graph: Graph) -> int:

@@ -55,7 +55,7 @@ def pipeline_mesh(mesh):
         _MESH.pop()
 
 
-def _mesh_for(value: Any):
+def mesh_for(value: Any):
     """The mesh a sharding option is over: the one set, else all devices along the one
     axis the option names."""
     if _MESH and _MESH[-1] is not None:
@@ -84,7 +84,7 @@ def apply_transform(spec: TransformSpec, fn: Callable) -> Callable:
     options = dict(spec.options)
     for key in SHARDING_OPTIONS:
         if key in options:
-            options[key] = named_shardings(options[key], _mesh_for(options[key]))
+            options[key] = named_shardings(options[key], mesh_for(options[key]))
     if spec.name == "checkpoint" and "policy" in options:
         options["policy"] = _policy(options["policy"])
     transform = jax.checkpoint if spec.name == "checkpoint" else getattr(jax, spec.name)

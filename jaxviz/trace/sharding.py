@@ -24,6 +24,7 @@ from jaxviz.core.hlo_text import parse_module, without_debug_sections
 from jaxviz.core.mesh import MeshAxes, MeshError, check_devices, check_divides, parse_mesh
 from jaxviz.core.pipeline_spec import (
     PipelineError,
+    PSpec,
     parse_pipeline,
     parse_shardings,
     spec_axes,
@@ -35,7 +36,7 @@ from jaxviz.trace.compiled import _cost, _memory, _partitions, tag_jaxpr
 from jaxviz.trace.devices import InputError
 from jaxviz.trace.explain import explain
 from jaxviz.trace.jaxpr_walk import walk_equations
-from jaxviz.trace.pipeline import pipeline_mesh
+from jaxviz.trace.pipeline import ArgumentShapeError, mesh_for, pipeline_mesh
 
 DUMP_PASS = "spmd-partitioning"
 
@@ -81,23 +82,48 @@ def sharding_run(source: str, filename: str, function: str, args_text: str,
 def partitioned(source: str, filename: str, function: str, args_text: str,
                 pipeline: str = "", mesh_text: str = "") -> dict:
     """The sharding report of the pipeline's last jaxpr stage (plain data)."""
-    from jaxviz.trace.cost import stage_costs
     from jaxviz.trace.session import prepare, trace_closed
 
-    mesh = make_mesh(mesh_text) if mesh_text else None
+    mesh = make_mesh(mesh_text) if mesh_text else _pipeline_mesh(pipeline)
     _check_axes(pipeline, mesh)
     with pipeline_mesh(mesh):
         prepared, error = prepare(source, filename, function, args_text, pipeline)
         if error:
             raise InputError(error)
         plan = prepared.plans[-1]
+        check_args_divide(pipeline, plan.args, mesh)
         try:
             closed, stage = trace_closed(plan, prepared.static, filename,
                                          prepared.static_names, prepared.namespace)
         except Exception as exc:  # noqa: BLE001 - the user's code: explained
             raise InputError(explain(exc, filename, plan.title)) from None
-    stage.costs = {k: c.to_dict() for k, c in stage_costs(closed, stage.graph).items()}
+    return stage_report(closed, stage, mesh, filename)
+
+
+def stage_report(closed, stage, mesh=None, filename: str = "<editor>") -> dict:
+    """The sharding report of one traced stage (its closed jaxpr and IR stage); ``mesh``:
+    a jax Mesh, else the one its own shardings use."""
+    from jaxviz.trace.cost import stage_costs
+
+    if not stage.costs:
+        stage.costs = {k: c.to_dict() for k, c in stage_costs(closed, stage.graph).items()}
     return _report(closed, stage, mesh or mesh_in_jaxpr(closed), filename)
+
+
+def _pipeline_mesh(pipeline: str):
+    """Without --mesh: all devices along the one axis the pipeline's shardings name (None
+    when they name none)."""
+    try:
+        value = [s.options.get("in_shardings") for s in parse_pipeline(pipeline)
+                 if s.name == "jit" and "in_shardings" in s.options]
+    except PipelineError:
+        return None  # prepare says what is wrong with it
+    if not value or not spec_axes(value[-1]):
+        return None
+    try:
+        return mesh_for(value[-1])
+    except ArgumentShapeError as exc:
+        raise user_error(str(exc)) from None
 
 
 def _check_axes(pipeline: str, mesh) -> None:
@@ -125,15 +151,13 @@ def mesh_in_jaxpr(closed):
         for value in eqn.params.values():
             for item in value if isinstance(value, (tuple, list)) else (value,):
                 mesh = getattr(item, "mesh", item)
-                if isinstance(mesh, jax.sharding.Mesh):
-                    return mesh
+                if isinstance(mesh, jax.sharding.Mesh) and mesh.axis_names:  # a jit's
+                    return mesh  # ctx_mesh is an empty one
     return None
 
 
 def _report(closed, stage, mesh, filename: str) -> dict:
     in_sh, out_sh = top_shardings(closed)
-    if mesh is not None:
-        _check_divides(closed, in_sh, mesh)
     compiled, before = compile_partitioned(closed, in_sh, out_sh, filename)
     axes = mesh_axes(mesh, compiled)
     xla = {"cost": _cost(compiled), "memory": _memory(compiled)}
@@ -158,16 +182,40 @@ def top_shardings(closed) -> tuple:
     return None, None
 
 
-def _check_divides(closed, in_sh, mesh) -> None:
+def check_args_divide(pipeline: str, args: list, mesh) -> None:
+    """A plain error, before JAX's own, when an argument's dimension does not split evenly
+    over the mesh axes the last jit's ``in_shardings`` give it."""
+    specs = parse_pipeline(pipeline)
+    value = specs[-1].options.get("in_shardings") if specs and specs[-1].name == "jit" \
+        else None
+    if value is None or mesh is None:
+        return
     axes = MeshAxes(list(mesh.axis_names), list(mesh.devices.shape))
-    for k, (var, sharding) in enumerate(zip(closed.jaxpr.invars, in_sh or ())):
-        dims = spec_dims(sharding, len(var.aval.shape))
-        if dims is not None:
-            try:
-                check_divides(f"input {k} ({var.aval.str_short()})", list(var.aval.shape),
-                              [tuple(d) for d in dims], axes)
-            except MeshError as exc:
-                raise user_error(str(exc)) from None
+    is_spec = lambda x: x is None or isinstance(x, PSpec)  # noqa: E731
+    pairs = [(value, tuple(args))] if isinstance(value, PSpec) else \
+        list(zip(jax.tree_util.tree_leaves(value, is_leaf=is_spec),
+                 _prefix_subtrees(value, tuple(args), is_spec)))
+    for spec, subtree in pairs:
+        for path, leaf in jax.tree_util.tree_leaves_with_path(subtree):
+            _check_leaf(spec, leaf, f"argument{jax.tree_util.keystr(path)}", axes)
+
+
+def _prefix_subtrees(prefix, tree, is_spec) -> list:
+    """The subtree of ``tree`` under each leaf of ``prefix`` (JAX's prefix rule)."""
+    found: list = []
+    jax.tree_util.tree_map(lambda _, sub: found.append(sub), prefix, tree, is_leaf=is_spec)
+    return found
+
+
+def _check_leaf(spec, leaf, where: str, axes: MeshAxes) -> None:
+    shape = list(getattr(leaf, "shape", ()))
+    if spec is None or not shape:
+        return
+    dims = [() if e is None else (e,) if isinstance(e, str) else tuple(e) for e in spec]
+    try:
+        check_divides(f"{where} ({shape})", shape, dims, axes)
+    except MeshError as exc:
+        raise user_error(str(exc)) from None
 
 
 def compile_partitioned(closed, in_sh, out_sh, filename: str):
