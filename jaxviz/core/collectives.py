@@ -21,9 +21,25 @@ from .hlo_text import HloModule, Instruction, type_parts
 from .mesh import MeshAxes
 
 KINDS = ("all-gather", "reduce-scatter", "all-reduce", "all-to-all", "collective-permute")
-BYTES = {"pred": 1, "s8": 1, "u8": 1, "f8e4m3fn": 1, "f8e5m2": 1, "s16": 2, "u16": 2,
-         "f16": 2, "bf16": 2, "s32": 4, "u32": 4, "f32": 4, "s64": 8, "u64": 8, "f64": 8,
-         "c64": 8, "c128": 16}
+BYTES = {
+    "pred": 1,
+    "s8": 1,
+    "u8": 1,
+    "f8e4m3fn": 1,
+    "f8e5m2": 1,
+    "s16": 2,
+    "u16": 2,
+    "f16": 2,
+    "bf16": 2,
+    "s32": 4,
+    "u32": 4,
+    "f32": 4,
+    "s64": 8,
+    "u64": 8,
+    "f64": 8,
+    "c64": 8,
+    "c128": 16,
+}
 _ARRAY = re.compile(r"([a-z]+[0-9]*[a-z0-9]*)\[([\d,]*)\]")
 WALK_LIMIT = 12  # instructions followed from a collective to find a tagged neighbour
 
@@ -67,20 +83,32 @@ def _users(instructions: list[Instruction]) -> dict[str, list[Instruction]]:
     return users
 
 
-def _collective(ins: Instruction, kind: str, by_name: dict, users: dict, mesh: MeshAxes,
-                partitions: int) -> dict:
+def _collective(
+    ins: Instruction, kind: str, by_name: dict, users: dict, mesh: MeshAxes, partitions: int
+) -> dict:
     done = next((u for u in users.get(ins.name, []) if u.opcode.endswith("-done")), None)
     result = done or ins
-    groups_text = ins.attributes.get("replica_groups",
-                                     ins.attributes.get("source_target_pairs", "{}"))
+    groups_text = ins.attributes.get(
+        "replica_groups", ins.attributes.get("source_target_pairs", "{}")
+    )
     if "device_ids" in ins.attributes:  # mesh[...], device_ids=(...) {axes}: split at the comma
         groups_text += ", device_ids=" + ins.attributes["device_ids"]
     groups = groups_of(groups_text, partitions)
     shape, dtype = type_parts(result.type)
-    entry = {"kind": kind, "name": ins.name, "opcode": ins.opcode, "type": result.type,
-             "bytes": type_bytes(result.type), "axes": list(group_axes(groups, mesh)),
-             "groups": len(groups), "group_size": max((len(g) for g in groups), default=0),
-             "line": ins.line, "op_name": ins.op_name, "shape": shape, "dtype": dtype}
+    entry = {
+        "kind": kind,
+        "name": ins.name,
+        "opcode": ins.opcode,
+        "type": result.type,
+        "bytes": type_bytes(result.type),
+        "axes": list(group_axes(groups, mesh)),
+        "groups": len(groups),
+        "group_size": max((len(g) for g in groups), default=0),
+        "line": ins.line,
+        "op_name": ins.op_name,
+        "shape": shape,
+        "dtype": dtype,
+    }
     entry.update(_attribution(ins, by_name, users))
     return entry
 
@@ -99,9 +127,10 @@ def _attribution(ins: Instruction, by_name: dict, users: dict) -> dict:
 def _nearest_tag(ins: Instruction, by_name: dict, users: dict) -> tuple[str, str] | None:
     """The tag of the nearest tagged producer of its operand, else of its nearest tagged
     consumer: the equation whose value the collective reshards."""
-    for direction, step in (("produces", lambda i: [by_name[o] for o in i.operands
-                                                    if o in by_name]),
-                            ("reads", lambda i: users.get(i.name, []))):
+    for direction, step in (
+        ("produces", lambda i: [by_name[o] for o in i.operands if o in by_name]),
+        ("reads", lambda i: users.get(i.name, [])),
+    ):
         seen, frontier = set(), step(ins)
         while frontier and len(seen) < WALK_LIMIT:
             current = frontier.pop(0)

@@ -72,8 +72,11 @@ def _tiling(text: str) -> Tiling:
     if not found:
         return Tiling("unknown")
     dims = _ints(found.group(1))
-    ids = _ints(found.group(4)) if found.group(4) else iota(_ints(found.group(2)),
-                                                             _ints(found.group(3)) or None)
+    ids = (
+        _ints(found.group(4))
+        if found.group(4)
+        else iota(_ints(found.group(2)), _ints(found.group(3)) or None)
+    )
     n_extra = 1 if "last_tile_dim_replicate" in text else 0
     last = _LAST_DIMS.search(text)
     if last:
@@ -109,7 +112,7 @@ def groups_of(text: str, partitions: int) -> list[list[int]]:
         shape = _ints(iota_form.group(1))
         ids = iota(_ints(iota_form.group(2)), _ints(iota_form.group(3)) or None)
         size = shape[-1] if shape else len(ids)
-        return [ids[i:i + size] for i in range(0, len(ids), size)]
+        return [ids[i : i + size] for i in range(0, len(ids), size)]
     mesh_form = _MESH_GROUPS.match(text)
     if mesh_form:
         groups = _mesh_groups(mesh_form.group(1), mesh_form.group(3))

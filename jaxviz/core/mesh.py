@@ -59,40 +59,50 @@ def parse_mesh(text: str) -> MeshAxes:
     matches = [_AXIS.match(p) for p in parts]
     if not parts or not all(matches):
         bad = next((p for p, m in zip(parts, matches) if not m), text)
-        raise MeshError(f"mesh {text!r}: {bad.strip()!r} is not NAME=SIZE. Fix: give the axes "
-                        "as --mesh 'data=4,model=2' (names, each with its number of devices)")
+        raise MeshError(
+            f"mesh {text!r}: {bad.strip()!r} is not NAME=SIZE. Fix: give the axes "
+            "as --mesh 'data=4,model=2' (names, each with its number of devices)"
+        )
     names = [m.group(1) for m in matches]
     sizes = [int(m.group(2)) for m in matches]
     if len(set(names)) != len(names) or min(sizes) < 1:
-        raise MeshError(f"mesh {text!r}: each axis needs its own name and a size of at least "
-                        "1. Fix: e.g. --mesh 'data=4,model=2'")
+        raise MeshError(
+            f"mesh {text!r}: each axis needs its own name and a size of at least "
+            "1. Fix: e.g. --mesh 'data=4,model=2'"
+        )
     return MeshAxes(names, sizes)
 
 
 def check_devices(mesh: MeshAxes, available: int) -> None:
     """A plain error when the mesh needs more devices than there are."""
     if mesh.devices > available:
-        raise MeshError(f"the mesh {mesh.text()} needs {mesh.devices} devices; "
-                        f"{available} are available. Fix: run with --host-devices "
-                        f"{mesh.devices} (simulated CPU devices), or give a smaller mesh")
+        raise MeshError(
+            f"the mesh {mesh.text()} needs {mesh.devices} devices; "
+            f"{available} {'is' if available == 1 else 'are'} available. Fix: "
+            f"run with --host-devices "
+            f"{mesh.devices} (simulated CPU devices), or give a smaller mesh"
+        )
 
 
-def check_divides(what: str, shape: list[int], dims: list[tuple[str, ...]],
-                  mesh: MeshAxes) -> None:
+def check_divides(what: str, shape: list[int], dims: list[tuple[str, ...]], mesh: MeshAxes) -> None:
     """A plain error when an array's dimension does not split evenly over its mesh axes."""
     sizes = dict(zip(mesh.names, mesh.sizes))
     for k, (extent, axes) in enumerate(zip(shape, dims)):
         parts = 1
         for axis in axes:
             if axis not in sizes:
-                raise MeshError(f"{what}: the mesh has no axis {axis!r} (its axes: "
-                                f"{', '.join(mesh.names)}). Fix: name it in --mesh, e.g. "
-                                f"--mesh '{axis}={mesh.devices}'")
+                raise MeshError(
+                    f"{what}: the mesh has no axis {axis!r} (its axes: "
+                    f"{', '.join(mesh.names)}). Fix: name it in --mesh, e.g. "
+                    f"--mesh '{axis}={mesh.devices}'"
+                )
             parts *= sizes[axis]
         if isinstance(extent, int) and extent % parts:
-            raise MeshError(f"{what}: dimension {k} (size {extent}) does not split over "
-                            f"{'×'.join(axes)} ({parts} devices). Fix: a size that "
-                            f"{parts} divides, another PartitionSpec, or a smaller mesh axis")
+            raise MeshError(
+                f"{what}: dimension {k} (size {extent}) does not split over "
+                f"{'×'.join(axes)} ({parts} devices). Fix: a size that "
+                f"{parts} divides, another PartitionSpec, or a smaller mesh axis"
+            )
 
 
 def axes_text(dims: list[tuple[str, ...]]) -> str:

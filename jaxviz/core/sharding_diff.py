@@ -25,18 +25,23 @@ def parse_what_if(text: str) -> dict:
     except SyntaxError:
         call = None
     if not isinstance(call, ast.Call) or call.args or not call.keywords:
-        raise PipelineError(f"--what-if {text!r}: give keywords, e.g. "
-                            "\"in_shardings=(P('data'), P()), mesh='data=8'\"")
+        raise PipelineError(
+            f"--what-if {text!r}: give keywords, e.g. "
+            "\"in_shardings=(P('data'), P()), mesh='data=8'\""
+        )
     out = {}
     for kw in call.keywords:
         if kw.arg not in WHAT_IF_KEYS:
-            raise PipelineError(f"--what-if: no option {kw.arg!r}; its options: "
-                                f"{', '.join(WHAT_IF_KEYS)}")
+            raise PipelineError(
+                f"--what-if: no option {kw.arg!r}; its options: {', '.join(WHAT_IF_KEYS)}"
+            )
         try:
             out[kw.arg] = literal(kw.value)
         except ValueError:
-            raise PipelineError(f"--what-if {kw.arg}=...: a literal such as P('data', None) "
-                                f"or 'data=8', not {ast.unparse(kw.value)!r}") from None
+            raise PipelineError(
+                f"--what-if {kw.arg}=...: a literal such as P('data', None) "
+                f"or 'data=8', not {ast.unparse(kw.value)!r}"
+            ) from None
     return out
 
 
@@ -51,13 +56,18 @@ def diff(first: dict, second: dict) -> dict:
     return {
         "appear": _rows(second["collectives"], b - a),
         "disappear": _rows(first["collectives"], a - b),
-        "by_kind": {k: {"before": first["by_kind"][k], "after": second["by_kind"][k]}
-                    for k in KINDS},
+        "by_kind": {
+            k: {"before": first["by_kind"][k], "after": second["by_kind"][k]} for k in KINDS
+        },
         "bytes": {"before": _bytes(first), "after": _bytes(second)},
-        "flops_per_device": {"before": first["costs"]["flops"]["per_device"],
-                             "after": second["costs"]["flops"]["per_device"]},
-        "memory_per_device": {"before": first["costs"]["memory"]["per_device"],
-                              "after": second["costs"]["memory"]["per_device"]},
+        "flops_per_device": {
+            "before": first["costs"]["flops"]["per_device"],
+            "after": second["costs"]["flops"]["per_device"],
+        },
+        "memory_per_device": {
+            "before": first["costs"]["memory"]["per_device"],
+            "after": second["costs"]["memory"]["per_device"],
+        },
         "mesh": {"before": first["mesh"], "after": second["mesh"]},
     }
 
@@ -67,8 +77,20 @@ def _rows(found: list[dict], wanted: Counter) -> list[dict]:
     for c in found:
         if left[_key(c)] > 0:
             left[_key(c)] -= 1
-            rows.append({k: c.get(k) for k in ("kind", "axes", "bytes", "type", "equations",
-                                                "equation_names", "source_lines")})
+            rows.append(
+                {
+                    k: c.get(k)
+                    for k in (
+                        "kind",
+                        "axes",
+                        "bytes",
+                        "type",
+                        "equations",
+                        "equation_names",
+                        "source_lines",
+                    )
+                }
+            )
     return rows
 
 

@@ -80,8 +80,13 @@ def _fill_from_neighbours(edges: dict, graph: Graph) -> None:
     for edge in graph.edges:
         dst = edges.get((edge.dst, 0))
         src = edges.get((edge.src, edge.src_port))
-        if src is not None and src["kind"] == "absent" and dst is not None and \
-                edge.dst.startswith("out") and dst["kind"] != "absent":
+        if (
+            src is not None
+            and src["kind"] == "absent"
+            and dst is not None
+            and edge.dst.startswith("out")
+            and dst["kind"] != "absent"
+        ):
             src.update({k: dst[k] for k in ("kind", "axes", "text")}, instruction="(output)")
     for node in graph.walk_nodes():
         for sub in node.subgraphs:
@@ -89,10 +94,17 @@ def _fill_from_neighbours(edges: dict, graph: Graph) -> None:
                 inner = edges.get((e.src, e.src_port))
                 port = _port_of(sub, e.dst)
                 outer = edges.get((node.id, port)) if port is not None else None
-                if outer is not None and outer["kind"] == "absent" and inner is not None \
-                        and inner["kind"] not in ("absent", "manual"):
-                    outer.update({k: inner[k] for k in ("kind", "axes")},
-                                 text=inner["text"], instruction="(its body's result)")
+                if (
+                    outer is not None
+                    and outer["kind"] == "absent"
+                    and inner is not None
+                    and inner["kind"] not in ("absent", "manual")
+                ):
+                    outer.update(
+                        {k: inner[k] for k in ("kind", "axes")},
+                        text=inner["text"],
+                        instruction="(its body's result)",
+                    )
 
 
 def _port_of(sub: Graph, node_id: str) -> int | None:
@@ -109,8 +121,12 @@ def _edge(node: Node, port: int, ins: Instruction | None, mesh: MeshAxes) -> dic
     return _edge_from(node, port, tiling, mesh, ins.name if ins is not None else "")
 
 
-SHOWN = {"manual": "{manual: per-device body}", "absent": "{not in the partitioned module}",
-         "maximal": "{on one device}", "unknown": "{?}"}
+SHOWN = {
+    "manual": "{manual: per-device body}",
+    "absent": "{not in the partitioned module}",
+    "maximal": "{on one device}",
+    "unknown": "{?}",
+}
 
 
 def _edge_from(node: Node, port: int, tiling, mesh: MeshAxes, instruction: str) -> dict:
@@ -119,10 +135,18 @@ def _edge_from(node: Node, port: int, tiling, mesh: MeshAxes, instruction: str) 
     dims = dim_axes(tiling, rank, mesh) if tiling is not None else None
     kind = tiling.kind if tiling is not None else "absent"
     shown = axes_text(dims) if dims is not None else SHOWN.get(kind, "{?}")
-    return {"node": node.id, "port": port, "name": _name(node), "type": out.type if out else "",
-            "kind": kind, "axes": [list(d) for d in dims] if dims is not None else None,
-            "text": f"{out.type if out else ''} {shown}", "instruction": instruction,
-            "line": node.line, "asked": None}
+    return {
+        "node": node.id,
+        "port": port,
+        "name": _name(node),
+        "type": out.type if out else "",
+        "kind": kind,
+        "axes": [list(d) for d in dims] if dims is not None else None,
+        "text": f"{out.type if out else ''} {shown}",
+        "instruction": instruction,
+        "line": node.line,
+        "asked": None,
+    }
 
 
 def _name(node: Node) -> str:
@@ -154,39 +178,68 @@ def costs(stage: Stage, xla_cost: dict, memory: dict, partitions: int) -> dict:
     """FLOPs, bytes and memory: XLA's figures for one device beside the whole program's."""
     ours = total(stage_costs(stage), stage.graph) if stage.costs else EquationCost()
     arrays = _io_bytes(stage.graph)
-    peak = memory.get("argument_size_in_bytes", 0) + memory.get("output_size_in_bytes", 0) + \
-        memory.get("temp_size_in_bytes", 0) - memory.get("alias_size_in_bytes", 0)
-    return {"devices": partitions,
-            "flops": {"per_device": xla_cost.get("flops"), "global": ours.flops},
-            "bytes": {"per_device": xla_cost.get("bytes accessed"),
-                      "global": ours.bytes_read + ours.bytes_written},
-            "memory": {"per_device": peak if memory else None, "global": arrays},
-            "memory_parts": memory, "note": _manual_note(stage.graph),
-            "words": {"per_device": "XLA's cost_analysis / memory_analysis of the "
-                                    "partitioned module: one device's share",
-                      "global": "the whole program, counted from the jaxpr's shapes "
-                                "(memory: its inputs and outputs, unsharded)"}}
+    peak = (
+        memory.get("argument_size_in_bytes", 0)
+        + memory.get("output_size_in_bytes", 0)
+        + memory.get("temp_size_in_bytes", 0)
+        - memory.get("alias_size_in_bytes", 0)
+    )
+    return {
+        "devices": partitions,
+        "flops": {"per_device": xla_cost.get("flops"), "global": ours.flops},
+        "bytes": {
+            "per_device": xla_cost.get("bytes accessed"),
+            "global": ours.bytes_read + ours.bytes_written,
+        },
+        "memory": {"per_device": peak if memory else None, "global": arrays},
+        "memory_parts": memory,
+        "note": _manual_note(stage.graph),
+        "words": {
+            "per_device": "XLA's cost_analysis / memory_analysis of the "
+            "partitioned module: one device's share",
+            "global": "the whole program, counted from the jaxpr's shapes "
+            "(memory: its inputs and outputs, unsharded)",
+        },
+    }
 
 
 def _manual_note(graph: Graph) -> str:
     if any(n.primitive == "shard_map" for n in graph.walk_nodes()):
-        return ("a shard_map body's shapes are one device's: the global count has its "
-                "equations once, as one device runs them")
+        return (
+            "a shard_map body's shapes are one device's: the global count has its "
+            "equations once, as one device runs them"
+        )
     return ""
 
 
 def _io_bytes(graph: Graph) -> int:
-    return sum(port_bytes(p.shape, p.dtype) for n in graph.nodes
-               if n.kind in (INPUT, OUTPUT) for p in n.outputs[:1])
+    return sum(
+        port_bytes(p.shape, p.dtype)
+        for n in graph.nodes
+        if n.kind in (INPUT, OUTPUT)
+        for p in n.outputs[:1]
+    )
 
 
-def report(after: HloModule, before: HloModule | None, stage: Stage, mesh: MeshAxes,
-           partitions: int, xla: dict) -> dict:
+def report(
+    after: HloModule,
+    before: HloModule | None,
+    stage: Stage,
+    mesh: MeshAxes,
+    partitions: int,
+    xla: dict,
+) -> dict:
     """The whole report of one partitioned stage."""
     found = collectives(after, mesh, partitions)
     attach_equations(found, stage.graph)
     edges = edge_shardings(before, stage.graph, mesh) if before is not None else []
-    return {"stage": stage.title, "mesh": {"names": mesh.names, "sizes": mesh.sizes},
-            "partitions": partitions, "collectives": found, "by_kind": by_kind(found),
-            "edges": edges, "edges_read": before is not None,
-            "costs": costs(stage, xla.get("cost", {}), xla.get("memory", {}), partitions)}
+    return {
+        "stage": stage.title,
+        "mesh": {"names": mesh.names, "sizes": mesh.sizes},
+        "partitions": partitions,
+        "collectives": found,
+        "by_kind": by_kind(found),
+        "edges": edges,
+        "edges_read": before is not None,
+        "costs": costs(stage, xla.get("cost", {}), xla.get("memory", {}), partitions),
+    }

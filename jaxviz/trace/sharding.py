@@ -52,13 +52,20 @@ def make_mesh(text: str):
         check_devices(axes, jax.device_count())
     except MeshError as exc:
         raise user_error(str(exc)) from None
-    devices = np.array(jax.devices()[:axes.devices]).reshape(axes.sizes)
+    devices = np.array(jax.devices()[: axes.devices]).reshape(axes.sizes)
     return jax.sharding.Mesh(devices, tuple(axes.names))
 
 
-def sharding_run(source: str, filename: str, function: str, args_text: str,
-                 pipeline: str = "", mesh_text: str = "", in_shardings: str = "",
-                 what_if: str = "") -> dict:
+def sharding_run(
+    source: str,
+    filename: str,
+    function: str,
+    args_text: str,
+    pipeline: str = "",
+    mesh_text: str = "",
+    in_shardings: str = "",
+    what_if: str = "",
+) -> dict:
     """The report of the stage as asked; with ``what_if``, also the report of the same
     function under the changed shardings or mesh, and the diff of the two."""
     try:
@@ -72,15 +79,20 @@ def sharding_run(source: str, filename: str, function: str, args_text: str,
     if changes is not None:
         other_mesh = changes.pop("mesh", mesh_text)
         other_pipeline = with_jit_options(pipeline, changes)
-        other = partitioned(source, filename, function, args_text, other_pipeline,
-                            other_mesh)
+        other = partitioned(source, filename, function, args_text, other_pipeline, other_mesh)
         other["pipeline"] = other_pipeline
         result["what_if"] = {"text": what_if, "report": other, "diff": diff(result, other)}
     return result
 
 
-def partitioned(source: str, filename: str, function: str, args_text: str,
-                pipeline: str = "", mesh_text: str = "") -> dict:
+def partitioned(
+    source: str,
+    filename: str,
+    function: str,
+    args_text: str,
+    pipeline: str = "",
+    mesh_text: str = "",
+) -> dict:
     """The sharding report of the pipeline's last jaxpr stage (plain data)."""
     from jaxviz.trace.session import prepare, trace_closed
 
@@ -93,8 +105,9 @@ def partitioned(source: str, filename: str, function: str, args_text: str,
         plan = prepared.plans[-1]
         check_args_divide(pipeline, plan.args, mesh)
         try:
-            closed, stage = trace_closed(plan, prepared.static, filename,
-                                         prepared.static_names, prepared.namespace)
+            closed, stage = trace_closed(
+                plan, prepared.static, filename, prepared.static_names, prepared.namespace
+            )
         except Exception as exc:  # noqa: BLE001 - the user's code: explained
             raise InputError(explain(exc, filename, plan.title)) from None
     return stage_report(closed, stage, mesh, filename)
@@ -114,8 +127,11 @@ def _pipeline_mesh(pipeline: str):
     """Without --mesh: all devices along the one axis the pipeline's shardings name (None
     when they name none)."""
     try:
-        value = [s.options.get("in_shardings") for s in parse_pipeline(pipeline)
-                 if s.name == "jit" and "in_shardings" in s.options]
+        value = [
+            s.options.get("in_shardings")
+            for s in parse_pipeline(pipeline)
+            if s.name == "jit" and "in_shardings" in s.options
+        ]
     except PipelineError:
         return None  # prepare says what is wrong with it
     if not value or not spec_axes(value[-1]):
@@ -134,14 +150,20 @@ def _check_axes(pipeline: str, mesh) -> None:
         specs = parse_pipeline(pipeline)
     except PipelineError:
         return  # prepare says what is wrong with it
-    named = [a for s in specs for k in ("in_shardings", "out_shardings")
-             for a in spec_axes(s.options.get(k))]
+    named = [
+        a
+        for s in specs
+        for k in ("in_shardings", "out_shardings")
+        for a in spec_axes(s.options.get(k))
+    ]
     missing = [a for a in named if a not in mesh.axis_names]
     if missing:
         have = ",".join(f"{n}={s}" for n, s in mesh.shape.items())
-        raise user_error(f"the pipeline's shardings name the axis {missing[0]!r}, which the "
-                         f"mesh {have} does not have. Fix: add it to --mesh, e.g. "
-                         f"--mesh '{have},{missing[0]}=1', or use the mesh's axis names")
+        raise user_error(
+            f"the pipeline's shardings name the axis {missing[0]!r}, which the "
+            f"mesh {have} does not have. Fix: add it to --mesh, e.g. "
+            f"--mesh '{have},{missing[0]}=1', or use the mesh's axis names"
+        )
 
 
 def mesh_in_jaxpr(closed):
@@ -162,11 +184,12 @@ def _report(closed, stage, mesh, filename: str) -> dict:
     axes = mesh_axes(mesh, compiled)
     xla = {"cost": _cost(compiled), "memory": _memory(compiled)}
     after_text = without_debug_sections(compiled.as_text())
-    result = report(parse_module(after_text), before, stage, axes,
-                    _partitions(after_text), xla)
+    result = report(parse_module(after_text), before, stage, axes, _partitions(after_text), xla)
     mark_asked(result["edges"], asked_shardings(closed, in_sh, out_sh))
-    result["jax_outputs"] = [spec_dims(s, len(v.aval.shape)) for s, v in
-                             zip(_flat(compiled.output_shardings), closed.jaxpr.outvars)]
+    result["jax_outputs"] = [
+        spec_dims(s, len(v.aval.shape))
+        for s, v in zip(_flat(compiled.output_shardings), closed.jaxpr.outvars)
+    ]
     return result
 
 
@@ -174,10 +197,16 @@ def top_shardings(closed) -> tuple:
     """The stage's own in/out shardings: those of a stage that is one ``jit`` of its inputs
     (a pipeline's ``jit(in_shardings=...)``), else unspecified (None)."""
     eqns = closed.jaxpr.eqns
-    if len(eqns) == 1 and "in_shardings" in eqns[0].params and \
-            list(eqns[0].invars) == list(closed.jaxpr.invars):
-        outs = eqns[0].params["out_shardings"] \
-            if list(eqns[0].outvars) == list(closed.jaxpr.outvars) else None
+    if (
+        len(eqns) == 1
+        and "in_shardings" in eqns[0].params
+        and list(eqns[0].invars) == list(closed.jaxpr.invars)
+    ):
+        outs = (
+            eqns[0].params["out_shardings"]
+            if list(eqns[0].outvars) == list(closed.jaxpr.outvars)
+            else None
+        )
         return eqns[0].params["in_shardings"], outs
     return None, None
 
@@ -186,15 +215,21 @@ def check_args_divide(pipeline: str, args: list, mesh) -> None:
     """A plain error, before JAX's own, when an argument's dimension does not split evenly
     over the mesh axes the last jit's ``in_shardings`` give it."""
     specs = parse_pipeline(pipeline)
-    value = specs[-1].options.get("in_shardings") if specs and specs[-1].name == "jit" \
-        else None
+    value = specs[-1].options.get("in_shardings") if specs and specs[-1].name == "jit" else None
     if value is None or mesh is None:
         return
     axes = MeshAxes(list(mesh.axis_names), list(mesh.devices.shape))
     is_spec = lambda x: x is None or isinstance(x, PSpec)  # noqa: E731
-    pairs = [(value, tuple(args))] if isinstance(value, PSpec) else \
-        list(zip(jax.tree_util.tree_leaves(value, is_leaf=is_spec),
-                 _prefix_subtrees(value, tuple(args), is_spec)))
+    pairs = (
+        [(value, tuple(args))]
+        if isinstance(value, PSpec)
+        else list(
+            zip(
+                jax.tree_util.tree_leaves(value, is_leaf=is_spec),
+                _prefix_subtrees(value, tuple(args), is_spec),
+            )
+        )
+    )
     for spec, subtree in pairs:
         for path, leaf in jax.tree_util.tree_leaves_with_path(subtree):
             _check_leaf(spec, leaf, f"argument{jax.tree_util.keystr(path)}", axes)
@@ -227,13 +262,15 @@ def compile_partitioned(closed, in_sh, out_sh, filename: str):
         lowered = _lower(closed, in_sh, out_sh)
     with tempfile.TemporaryDirectory(prefix="jaxviz-spmd-") as folder:
         try:
-            compiled = lowered.compile(compiler_options={"xla_dump_to": folder,
-                                                         "xla_dump_hlo_pass_re": DUMP_PASS})
+            compiled = lowered.compile(
+                compiler_options={"xla_dump_to": folder, "xla_dump_hlo_pass_re": DUMP_PASS}
+            )
         except Exception as exc:  # noqa: BLE001 - the user's program: explained
             raise InputError(explain(exc, filename, "compiling over the mesh")) from None
         found = sorted(glob.glob(f"{folder}/*before_spmd-partitioning.txt"))
-        before = parse_module(without_debug_sections(Path(found[-1]).read_text())) \
-            if found else None
+        before = (
+            parse_module(without_debug_sections(Path(found[-1]).read_text())) if found else None
+        )
     return compiled, before
 
 
@@ -242,6 +279,7 @@ def _lower(closed, in_sh, out_sh):
 
     def run(*args):
         return tuple(fn(*args))
+
     options = {k: v for k, v in (("in_shardings", in_sh), ("out_shardings", out_sh)) if v}
     specs = [jax.ShapeDtypeStruct(v.aval.shape, v.aval.dtype) for v in closed.jaxpr.invars]
     return jax.jit(run, **options).lower(*specs)
@@ -253,16 +291,20 @@ def mesh_axes(mesh, compiled) -> MeshAxes:
         return MeshAxes(["devices"], [max(_partitions(compiled.as_text()), 1)])
     axes = MeshAxes(list(mesh.axis_names), list(mesh.devices.shape))
     flat = list(mesh.devices.flat)
-    assigned = next((getattr(s, "_device_assignment", None) for s in
-                     _flat(compiled.input_shardings) + _flat(compiled.output_shardings)), None)
+    assigned = next(
+        (
+            getattr(s, "_device_assignment", None)
+            for s in _flat(compiled.input_shardings) + _flat(compiled.output_shardings)
+        ),
+        None,
+    )
     if assigned and all(d in flat for d in assigned):
         axes.order = [flat.index(d) for d in assigned]
     return axes
 
 
 def _flat(tree) -> list:
-    return jax.tree_util.tree_leaves(tree, is_leaf=lambda x: isinstance(
-        x, jax.sharding.Sharding))
+    return jax.tree_util.tree_leaves(tree, is_leaf=lambda x: isinstance(x, jax.sharding.Sharding))
 
 
 def spec_dims(sharding, rank: int) -> list[list[str]] | None:
@@ -284,6 +326,7 @@ def asked_shardings(closed, in_sh, out_sh) -> dict[str, list[list[str]]]:
         asked[f"out{k}:0"] = spec_dims(s, len(var.aval.shape))
     for node_id, eqn in walk_equations(closed.jaxpr):
         if eqn.primitive.name == "sharding_constraint":
-            asked[f"{node_id}:0"] = spec_dims(eqn.params.get("sharding"),
-                                              len(eqn.outvars[0].aval.shape))
+            asked[f"{node_id}:0"] = spec_dims(
+                eqn.params.get("sharding"), len(eqn.outvars[0].aval.shape)
+            )
     return {k: v for k, v in asked.items() if v is not None}

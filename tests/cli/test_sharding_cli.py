@@ -12,8 +12,18 @@ MP = "(P(None, 'model'), P('model', None)), P(), P()"
 
 
 def test_data_parallel_against_model_parallel():
-    r = jaxviz("sharding", MLP, "--host-devices", "8", "--mesh", "data=8", "--in-shardings",
-               DP, "--what-if", f"in_shardings=({MP}), mesh='model=8'")
+    r = jaxviz(
+        "sharding",
+        MLP,
+        "--host-devices",
+        "8",
+        "--mesh",
+        "data=8",
+        "--in-shardings",
+        DP,
+        "--what-if",
+        f"in_shardings=({MP}), mesh='model=8'",
+    )
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert "jit(grad(loss)) over the mesh data=8 (8 partitions)" in out

@@ -21,8 +21,10 @@ RING = ROOT / "resources/examples/19_ring_shard_map.py"
 MLP_ARGS = "(f32[64,128], f32[128,16]), f32[32,64], f32[32,16]"
 DP = "(P(), P()), P('data', None), P('data', None)"
 MP = "(P(None, 'model'), P('model', None)), P(), P()"
-SPECS = {"dp": ((P(), P()), P("data", None), P("data", None)),
-         "mp": ((P(None, "model"), P("model", None)), P(), P())}
+SPECS = {
+    "dp": ((P(), P()), P("data", None), P("data", None)),
+    "mp": ((P(None, "model"), P("model", None)), P(), P()),
+}
 MESHES = {"dp": ("data", 8), "mp": ("model", 8)}
 
 
@@ -36,10 +38,13 @@ def jax_says(fn, args, in_shardings=None) -> dict:
     """Plain JAX: the partitioned module's text and the output shardings."""
     jitted = jax.jit(fn, in_shardings=in_shardings) if in_shardings else jax.jit(fn)
     compiled = jitted.lower(*args).compile()
-    outs = jax.tree_util.tree_leaves(compiled.output_shardings,
-                                     is_leaf=lambda x: isinstance(x, jax.sharding.Sharding))
-    return {"text": compiled.as_text(),
-            "outputs": [list(s.spec) if isinstance(s, NamedSharding) else None for s in outs]}
+    outs = jax.tree_util.tree_leaves(
+        compiled.output_shardings, is_leaf=lambda x: isinstance(x, jax.sharding.Sharding)
+    )
+    return {
+        "text": compiled.as_text(),
+        "outputs": [list(s.spec) if isinstance(s, NamedSharding) else None for s in outs],
+    }
 
 
 def mlp_case(name: str) -> dict:
@@ -47,14 +52,25 @@ def mlp_case(name: str) -> dict:
 
     axis, size = MESHES[name]
     mesh = jax.sharding.Mesh(jax.devices()[:size], (axis,))
-    shardings = jax.tree_util.tree_map(lambda s: NamedSharding(mesh, s), SPECS[name],
-                                       is_leaf=lambda x: isinstance(x, P))
+    shardings = jax.tree_util.tree_map(
+        lambda s: NamedSharding(mesh, s), SPECS[name], is_leaf=lambda x: isinstance(x, P)
+    )
     f32 = jnp.float32
-    args = ((jax.ShapeDtypeStruct((64, 128), f32), jax.ShapeDtypeStruct((128, 16), f32)),
-            jax.ShapeDtypeStruct((32, 64), f32), jax.ShapeDtypeStruct((32, 16), f32))
+    args = (
+        (jax.ShapeDtypeStruct((64, 128), f32), jax.ShapeDtypeStruct((128, 16), f32)),
+        jax.ShapeDtypeStruct((32, 64), f32),
+        jax.ShapeDtypeStruct((32, 16), f32),
+    )
     loss = namespace(MLP)["loss"]
-    ours = sharding_run(MLP.read_text(), str(MLP), "loss", MLP_ARGS, "grad",
-                        f"{axis}={size}", DP if name == "dp" else MP)
+    ours = sharding_run(
+        MLP.read_text(),
+        str(MLP),
+        "loss",
+        MLP_ARGS,
+        "grad",
+        f"{axis}={size}",
+        DP if name == "dp" else MP,
+    )
     return {"ours": ours, "jax": jax_says(jax.grad(loss), args, shardings)}
 
 
@@ -63,15 +79,22 @@ def ring_case() -> dict:
 
     ring = namespace(RING)["ring_sum"]
     ours = sharding_run(RING.read_text(), str(RING), "ring_sum", "f32[64,16]", "jit")
-    return {"ours": ours,
-            "jax": jax_says(ring, (jax.ShapeDtypeStruct((64, 16), jnp.float32),))}
+    return {"ours": ours, "jax": jax_says(ring, (jax.ShapeDtypeStruct((64, 16), jnp.float32),))}
 
 
 def what_if_case() -> dict:
     from jaxviz.trace.sharding import sharding_run
 
-    return sharding_run(MLP.read_text(), str(MLP), "loss", MLP_ARGS, "grad", "data=8", DP,
-                        f"in_shardings=({MP}), mesh='model=8'")
+    return sharding_run(
+        MLP.read_text(),
+        str(MLP),
+        "loss",
+        MLP_ARGS,
+        "grad",
+        "data=8",
+        DP,
+        f"in_shardings=({MP}), mesh='model=8'",
+    )
 
 
 def error_cases() -> dict:
@@ -81,8 +104,11 @@ def error_cases() -> dict:
     from jaxviz.trace.sharding import sharding_run
 
     said = {}
-    for key, mesh_text, specs in (("too_big", "data=16", DP), ("divides", "model=3", MP),
-                                  ("no_axis", "data=8", MP)):
+    for key, mesh_text, specs in (
+        ("too_big", "data=16", DP),
+        ("divides", "model=3", MP),
+        ("no_axis", "data=8", MP),
+    ):
         try:
             sharding_run(MLP.read_text(), str(MLP), "loss", MLP_ARGS, "grad", mesh_text, specs)
             said[key] = ""
@@ -93,5 +119,14 @@ def error_cases() -> dict:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    print(json.dumps({"dp": mlp_case("dp"), "mp": mlp_case("mp"), "ring": ring_case(),
-                      "what_if": what_if_case(), "errors": error_cases()}))
+    print(
+        json.dumps(
+            {
+                "dp": mlp_case("dp"),
+                "mp": mlp_case("mp"),
+                "ring": ring_case(),
+                "what_if": what_if_case(),
+                "errors": error_cases(),
+            }
+        )
+    )

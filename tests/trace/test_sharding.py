@@ -28,10 +28,17 @@ ITEMSIZE = {"f32": 4, "bf16": 2, "f16": 2, "s32": 4, "f64": 8, "u32": 4, "pred":
 
 @pytest.fixture(scope="module")
 def cases() -> dict:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    done = subprocess.run([sys.executable, str(HERE / "sharding_cases.py")], env=env,
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    )
+    done = subprocess.run(
+        [sys.executable, str(HERE / "sharding_cases.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
 
@@ -41,8 +48,9 @@ def counted_by_regex(text: str) -> dict:
     found = {k: [0, 0] for k in KINDS}
     for type_text, kind in COLLECTIVE.findall(text):
         size = 0
-        for dtype, dims in ARRAY.findall(type_text.split("{")[0] if "(" not in type_text
-                                         else type_text):
+        for dtype, dims in ARRAY.findall(
+            type_text.split("{")[0] if "(" not in type_text else type_text
+        ):
             n = 1
             for d in filter(None, dims.split(",")):
                 n *= int(d)
@@ -64,8 +72,9 @@ def test_collectives_match_the_compiled_text(cases, name):
     ours, theirs = cases[name]["ours"], counted_by_regex(cases[name]["jax"]["text"])
     assert sum(c for c, _ in theirs.values()) > 0  # each case has collectives to find
     for kind in KINDS:
-        assert [ours["by_kind"][kind]["count"], ours["by_kind"][kind]["bytes"]] == \
-            theirs[kind], kind
+        assert [ours["by_kind"][kind]["count"], ours["by_kind"][kind]["bytes"]] == theirs[kind], (
+            kind
+        )
 
 
 @pytest.mark.parametrize("name", ["dp", "mp", "ring"])
@@ -97,8 +106,11 @@ def test_data_parallel_sums_the_weight_gradients_over_data(cases):
 
 def test_model_parallel_reduces_the_second_matmul_over_model(cases):
     (reduce,) = cases["mp"]["ours"]["collectives"]
-    assert (reduce["kind"], reduce["axes"], reduce["equation_names"]) == \
-        ("all-reduce", ["model"], ["h = dot_general"])
+    assert (reduce["kind"], reduce["axes"], reduce["equation_names"]) == (
+        "all-reduce",
+        ["model"],
+        ["h = dot_general"],
+    )
     assert reduce["source_lines"] == [22]  # h @ w2 in 18_sharded_mlp.py
 
 
@@ -129,8 +141,10 @@ def test_what_if_names_the_collectives_that_differ(cases):
 
 def test_user_errors_name_the_fix(cases):
     said = cases["errors"]
-    assert "needs 16 devices; 8 are available" in said["too_big"] and \
-        "--host-devices 16" in said["too_big"]
+    assert (
+        "needs 16 devices; 8 are available" in said["too_big"]
+        and "--host-devices 16" in said["too_big"]
+    )
     assert "does not split over model (3 devices)" in said["divides"]
     assert "does not have" in said["no_axis"] and "--mesh" in said["no_axis"]
 
@@ -151,6 +165,7 @@ def test_api_reports_a_jit_given_its_shardings():
 
     def f(w, x):
         return jnp.sum(x @ w)
+
     sharded = jax.jit(f, in_shardings=(NamedSharding(mesh, P()), NamedSharding(mesh, P("data"))))
     report = jaxviz.stages(sharded, w, x).sharding(against=jaxviz.stages(jax.jit(f), w, x))
     assert [(c["kind"], c["axes"]) for c in report["collectives"]] == [("all-reduce", ["data"])]
