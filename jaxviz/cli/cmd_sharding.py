@@ -68,12 +68,22 @@ def cmd_sharding(args: argparse.Namespace) -> int:
     return 0
 
 
+NOT_PARTITIONED = (
+    "not partitioned: nothing in the program or the command asks for a sharding. Fix: give "
+    "--in-shardings \"P('data')\" with --mesh 'data=N' and --host-devices N, or call "
+    "jax.shard_map or with_sharding_constraint in the function"
+)
+
+
 def report_text(r: dict, all_edges: bool = False) -> str:
     mesh = ",".join(f"{n}={s}" for n, s in zip(r["mesh"]["names"], r["mesh"]["sizes"]))
+    parts = r["partitions"]
     lines = [
-        f"{r['stage']} over the mesh {mesh} ({r['partitions']} partitions)"
+        f"{r['stage']} over the mesh {mesh} ({parts} partition{'' if parts == 1 else 's'})"
         + (f"  [pipeline: {r['pipeline']}]" if r.get("pipeline") else "")
     ]
+    if parts == 1:
+        return "\n".join([*lines, NOT_PARTITIONED])
     lines += collective_lines(r["collectives"])
     lines += cost_lines(r["costs"])
     lines += edge_lines(r["edges"], all_edges, r.get("edges_read", True))
@@ -131,7 +141,11 @@ def cost_lines(costs: dict) -> list[str]:
 def edge_lines(edges: list[dict], all_edges: bool, read: bool) -> list[str]:
     if not read:
         return ["edge shardings: not read (XLA did not dump the module before partitioning)"]
-    shown = edges if all_edges else [e for e in edges if e["kind"] != "absent"][:TOP_EDGES]
+    shown = (
+        edges
+        if all_edges
+        else [e for e in edges if e["kind"] != "absent" or e["asked"]][:TOP_EDGES]
+    )
     cut = (
         "" if len(shown) == len(edges) else f" ({len(shown)} of {len(edges)}; --all-edges for all)"
     )

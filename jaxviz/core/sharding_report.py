@@ -105,6 +105,33 @@ def _fill_from_neighbours(edges: dict, graph: Graph) -> None:
                         text=inner["text"],
                         instruction="(its body's result)",
                     )
+    _fill_constraints(edges, graph)
+
+
+def _fill_constraints(edges: dict, graph: Graph) -> None:
+    """A ``with_sharding_constraint`` leaves no instruction once propagation has used it:
+    its result is its operand, sharded as the operand ended up."""
+    nodes = {n.id: n for n in graph.walk_nodes()}
+    for e in _all_edges(graph):
+        node, mine = nodes.get(e.dst), edges.get((e.dst, 0))
+        src = edges.get((e.src, e.src_port))
+        if node is None or node.primitive != "sharding_constraint" or mine is None:
+            continue
+        if mine["kind"] == "absent" and src is not None and src["kind"] != "absent":
+            shown = src["text"].split(" ", 1)[-1]
+            mine.update(
+                kind=src["kind"],
+                axes=src["axes"],
+                instruction="(its operand)",
+                text=f"{mine['type']} {shown}",
+            )
+
+
+def _all_edges(graph: Graph):
+    yield from graph.edges
+    for node in graph.nodes:
+        for sub in node.subgraphs:
+            yield from _all_edges(sub)
 
 
 def _port_of(sub: Graph, node_id: str) -> int | None:

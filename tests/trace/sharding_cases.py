@@ -82,6 +82,21 @@ def ring_case() -> dict:
     return {"ours": ours, "jax": jax_says(ring, (jax.ShapeDtypeStruct((64, 16), jnp.float32),))}
 
 
+CONSTRAINED = """
+def f(x, w):
+    mesh = jax.make_mesh((4, 2), ("data", "model"), axis_types=(jax.sharding.AxisType.Auto,) * 2)
+    h = jax.lax.with_sharding_constraint(x @ w, NamedSharding(mesh, P("data", "model")))
+    return jnp.tanh(h).sum(0)
+"""
+
+
+def constraint_case() -> dict:
+    from jaxviz.trace.sharding import sharding_run
+
+    source = "from jax.sharding import NamedSharding, PartitionSpec as P\n" + CONSTRAINED
+    return sharding_run(source, "<constrained>", "f", "f32[32,64], f32[64,16]", "jit")
+
+
 def what_if_case() -> dict:
     from jaxviz.trace.sharding import sharding_run
 
@@ -126,6 +141,7 @@ if __name__ == "__main__":
                 "mp": mlp_case("mp"),
                 "ring": ring_case(),
                 "what_if": what_if_case(),
+                "constrained": constraint_case(),
                 "errors": error_cases(),
             }
         )

@@ -139,6 +139,16 @@ def test_what_if_names_the_collectives_that_differ(cases):
     assert diff["memory_per_device"]["after"] < diff["memory_per_device"]["before"]
 
 
+def test_a_sharding_constraint_is_told_apart_as_asked(cases):
+    report = cases["constrained"]
+    assert report["mesh"] == {"names": ["data", "model"], "sizes": [4, 2]}
+    asked = [e for e in report["edges"] if e["asked"] is not None]
+    assert [(e["name"], e["asked"], e["kept"]) for e in asked] == [
+        ("e = sharding_constraint", [["data"], ["model"]], True)
+    ]
+    assert all(e["asked"] is None for e in report["edges"] if e["node"] in ("in0", "out0"))
+
+
 def test_user_errors_name_the_fix(cases):
     said = cases["errors"]
     assert (
