@@ -177,6 +177,8 @@ def what_if_text(w: dict) -> str:
                 f"  {word:<9} {c['kind']} over {'×'.join(c['axes']) or 'all'} "
                 f"{c['bytes']:,} B for {names}"
             )
+    if not d["appear"] and not d["disappear"]:
+        lines.append("  the same collectives (kind, mesh axes, equations) on both sides")
     lines.append(f"  bytes moved per device: {d['bytes']['before']:,} → {d['bytes']['after']:,}")
     for key, label in (
         ("flops_per_device", "FLOPs per device"),

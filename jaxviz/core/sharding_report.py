@@ -77,33 +77,19 @@ def _output_edges(before: HloModule, graph: Graph, mesh: MeshAxes) -> dict:
 def _fill_from_neighbours(edges: dict, graph: Graph) -> None:
     """A call's result (``jit``, ``shard_map``) has no instruction of its own: it is the
     stage output it feeds, or else its body's result."""
-    for edge in graph.edges:
-        dst = edges.get((edge.dst, 0))
-        src = edges.get((edge.src, edge.src_port))
-        if (
-            src is not None
-            and src["kind"] == "absent"
-            and dst is not None
-            and edge.dst.startswith("out")
-            and dst["kind"] != "absent"
-        ):
-            src.update({k: dst[k] for k in ("kind", "axes", "text")}, instruction="(output)")
+    for e in graph.edges:
+        if e.dst.startswith("out"):
+            _copy(edges.get((e.src, e.src_port)), edges.get((e.dst, 0)), "(output)")
     for node in graph.walk_nodes():
         for sub in node.subgraphs:
             for e in sub.edges:
-                inner = edges.get((e.src, e.src_port))
                 port = _port_of(sub, e.dst)
-                outer = edges.get((node.id, port)) if port is not None else None
-                if (
-                    outer is not None
-                    and outer["kind"] == "absent"
-                    and inner is not None
-                    and inner["kind"] not in ("absent", "manual")
-                ):
-                    outer.update(
-                        {k: inner[k] for k in ("kind", "axes")},
-                        text=inner["text"],
-                        instruction="(its body's result)",
+                if port is not None:  # a manual (shard_map) body says nothing of outside
+                    _copy(
+                        edges.get((node.id, port)),
+                        edges.get((e.src, e.src_port)),
+                        "(its body's result)",
+                        skip=("absent", "manual"),
                     )
     _fill_constraints(edges, graph)
 
@@ -113,18 +99,19 @@ def _fill_constraints(edges: dict, graph: Graph) -> None:
     its result is its operand, sharded as the operand ended up."""
     nodes = {n.id: n for n in graph.walk_nodes()}
     for e in _all_edges(graph):
-        node, mine = nodes.get(e.dst), edges.get((e.dst, 0))
-        src = edges.get((e.src, e.src_port))
-        if node is None or node.primitive != "sharding_constraint" or mine is None:
-            continue
-        if mine["kind"] == "absent" and src is not None and src["kind"] != "absent":
-            shown = src["text"].split(" ", 1)[-1]
-            mine.update(
-                kind=src["kind"],
-                axes=src["axes"],
-                instruction="(its operand)",
-                text=f"{mine['type']} {shown}",
-            )
+        node = nodes.get(e.dst)
+        if node is not None and node.primitive == "sharding_constraint":
+            _copy(edges.get((e.dst, 0)), edges.get((e.src, e.src_port)), "(its operand)")
+
+
+def _copy(target: dict | None, source: dict | None, why: str, skip: tuple = ("absent",)) -> None:
+    """Give an edge without an instruction the sharding of the value it equals."""
+    if target is None or source is None or target["kind"] != "absent" or source["kind"] in skip:
+        return
+    shown = source["text"].split(" ", 1)[-1]
+    target.update(
+        kind=source["kind"], axes=source["axes"], instruction=why, text=f"{target['type']} {shown}"
+    )
 
 
 def _all_edges(graph: Graph):

@@ -71,18 +71,27 @@ def sharding_run(
     try:
         given = {"in_shardings": parse_shardings(in_shardings)} if in_shardings else {}
         pipeline = with_jit_options(pipeline, given)
-        changes = parse_what_if(what_if) if what_if else None
+        other = _what_if_plan(pipeline, mesh_text, what_if) if what_if else None
     except PipelineError as exc:
         raise user_error(str(exc), "pipeline") from None
     result = partitioned(source, filename, function, args_text, pipeline, mesh_text)
     result["pipeline"] = pipeline
-    if changes is not None:
-        other_mesh = changes.pop("mesh", mesh_text)
-        other_pipeline = with_jit_options(pipeline, changes)
-        other = partitioned(source, filename, function, args_text, other_pipeline, other_mesh)
-        other["pipeline"] = other_pipeline
-        result["what_if"] = {"text": what_if, "report": other, "diff": diff(result, other)}
+    if other is not None:
+        report_b = partitioned(source, filename, function, args_text, *other)
+        report_b["pipeline"] = other[0]
+        result["what_if"] = {"text": what_if, "report": report_b, "diff": diff(result, report_b)}
     return result
+
+
+def _what_if_plan(pipeline: str, mesh_text: str, what_if: str) -> tuple[str, str]:
+    """(pipeline, mesh) of the what-if: the given ones with its changes."""
+    changes = parse_what_if(what_if)
+    other_mesh = changes.pop("mesh", mesh_text)
+    if not isinstance(other_mesh, str):
+        raise PipelineError(
+            f"--what-if mesh={other_mesh!r}: give the mesh as text, e.g. mesh='data=8'"
+        )
+    return with_jit_options(pipeline, changes), other_mesh
 
 
 def partitioned(
