@@ -164,7 +164,7 @@ def _collectives(closed, module, compiled: Stage, source: Stage) -> list[dict]:
     from jaxviz.core.collectives import collectives
     from jaxviz.core.mesh import MeshAxes
     from jaxviz.core.sharding_report import attach_equations
-    from jaxviz.trace.sharding import mesh_in_jaxpr
+    from jaxviz.trace.meshes import mesh_in_jaxpr
 
     parts = compiled.reference.get("partitions", 1)
     if parts < 2:

@@ -36,6 +36,7 @@ from jaxviz.trace.compiled import _cost, _memory, _partitions, tag_jaxpr
 from jaxviz.trace.devices import InputError
 from jaxviz.trace.explain import explain
 from jaxviz.trace.jaxpr_walk import walk_equations
+from jaxviz.trace.meshes import mesh_in_jaxpr
 from jaxviz.trace.pipeline import ArgumentShapeError, mesh_for, pipeline_mesh
 
 DUMP_PASS = "spmd-partitioning"
@@ -175,18 +176,6 @@ def _check_axes(pipeline: str, mesh) -> None:
         )
 
 
-def mesh_in_jaxpr(closed):
-    """The first jax Mesh the jaxpr's equations use (shard_map, a sharding constraint, a
-    jit's shardings), or None."""
-    for _, eqn in walk_equations(closed.jaxpr):
-        for value in eqn.params.values():
-            for item in value if isinstance(value, (tuple, list)) else (value,):
-                mesh = getattr(item, "mesh", item)
-                if isinstance(mesh, jax.sharding.Mesh) and mesh.axis_names:  # a jit's
-                    return mesh  # ctx_mesh is an empty one
-    return None
-
-
 def _report(closed, stage, mesh, filename: str) -> dict:
     in_sh, out_sh = top_shardings(closed)
     compiled, before = compile_partitioned(closed, in_sh, out_sh, filename)
@@ -227,28 +216,39 @@ def check_args_divide(pipeline: str, args: list, mesh) -> None:
     value = specs[-1].options.get("in_shardings") if specs and specs[-1].name == "jit" else None
     if value is None or mesh is None:
         return
-    axes = MeshAxes(list(mesh.axis_names), list(mesh.devices.shape))
-    is_spec = lambda x: x is None or isinstance(x, PSpec)  # noqa: E731
-    pairs = (
-        [(value, tuple(args))]
-        if isinstance(value, PSpec)
-        else list(
-            zip(
-                jax.tree_util.tree_leaves(value, is_leaf=is_spec),
-                _prefix_subtrees(value, tuple(args), is_spec),
-            )
+    if (
+        isinstance(value, (tuple, list))
+        and not isinstance(value, PSpec)
+        and len(value) != len(args)
+    ):
+        raise user_error(
+            f"in_shardings gives {len(value)} PartitionSpecs for {len(args)} "
+            f"arguments. Fix: one per argument (a tuple of them for a pytree "
+            f"argument), or a single P(...) for all"
         )
-    )
-    for spec, subtree in pairs:
-        for path, leaf in jax.tree_util.tree_leaves_with_path(subtree):
-            _check_leaf(spec, leaf, f"argument{jax.tree_util.keystr(path)}", axes)
+    axes = MeshAxes(list(mesh.axis_names), list(mesh.devices.shape))
+    for path, spec, leaf in _spec_of_each_leaf(value, tuple(args)):
+        _check_leaf(spec, leaf, f"argument{jax.tree_util.keystr(path)}", axes)
 
 
-def _prefix_subtrees(prefix, tree, is_spec) -> list:
-    """The subtree of ``tree`` under each leaf of ``prefix`` (JAX's prefix rule)."""
-    found: list = []
-    jax.tree_util.tree_map(lambda _, sub: found.append(sub), prefix, tree, is_leaf=is_spec)
-    return found
+def _spec_of_each_leaf(value, args: tuple) -> list:
+    """(path, spec, leaf) for every array of the arguments, by JAX's prefix rule (one spec
+    for all, or a tree of specs over the arguments); [] when the trees do not match (JAX
+    then says so itself)."""
+    is_spec = lambda x: x is None or isinstance(x, PSpec)  # noqa: E731
+    if isinstance(value, PSpec):
+        value = tuple(value for _ in args)
+    prefixes = jax.tree_util.tree_leaves_with_path(value, is_leaf=is_spec)
+    subtrees: list = []
+    try:
+        jax.tree_util.tree_map(lambda _, sub: subtrees.append(sub), value, args, is_leaf=is_spec)
+    except (ValueError, TypeError):
+        return []
+    return [
+        (prefix + path, spec, leaf)
+        for (prefix, spec), sub in zip(prefixes, subtrees)
+        for path, leaf in jax.tree_util.tree_leaves_with_path(sub)
+    ]
 
 
 def _check_leaf(spec, leaf, where: str, axes: MeshAxes) -> None:
@@ -263,24 +263,41 @@ def _check_leaf(spec, leaf, where: str, axes: MeshAxes) -> None:
 
 
 def compile_partitioned(closed, in_sh, out_sh, filename: str):
-    """(compiled, module before partitioning or None): the tagged build where it compiles,
-    else the plain one (as ``compiled.below_stages`` falls back)."""
-    try:
-        lowered = _lower(tag_jaxpr(closed), in_sh, out_sh)
-    except Exception:  # noqa: BLE001 - tagging failed: the plain build, as JAX would
-        lowered = _lower(closed, in_sh, out_sh)
+    """(compiled, module before partitioning or None)."""
+    lowered = _lowered(closed, in_sh, out_sh, filename)
     with tempfile.TemporaryDirectory(prefix="jaxviz-spmd-") as folder:
-        try:
-            compiled = lowered.compile(
-                compiler_options={"xla_dump_to": folder, "xla_dump_hlo_pass_re": DUMP_PASS}
-            )
-        except Exception as exc:  # noqa: BLE001 - the user's program: explained
-            raise InputError(explain(exc, filename, "compiling over the mesh")) from None
+        compiled = _compiled(lowered, folder, filename)
         found = sorted(glob.glob(f"{folder}/*before_spmd-partitioning.txt"))
-        before = (
-            parse_module(without_debug_sections(Path(found[-1]).read_text())) if found else None
+        text = Path(found[-1]).read_text() if found else ""
+    return compiled, parse_module(without_debug_sections(text)) if text else None
+
+
+def _lowered(closed, in_sh, out_sh, filename: str):
+    """The tagged build where it lowers, else the plain one (as ``compiled.below_stages``
+    falls back); a failure of the plain one is the user's, explained."""
+    try:
+        return _lower(tag_jaxpr(closed), in_sh, out_sh)
+    except Exception:  # noqa: BLE001, S110 - tagging failed: the plain build, as JAX would
+        pass
+    try:
+        return _lower(closed, in_sh, out_sh)
+    except Exception as exc:  # noqa: BLE001 - the user's program: explained
+        raise InputError(explain(exc, filename, "lowering over the mesh")) from None
+
+
+def _compiled(lowered, folder: str, filename: str):
+    """Compiled with XLA dumping the module before partitioning into ``folder``; without
+    the dump where this XLA refuses the options (the edges are then not read)."""
+    try:
+        return lowered.compile(
+            compiler_options={"xla_dump_to": folder, "xla_dump_hlo_pass_re": DUMP_PASS}
         )
-    return compiled, before
+    except Exception:  # noqa: BLE001, S110 - compiled again without them, below
+        pass
+    try:
+        return lowered.compile()
+    except Exception as exc:  # noqa: BLE001 - the user's program: explained
+        raise InputError(explain(exc, filename, "compiling over the mesh")) from None
 
 
 def _lower(closed, in_sh, out_sh):

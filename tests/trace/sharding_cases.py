@@ -123,6 +123,7 @@ def error_cases() -> dict:
         ("too_big", "data=16", DP),
         ("divides", "model=3", MP),
         ("no_axis", "data=8", MP),
+        ("count", "data=8", "P('data'), P()"),
     ):
         try:
             sharding_run(MLP.read_text(), str(MLP), "loss", MLP_ARGS, "grad", mesh_text, specs)

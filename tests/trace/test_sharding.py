@@ -157,6 +157,7 @@ def test_user_errors_name_the_fix(cases):
     )
     assert "does not split over model (3 devices)" in said["divides"]
     assert "does not have" in said["no_axis"] and "--mesh" in said["no_axis"]
+    assert "gives 2 PartitionSpecs for 3 arguments. Fix: one per argument" in said["count"]
 
 
 def test_api_reports_a_jit_given_its_shardings():
