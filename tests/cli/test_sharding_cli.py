@@ -5,8 +5,8 @@ import json
 
 from tests.cli.test_cli import jaxviz
 
-MLP = "resources/examples/18_sharded_mlp.py"
-RING = "resources/examples/19_ring_shard_map.py"
+MLP = "resources/examples/19_sharded_mlp.py"
+RING = "resources/examples/20_ring_shard_map.py"
 DP = "(P(), P()), P('data', None), P('data', None)"
 MP = "(P(None, 'model'), P('model', None)), P(), P()"
 

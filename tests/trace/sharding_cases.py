@@ -16,8 +16,8 @@ from jax.sharding import NamedSharding  # noqa: E402
 from jax.sharding import PartitionSpec as P  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-MLP = ROOT / "resources/examples/18_sharded_mlp.py"
-RING = ROOT / "resources/examples/19_ring_shard_map.py"
+MLP = ROOT / "resources/examples/19_sharded_mlp.py"
+RING = ROOT / "resources/examples/20_ring_shard_map.py"
 MLP_ARGS = "(f32[64,128], f32[128,16]), f32[32,64], f32[32,16]"
 DP = "(P(), P()), P('data', None), P('data', None)"
 MP = "(P(None, 'model'), P('model', None)), P(), P()"

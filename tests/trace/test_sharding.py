@@ -111,7 +111,7 @@ def test_model_parallel_reduces_the_second_matmul_over_model(cases):
         ["model"],
         ["h = dot_general"],
     )
-    assert reduce["source_lines"] == [22]  # h @ w2 in 18_sharded_mlp.py
+    assert reduce["source_lines"] == [22]  # h @ w2 in 19_sharded_mlp.py
 
 
 def test_ring_permutes_once_per_step_over_its_axis(cases):

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-EXAMPLE = Path(__file__).parents[2] / "resources" / "examples" / "18_sharded_mlp.py"
+EXAMPLE = Path(__file__).parents[2] / "resources" / "examples" / "19_sharded_mlp.py"
 ARGS = "(f32[64,128], f32[128,16]), f32[32,64], f32[32,16]"
 PIPELINE = "grad | jit(in_shardings=((P(), P()), P('data', None), P('data', None))) | compile"
 

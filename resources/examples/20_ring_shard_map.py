@@ -3,7 +3,7 @@
 (`lax.ppermute`, a collective-permute) and adds what arrived. Written with `shard_map`, so
 the collectives are the user's own; `jaxviz sharding` finds the mesh in the program:
 
-    jaxviz sharding resources/examples/19_ring_shard_map.py --host-devices 8
+    jaxviz sharding resources/examples/20_ring_shard_map.py --host-devices 8
 """
 
 from jax.sharding import PartitionSpec as P

@@ -4,13 +4,13 @@
 Data-parallel (the batch split over 8 devices; the weight gradients are summed by an
 all-reduce over `data`):
 
-    jaxviz sharding resources/examples/18_sharded_mlp.py --host-devices 8 --mesh data=8 \
+    jaxviz sharding resources/examples/19_sharded_mlp.py --host-devices 8 --mesh data=8 \
         --in-shardings "(P(), P()), P('data', None), P('data', None)"
 
 Model-parallel (the hidden layer split; the second matmul's partial sums are all-reduced
 over `model`), and the two diffed:
 
-    jaxviz sharding resources/examples/18_sharded_mlp.py --host-devices 8 --mesh data=8 \
+    jaxviz sharding resources/examples/19_sharded_mlp.py --host-devices 8 --mesh data=8 \
         --in-shardings "(P(), P()), P('data', None), P('data', None)" \
         --what-if "in_shardings=((P(None, 'model'), P('model', None)), P(), P()), mesh='model=8'"
 """
