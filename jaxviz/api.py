@@ -232,6 +232,34 @@ class Stages(Sequence):
         result["seeded"] = said
         return result
 
+    def sharding(self, stage: int = -1, mesh: Any = None,
+                 against: Stages | None = None) -> dict:
+        """Compile jaxpr stage ``stage`` over its mesh and say what the SPMD partitioner did:
+        ``collectives`` (kind, bytes per device, mesh ``axes``, the equations and source
+        lines each serves), ``edges`` (each result's sharding as XLA chose it, ``asked``
+        where the user gave one), ``costs`` per device beside global. Give the shardings as
+        JAX takes them, ``jax.jit(f, in_shardings=NamedSharding(mesh, P('data')))``, or use
+        ``shard_map``; ``mesh``: a ``jax.sharding.Mesh`` when the program names none.
+        ``against``: other stages of the same function (another sharding or mesh): adds
+        ``what_if`` with their report and the ``diff``."""
+        from jaxviz.core.sharding_diff import diff
+        from jaxviz.trace.sharding import stage_report
+
+        result = stage_report(*self._traced(stage), mesh, self.source_file)
+        if against is not None:
+            other = stage_report(*against._traced(stage), mesh, against.source_file)
+            result["what_if"] = {"text": against.pipeline, "report": other,
+                                 "diff": diff(result, other)}
+        return result
+
+    def _traced(self, stage: int) -> tuple:
+        """(closed jaxpr, IR stage) of jaxpr stage ``stage``, traced in this process."""
+        runnable = getattr(self, "_runnable", [])
+        if not runnable:
+            raise ValueError("these stages were loaded, not traced here: nothing to compile")
+        index = stage if stage >= 0 else len(runnable) + stage
+        return runnable[index][0], self[index].ir
+
     def show(self, block: bool = True, screenshot: str | None = None):
         """The desktop app on these stages (see ``jaxviz.show``)."""
         data = {"stages": [to_dict(s.ir) for s in self._stages], "file": self.source_file,

@@ -9,7 +9,7 @@ MAX_HOST_DEVICES = 512  # simulated CPU devices a worker may be asked for
 
 # the subcommands that run a JAX worker: it starts before anything else is imported
 WORKER_COMMANDS = ("trace", "export", "diff", "retrace", "devices", "pmap", "bench",
-                   "fusions", "cost", "memory", "residuals", "values")
+                   "fusions", "cost", "memory", "residuals", "values", "sharding")
 
 
 def start_worker_first(argv: list[str]) -> None:

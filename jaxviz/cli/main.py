@@ -18,9 +18,19 @@ from jaxviz.cli.common import (
 from jaxviz.cli.early import host_devices_ahead
 from jaxviz.core.errors import exit_code
 
-from . import cmd_below, cmd_devices, cmd_diff, cmd_export, cmd_retrace, cmd_trace, cmd_values
+from . import (
+    cmd_below,
+    cmd_devices,
+    cmd_diff,
+    cmd_export,
+    cmd_retrace,
+    cmd_sharding,
+    cmd_trace,
+    cmd_values,
+)
 
-MODULES = (cmd_trace, cmd_export, cmd_diff, cmd_devices, cmd_retrace, cmd_below, cmd_values)
+MODULES = (cmd_trace, cmd_export, cmd_diff, cmd_devices, cmd_retrace, cmd_below, cmd_values,
+           cmd_sharding)
 COMMANDS = {name: run for module in MODULES for name, run in module.COMMANDS.items()}
 SUBCOMMANDS = tuple(COMMANDS)
 

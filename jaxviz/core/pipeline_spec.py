@@ -18,7 +18,8 @@ TRANSFORMS: dict[str, tuple[str, ...]] = {
     "jacrev": ("argnums", "has_aux", "holomorphic", "allow_int"),
     "hessian": ("argnums", "has_aux", "holomorphic"),
     "vmap": ("in_axes", "out_axes", "axis_name", "axis_size", "spmd_axis_name"),
-    "jit": ("static_argnums", "static_argnames", "donate_argnums", "inline"),
+    "jit": ("static_argnums", "static_argnames", "donate_argnums", "inline", "in_shardings",
+            "out_shardings"),
     "pmap": ("in_axes", "out_axes", "axis_name", "static_broadcasted_argnums", "axis_size"),
     "checkpoint": ("prevent_cse", "static_argnums", "policy"),
 }
@@ -40,6 +41,32 @@ PRESETS = {
 
 class PipelineError(ValueError):
     """A pipeline text that cannot be read; the message says where and why."""
+
+
+class PSpec(tuple):
+    """``P('data', None)`` in a pipeline's text: a PartitionSpec as plain data (each entry a
+    mesh axis name, a tuple of names, or None); the worker makes it a ``NamedSharding`` over
+    the mesh named on the command line."""
+
+    def __repr__(self) -> str:
+        return f"P({', '.join(repr(x) for x in self)})"
+
+
+def _specs(v: Any) -> bool:
+    """A PartitionSpec, None, or a tuple/list/dict of them (a prefix of the arguments)."""
+    if v is None or isinstance(v, PSpec):
+        return True
+    items = v.values() if isinstance(v, dict) else v if isinstance(v, (tuple, list)) else None
+    return items is not None and all(_specs(x) for x in items)
+
+
+def spec_axes(v: Any) -> list[str]:
+    """The mesh axis names a sharding option names, in the order first met."""
+    if isinstance(v, PSpec):
+        names = [n for x in v for n in ((x,) if isinstance(x, str) else x or ())]
+        return list(dict.fromkeys(names))
+    items = v.values() if isinstance(v, dict) else v if isinstance(v, (tuple, list)) else ()
+    return list(dict.fromkeys(n for x in items for n in spec_axes(x)))
 
 
 def _ints(v: Any) -> bool:
@@ -76,6 +103,9 @@ OPTION_CHECKS: dict[str, tuple[Any, str]] = {
     "axis_size": (lambda v: _is_int(v) and v > 0, "a positive int"),
     "policy": (lambda v: isinstance(v, str), "the name of a jax.checkpoint_policies entry, "
                                              "e.g. 'dots_saveable'"),
+    "in_shardings": (_specs, "a PartitionSpec or a tuple of them, e.g. P('data', None) or "
+                             "(P(), P('data'))"),
+    "out_shardings": (_specs, "a PartitionSpec or a tuple of them, e.g. P('data')"),
     "has_aux": _BOOL, "holomorphic": _BOOL, "allow_int": _BOOL, "inline": _BOOL,
     "prevent_cse": _BOOL,
 }
@@ -161,10 +191,26 @@ def _literal(transform: str, kw: ast.keyword) -> Any:
     if kw.arg is None:
         raise PipelineError(f"{transform}: **kwargs are not supported")
     try:
-        return ast.literal_eval(kw.value)
+        return literal(kw.value)
     except ValueError:
         raise PipelineError(f"{transform}({kw.arg}=...): the value must be a literal such as "
-                            f"0, None, (0, None) or 'i', not {ast.unparse(kw.value)!r}") from None
+                            f"0, None, (0, None), 'i' or P('data', None), not "
+                            f"{ast.unparse(kw.value)!r}") from None
+
+
+def literal(node: ast.expr) -> Any:
+    """``ast.literal_eval``, with ``P(...)`` (or ``PartitionSpec(...)``) of literal names
+    read as a PSpec: still no text is evaluated."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+            node.func.id in ("P", "PartitionSpec") and not node.keywords:
+        entries = tuple(ast.literal_eval(a) for a in node.args)
+        if not all(e is None or _names(e) for e in entries):
+            raise ValueError("P takes axis names, tuples of them, or None")
+        return PSpec(tuple(e) if isinstance(e, list) else e for e in entries)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        items = [literal(e) for e in node.elts]
+        return tuple(items) if isinstance(node, ast.Tuple) else items
+    return ast.literal_eval(node)
 
 
 def _make_spec(name: str, options: dict[str, Any]) -> TransformSpec:
@@ -193,3 +239,28 @@ def stage_titles(function: str, specs: list[TransformSpec]) -> list[str]:
     for spec in specs:
         titles.append(f"{spec.name}({titles[-1]})")
     return titles
+
+
+def parse_shardings(text: str, flag: str = "--in-shardings") -> Any:
+    """``P('data', None), P()`` (one PartitionSpec per argument, or one for all) as data."""
+    try:
+        value = literal(ast.parse(text.strip(), mode="eval").body)
+    except (SyntaxError, ValueError):
+        value = None
+    if value is None or not _specs(value):
+        raise PipelineError(f"{flag} {text!r}: give PartitionSpecs, one per argument, e.g. "
+                            f"{flag} \"P('data', None), P()\"")
+    return value
+
+
+def with_jit_options(pipeline: str, options: dict[str, Any]) -> str:
+    """The pipeline with ``options`` set on its last transform when that is a jit, else on a
+    jit added at its end (before lower and compile)."""
+    if not options:
+        return pipeline
+    transforms, below = split_below(parse_pipeline(pipeline))
+    if transforms and transforms[-1].name == "jit":
+        last = transforms.pop()
+        options = {**last.options, **options}
+    transforms.append(_make_spec("jit", options))
+    return format_pipeline(transforms + [TransformSpec(b) for b in below])

@@ -103,7 +103,7 @@ def below_stages(closed, source: Stage, tail: list[str], first_index: int) -> li
             lowered, via, why = _lower(closed, name), "op_name", _reason("compile", error)
             compiled = lowered.compile()
         timings = {"lower": lowered_at - start, "compile": time.perf_counter() - compile_start}
-        stages.append(_compiled_stage(compiled, source, index, via, timings))
+        stages.append(_compiled_stage(compiled, source, index, via, timings, closed))
     for stage in stages:
         if why:
             stage.notes.append({"kind": "untagged", "line": None, "hint": "", "message": why})
@@ -139,7 +139,8 @@ def _lowered_stage(lowered, source: Stage, index: int, seconds: float) -> Stage:
     return stage
 
 
-def _compiled_stage(compiled, source: Stage, index: int, via: str, timings: dict) -> Stage:
+def _compiled_stage(compiled, source: Stage, index: int, via: str, timings: dict,
+                    closed=None) -> Stage:
     compiled_at = time.perf_counter()
     raw = without_debug_sections(compiled.as_text())
     module = parse_module(raw)
@@ -152,8 +153,28 @@ def _compiled_stage(compiled, source: Stage, index: int, via: str, timings: dict
     stage.reference = {"cost": _cost(compiled), "memory": _memory(compiled),
                        "platform": _platform(compiled), "map_via": via,
                        "map_summary": summary(placements), "partitions": _partitions(raw)}
+    stage.reference["collectives"] = _collectives(closed, module, stage, source)
     stage.timings = {**timings, "map": time.perf_counter() - compiled_at}
     return stage
+
+
+def _collectives(closed, module, compiled: Stage, source: Stage) -> list[dict]:
+    """The collectives of a partitioned program, each with the equations it serves (the XLA
+    tab lists them; ``jaxviz sharding`` says more). [] when not partitioned."""
+    from jaxviz.core.collectives import collectives
+    from jaxviz.core.mesh import MeshAxes
+    from jaxviz.core.sharding_report import attach_equations
+    from jaxviz.trace.meshes import mesh_in_jaxpr
+
+    parts = compiled.reference.get("partitions", 1)
+    if parts < 2:
+        return []
+    mesh = mesh_in_jaxpr(closed) if closed is not None else None
+    axes = MeshAxes(list(mesh.axis_names), list(mesh.devices.shape)) \
+        if mesh is not None and mesh.devices.size == parts else MeshAxes(["devices"], [parts])
+    found = collectives(module, axes, parts)
+    attach_equations(found, source.graph)
+    return found
 
 
 def named_parameters(graph, source: Stage):

@@ -10,6 +10,7 @@ the mapping's ``axis_name`` bound (``make_jaxpr(axis_env=...)``), so collectives
 from __future__ import annotations
 
 import ast
+import contextlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 
 import jax
 
-from jaxviz.core.pipeline_spec import TransformSpec, stage_titles
+from jaxviz.core.pipeline_spec import PSpec, TransformSpec, spec_axes, stage_titles
 
 MAPPING_TRANSFORMS = ("vmap", "pmap")
 
@@ -40,9 +41,50 @@ class StagePlan:
     axis_env: list[tuple[str, int]] = field(default_factory=list)
 
 
+_MESH: list = []  # the jax Mesh that P(...) in a pipeline's jit names (``pipeline_mesh``)
+SHARDING_OPTIONS = ("in_shardings", "out_shardings")
+
+
+@contextlib.contextmanager
+def pipeline_mesh(mesh):
+    """While tracing: P(...) in ``jit(in_shardings=...)`` names axes of ``mesh``."""
+    _MESH.append(mesh)
+    try:
+        yield
+    finally:
+        _MESH.pop()
+
+
+def mesh_for(value: Any):
+    """The mesh a sharding option is over: the one set, else all devices along the one
+    axis the option names."""
+    if _MESH and _MESH[-1] is not None:
+        return _MESH[-1]
+    names = spec_axes(value)
+    if len(names) > 1:
+        raise ArgumentShapeError(f"jit's shardings name the mesh axes {', '.join(names)}: "
+                                 f"name the mesh, e.g. jaxviz sharding --mesh "
+                                 f"'{names[0]}=2,{names[1]}=2'")
+    return jax.sharding.Mesh(jax.devices(), tuple(names) or ("devices",))
+
+
+def named_shardings(value: Any, mesh) -> Any:
+    """PSpecs (in a tuple, list or dict) as NamedShardings over ``mesh``."""
+    if isinstance(value, PSpec):
+        return jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec(*value))
+    if isinstance(value, dict):
+        return {k: named_shardings(v, mesh) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(named_shardings(v, mesh) for v in value)
+    return value
+
+
 def apply_transform(spec: TransformSpec, fn: Callable) -> Callable:
     """``jax.<name>(fn, **options)``."""
     options = dict(spec.options)
+    for key in SHARDING_OPTIONS:
+        if key in options:
+            options[key] = named_shardings(options[key], mesh_for(options[key]))
     if spec.name == "checkpoint" and "policy" in options:
         options["policy"] = _policy(options["policy"])
     transform = jax.checkpoint if spec.name == "checkpoint" else getattr(jax, spec.name)

@@ -157,6 +157,8 @@ class BelowPanel(QWidget):
         self.alive = _table(["alive", "type", "bytes", "made by"])
         self.residuals = _table(["value", "type", "bytes", "made by", "line", "readers"])
         self.residual_text = QLabel(wordWrap=True)
+        self.collectives = _table(["collective", "bytes", "over", "equations", "line"])
+        self.collective_text = QLabel(wordWrap=True)
         self._timeline = None
         self._names: dict[str, str] = {}
         self._makers: dict[str, str] = {}
@@ -171,19 +173,20 @@ class BelowPanel(QWidget):
         for title, widgets in (("Fusions", [self.fusions]),
                                ("Cost", [self.cost_totals, self.cost]),
                                ("Memory", [self.chart, self.memory_text, self.alive]),
-                               ("Residuals", [self.residual_text, self.residuals])):
+                               ("Residuals", [self.residual_text, self.residuals]),
+                               ("Collectives", [self.collective_text, self.collectives])):
             page = QWidget()
             box = QVBoxLayout(page)
             for w in widgets:
                 box.addWidget(w, 1 if isinstance(w, QTableWidget) else 0)
             self.tabs.setTabToolTip(self.tabs.addTab(page, title), title)
-        for table in (self.fusions, self.cost, self.residuals, self.alive):
+        for table in (self.fusions, self.cost, self.residuals, self.alive, self.collectives):
             table.itemClicked.connect(lambda item: self.selectNodes.emit(
                 list(item.data(Qt.ItemDataRole.UserRole) or [])))
         self.chart.stepClicked.connect(self._on_step)
 
     TAB_OF = {"fusion": 0, "flops": 1, "transcendentals": 1, "bytes": 1, "memory": 2,
-              "residuals": 3}
+              "residuals": 3, "collectives": 4}
 
     def focus_for(self, overlay: str) -> None:
         """Show the tab that goes with an overlay (Cost for FLOPs, ...)."""
@@ -226,6 +229,22 @@ class BelowPanel(QWidget):
         self._show_cost(stage, compiled if on_analysed else None)
         self._show_memory(stage, compiled if on_analysed else None)
         self._show_residuals(stage)
+        self._show_collectives(compiled if on_analysed else None)
+
+    def _show_collectives(self, compiled: Stage | None) -> None:
+        """The collectives XLA's partitioner inserted, each row selecting its equations."""
+        found = compiled.reference.get("collectives", []) if compiled is not None else []
+        parts = compiled.reference.get("partitions", 1) if compiled is not None else 1
+        self.collective_text.setText(
+            f"{len(found)} collective{'' if len(found) == 1 else 's'}, bytes per device "
+            f"(jaxviz sharding says more: edge "
+            f"shardings, costs per device, what-if)" if parts > 1 else
+            "Not partitioned: give jit in_shardings (e.g. jit(in_shardings=P('data'))) and "
+            "simulate devices to see the collectives XLA inserts.")
+        rows = [[c["kind"], c["bytes"], "×".join(c["axes"]) or "all",
+                 ", ".join(c["equation_names"]) or c["reason"],
+                 ", ".join(str(n) for n in c["source_lines"] if n)] for c in found]
+        _fill(self.collectives, rows, [c["equations"] for c in found], sort_by=None)
 
     def _below_header(self, stage: Stage) -> str:
         ref = stage.reference
@@ -246,7 +265,7 @@ class BelowPanel(QWidget):
                 f"equation mapped to its kernel by {'tags' if via == 'tag' else via}.")
 
     def _clear(self) -> None:
-        for table in (self.fusions, self.cost, self.residuals, self.alive):
+        for table in (self.fusions, self.cost, self.residuals, self.alive, self.collectives):
             table.setRowCount(0)
         self.chart.set_steps([], None)
         self.cost_totals.setRowCount(0)

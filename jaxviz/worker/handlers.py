@@ -343,6 +343,23 @@ def handle_values(request: p.ValuesRequest, progress: Progress) -> p.ValuesResul
     return p.ValuesResult(values=plain(result))
 
 
+def handle_sharding(request: p.ShardingRequest, progress: Progress
+                    ) -> p.ShardingResult | p.Failure:
+    from jaxviz.trace.devices import InputError
+    from jaxviz.trace.modules import set_extra_roots
+    from jaxviz.trace.sharding import sharding_run
+
+    set_extra_roots(request.paths)
+    progress("compiling over the mesh", 0.1)
+    try:
+        result = sharding_run(request.source, request.filename, request.function,
+                              request.args, request.pipeline, request.mesh,
+                              request.in_shardings, request.what_if)
+    except InputError as exc:
+        return p.Failure(exc.info)
+    return p.ShardingResult(sharding=result)
+
+
 HANDLERS: dict[type, Callable] = {
     p.TraceRequest: handle_trace,
     p.LayoutRequest: handle_layout,
@@ -352,5 +369,6 @@ HANDLERS: dict[type, Callable] = {
     p.BenchRequest: handle_bench,
     p.ValuesRequest: handle_values,
     p.RetraceRequest: handle_retrace,
+    p.ShardingRequest: handle_sharding,
     p.PrimeRequest: handle_prime,
 }

@@ -178,6 +178,21 @@ class ValuesRequest:
 
 
 @dataclass
+class ShardingRequest:
+    """Compile a stage over a mesh and read what the partitioner did (``trace/sharding.py``)."""
+
+    source: str
+    function: str
+    args: str
+    filename: str = "<editor>"
+    paths: list[str] = field(default_factory=list)
+    pipeline: str = ""
+    mesh: str = ""  # "data=4,model=2"; "" for the mesh the program's own shardings use
+    in_shardings: str = ""  # "P('data', None), P()": set on the pipeline's last jit
+    what_if: str = ""  # "in_shardings=(...), mesh='...'": a second partitioning, diffed
+
+
+@dataclass
 class BenchRequest:
     """Time the function eagerly and under jit."""
 
@@ -319,6 +334,12 @@ class ValuesResult:
 
 
 @dataclass
+class ShardingResult:
+    sharding: dict  # sharding_report.report's plain data (and "what_if" when asked)
+    stdout: str = ""
+
+
+@dataclass
 class BenchResult:
     eager: list[float]  # seconds per call, each repetition
     jit: list[float]
@@ -339,7 +360,7 @@ MESSAGE_TYPES = {cls.__name__: cls for cls in (
     TraceRequest, LayoutRequest, ExportRequest, ExportResult, DevicesRequest, PmapRequest,
     BenchRequest, ShutdownRequest, Ready, Progress, TraceResult, LayoutResult, DevicesResult,
     PmapResult, BenchResult, ValuesRequest, ValuesResult, RetraceRequest, RetraceResult,
-    PrimeRequest, Primed, Failure)}
+    PrimeRequest, Primed, ShardingRequest, ShardingResult, Failure)}
 
 
 # which answers each request may get (besides Failure, and Progress while it runs)
@@ -347,7 +368,7 @@ ANSWERS: dict[type, tuple[type, ...]] = {
     TraceRequest: (TraceResult,), LayoutRequest: (LayoutResult,), PrimeRequest: (Primed,),
     ExportRequest: (ExportResult,), DevicesRequest: (DevicesResult,),
     PmapRequest: (PmapResult,), BenchRequest: (BenchResult,), ValuesRequest: (ValuesResult,),
-    RetraceRequest: (RetraceResult,),
+    RetraceRequest: (RetraceResult,), ShardingRequest: (ShardingResult,),
     ShutdownRequest: (),
 }
 

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBCOMMANDS = {"trace", "export", "diff", "retrace", "devices", "pmap", "bench", "fusions",
-               "cost", "memory", "residuals"}
+               "cost", "memory", "residuals", "sharding"}
 
 
 def readme_commands() -> list[str]:

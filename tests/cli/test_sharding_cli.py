@@ -1,0 +1,48 @@
+"""``jaxviz sharding`` as a user runs it: the examples on 8 simulated devices, a what-if,
+and a mesh text that cannot be read."""
+
+import json
+
+from tests.cli.test_cli import jaxviz
+
+MLP = "resources/examples/19_sharded_mlp.py"
+RING = "resources/examples/20_ring_shard_map.py"
+DP = "(P(), P()), P('data', None), P('data', None)"
+MP = "(P(None, 'model'), P('model', None)), P(), P()"
+
+
+def test_data_parallel_against_model_parallel():
+    r = jaxviz(
+        "sharding",
+        MLP,
+        "--host-devices",
+        "8",
+        "--mesh",
+        "data=8",
+        "--in-shardings",
+        DP,
+        "--what-if",
+        f"in_shardings=({MP}), mesh='model=8'",
+    )
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "jit(grad(loss)) over the mesh data=8 (8 partitions)" in out
+    assert "x                            f32[32,64] {data, –}" in out
+    assert "appear    all-reduce over model 2,048 B for h = dot_general" in out
+    assert "disappear all-reduce over data 40,960 B for q = dot_general, w = dot_general" in out
+    assert "per device" in out and "global" in out
+
+
+def test_ring_json_finds_the_mesh_in_the_program():
+    r = jaxviz("sharding", RING, "--host-devices", "8", "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["mesh"] == {"names": ["i"], "sizes": [8]}
+    assert report["by_kind"]["collective-permute"] == {"count": 7, "bytes": 7 * 512}
+    assert {c["source_lines"][0] for c in report["collectives"]} == {20}
+
+
+def test_a_bad_mesh_says_how_to_write_one():
+    r = jaxviz("sharding", MLP, "--mesh", "data:4", "--in-shardings", DP)
+    assert r.returncode != 0
+    assert "'data:4' is not NAME=SIZE" in r.stderr and "--mesh 'data=4,model=2'" in r.stderr

@@ -1,0 +1,26 @@
+"""The XLA tab's Collectives: a jit given in_shardings, compiled over the test's 4 devices."""
+
+from pathlib import Path
+
+EXAMPLE = Path(__file__).parents[2] / "resources" / "examples" / "19_sharded_mlp.py"
+ARGS = "(f32[64,128], f32[128,16]), f32[32,64], f32[32,16]"
+PIPELINE = "grad | jit(in_shardings=((P(), P()), P('data', None), P('data', None))) | compile"
+
+
+def test_the_xla_tab_lists_the_collectives_and_their_lines(make_window, qtbot):
+    win = make_window(file=str(EXAMPLE), function="loss", args=ARGS, pipeline=PIPELINE)
+    with qtbot.waitSignal(win.graphShown, timeout=90_000):
+        pass
+    with qtbot.waitSignal(win.graphShown, timeout=60_000):
+        win.stage_strip.setCurrentIndex(2)  # the jit stage that was compiled
+    win.side.setCurrentWidget(win.below)  # the reports are made when the tab is looked at
+    table = win.below.collectives
+    assert table.rowCount() == 1
+    cells = [table.item(0, c).text() for c in range(table.columnCount())]
+    assert cells[0] == "all-reduce" and cells[2] == "data"
+    assert "q = dot_general" in cells[3] and cells[4] == "22, 21"
+    table.itemClicked.emit(table.item(0, 0))  # selects the two weight-gradient matmuls
+    picked = table.item(0, 0).data(0x0100)  # Qt.UserRole
+    assert sorted(win.set.nodes[2][i].primitive for i in picked) == ["dot_general"] * 2
+    model = win.set.models[2]
+    assert {model.representative(i) for i in picked} <= set(win.graph.selected_ids())
