@@ -242,7 +242,7 @@ class Stages(Sequence):
         ``shard_map``; ``mesh``: a ``jax.sharding.Mesh`` when the program names none.
         ``against``: other stages of the same function (another sharding or mesh): adds
         ``what_if`` with their report and the ``diff``."""
-        from jaxviz.core.sharding_diff import diff
+        from jaxviz.core.xla.sharding_diff import diff
         from jaxviz.trace.sharding import stage_report
 
         result = stage_report(*self._traced(stage), mesh, self.source_file)

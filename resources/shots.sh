@@ -43,7 +43,7 @@ fi
 if [ "${1:-}" != "--below" ]; then
 # values: the first NaN of example 18 found and selected; the MLP grad coloured by magnitude
 for size in 1280x800 1920x1080; do
-  shoot "$size" "resources/values_nan_$size.png" resources/examples/20_find_the_nan.py --find-nan
+  shoot "$size" "resources/values_nan_$size.png" resources/examples/21_find_the_nan.py --find-nan
 done
 shoot 1280x800 resources/values_mlp_1280x800.png resources/examples/10_deep_mlp_grad.py \
   -f mlp -a 'make(6), f32[16,32]' -p grad --color-by values

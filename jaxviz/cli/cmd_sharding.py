@@ -9,7 +9,7 @@ import argparse
 import json
 
 from jaxviz.cli.common import add_source_args, safe
-from jaxviz.core.mesh import axes_text
+from jaxviz.core.xla.mesh import axes_text
 from jaxviz.worker import protocol as p
 
 TOP_EDGES = 40  # edge rows printed (all of them with --all-edges or --json)

@@ -161,9 +161,9 @@ def _compiled_stage(compiled, source: Stage, index: int, via: str, timings: dict
 def _collectives(closed, module, compiled: Stage, source: Stage) -> list[dict]:
     """The collectives of a partitioned program, each with the equations it serves (the XLA
     tab lists them; ``jaxviz sharding`` says more). [] when not partitioned."""
-    from jaxviz.core.collectives import collectives
-    from jaxviz.core.mesh import MeshAxes
-    from jaxviz.core.sharding_report import attach_equations
+    from jaxviz.core.xla.collectives import collectives
+    from jaxviz.core.xla.mesh import MeshAxes
+    from jaxviz.core.xla.sharding_report import attach_equations
     from jaxviz.trace.meshes import mesh_in_jaxpr
 
     parts = compiled.reference.get("partitions", 1)

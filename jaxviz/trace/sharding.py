@@ -20,8 +20,6 @@ import numpy as np
 from jax.extend import core as jcore
 
 from jaxviz.core.errors import ErrorInfo
-from jaxviz.core.hlo_text import parse_module, without_debug_sections
-from jaxviz.core.mesh import MeshAxes, MeshError, check_devices, check_divides, parse_mesh
 from jaxviz.core.pipeline_spec import (
     PipelineError,
     PSpec,
@@ -30,8 +28,10 @@ from jaxviz.core.pipeline_spec import (
     spec_axes,
     with_jit_options,
 )
-from jaxviz.core.sharding_diff import diff, parse_what_if
-from jaxviz.core.sharding_report import mark_asked, report
+from jaxviz.core.xla.hlo_text import parse_module, without_debug_sections
+from jaxviz.core.xla.mesh import MeshAxes, MeshError, check_devices, check_divides, parse_mesh
+from jaxviz.core.xla.sharding_diff import diff, parse_what_if
+from jaxviz.core.xla.sharding_report import mark_asked, report
 from jaxviz.trace.compiled import _cost, _memory, _partitions, tag_jaxpr
 from jaxviz.trace.devices import InputError
 from jaxviz.trace.explain import explain

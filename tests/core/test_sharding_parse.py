@@ -3,17 +3,17 @@ every form XLA prints, async pairs counted once, and the plain errors of a bad m
 
 import pytest
 
-from jaxviz.core.collectives import by_kind, collectives, type_bytes
-from jaxviz.core.hlo_sharding import dim_axes, group_axes, groups_of, iota, parse_sharding
-from jaxviz.core.hlo_text import parse_module
-from jaxviz.core.mesh import MeshError, axes_text, check_devices, check_divides, parse_mesh
 from jaxviz.core.pipeline_spec import (
     PipelineError,
     parse_pipeline,
     parse_shardings,
     with_jit_options,
 )
-from jaxviz.core.sharding_diff import parse_what_if
+from jaxviz.core.xla.collectives import by_kind, collectives, type_bytes
+from jaxviz.core.xla.hlo_sharding import dim_axes, group_axes, groups_of, iota, parse_sharding
+from jaxviz.core.xla.hlo_text import parse_module
+from jaxviz.core.xla.mesh import MeshError, axes_text, check_devices, check_divides, parse_mesh
+from jaxviz.core.xla.sharding_diff import parse_what_if
 
 MESH = parse_mesh("data=4,model=2")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from jaxviz.core.collectives import KINDS
+from jaxviz.core.xla.collectives import KINDS
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -81,7 +81,7 @@ def test_an_example_file_opened_alone_runs_its_own_call_and_its_nan_is_found(win
     pipeline; Find first NaN then names sqrt's derivative at the line of ``length``."""
     from pathlib import Path
 
-    example = Path(__file__).parents[2] / "resources" / "examples" / "20_find_the_nan.py"
+    example = Path(__file__).parents[2] / "resources" / "examples" / "21_find_the_nan.py"
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
         window.open_file(str(example))
     assert (window.function.currentText(), window.pipeline.pipeline()) == ("loss", "grad")
