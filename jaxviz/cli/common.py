@@ -19,7 +19,7 @@ from jaxviz.worker.client import DEFAULT_TIMEOUT, WorkerClient, WorkerError
 from jaxviz.worker.spawn import discard_waiting
 
 OVERLAY_CHOICES = ("kind", "fusion", "flops", "transcendentals", "bytes", "memory", "residuals",
-                   "values")
+                   "values", "communication")
 
 
 class CliError(Exception):

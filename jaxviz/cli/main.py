@@ -67,7 +67,7 @@ def build_app_parser() -> argparse.ArgumentParser:
     parser.add_argument("--find-nan", action="store_true",
                         help="after the trace, run the stage on values and go to the first "
                              "NaN or Inf, coloured by values (Run → Find first NaN or Inf)")
-    parser.add_argument("--tab", choices=("jaxpr", "details", "devices", "xla"),
+    parser.add_argument("--tab", choices=("jaxpr", "details", "devices", "xla", "collectives"),
                         help="the side tab to show first")
     return parser
 

@@ -186,7 +186,7 @@ class BelowPanel(QWidget):
         self.chart.stepClicked.connect(self._on_step)
 
     TAB_OF = {"fusion": 0, "flops": 1, "transcendentals": 1, "bytes": 1, "memory": 2,
-              "residuals": 3, "collectives": 4}
+              "residuals": 3, "collectives": 4, "communication": 4}
 
     def focus_for(self, overlay: str) -> None:
         """Show the tab that goes with an overlay (Cost for FLOPs, ...)."""

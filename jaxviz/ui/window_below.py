@@ -124,7 +124,10 @@ class BelowTheJaxpr:
         if not view or not self.set.stages:
             return
         tabs = {self.side.tabText(i).lower(): i for i in range(self.side.count())}
-        if view.get("tab"):
+        if view.get("tab") == "collectives":  # the XLA tab's page of them
+            self.side.setCurrentWidget(self.below)
+            self.below.focus_for("collectives")
+        elif view.get("tab"):
             self.side.setCurrentIndex(tabs.get(view["tab"], tabs.get("jaxpr", 0)))
         name = view.get("color_by")
         if view.get("find_nan") or name == "values":

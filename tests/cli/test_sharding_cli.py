@@ -46,3 +46,22 @@ def test_a_bad_mesh_says_how_to_write_one():
     r = jaxviz("sharding", MLP, "--mesh", "data:4", "--in-shardings", DP)
     assert r.returncode != 0
     assert "'data:4' is not NAME=SIZE" in r.stderr and "--mesh 'data=4,model=2'" in r.stderr
+
+
+def test_an_export_coloured_by_communication(tmp_path):
+    """The ring's seven collective-permutes, 512 B each, colour the loop that sends them."""
+    out = tmp_path / "ring.json"
+    r = jaxviz("export", RING, "-p", "jit | compile", "--host-devices", "8",
+               "--color-by", "communication", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    layout = json.loads(out.read_text())["layout"]
+    assert layout["overlay"]["title"] == "communication: collective bytes per device"
+    labels = [e[0] for e in layout["overlay"]["entries"]]
+    assert labels[0] == "0B or none" and any(label.endswith("kB") for label in labels)
+
+
+def test_communication_shares_a_merged_collective_among_its_equations():
+    from jaxviz.core.export.overlay import communication
+
+    merged = [{"equations": ["e1", "e2"], "bytes": 100}, {"equations": ["e2"], "bytes": 10}]
+    assert communication(merged) == {"e1": 50.0, "e2": 60.0}

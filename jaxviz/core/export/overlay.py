@@ -29,6 +29,7 @@ OVERLAYS = {
     "memory": "live memory while it runs",
     "residuals": "residuals (saved for the backward pass)",
     "values": "values: largest magnitude (red: NaN or Inf)",
+    "communication": "communication: collective bytes per device",
 }
 NONFINITE = "#ef4444"  # an equation whose results hold a NaN or an Inf
 # magnitudes in blues (ColorBrewer Blues, dark text readable on each): red stays for NaN/Inf
@@ -54,8 +55,11 @@ def available(stages: list[Stage], index: int) -> list[str]:
     if not stage.is_jaxpr:
         return names
     analysed = analysed_of(stages)
-    if analysed is stage and compiled_of(stages) is not None:
+    compiled = compiled_of(stages)
+    if analysed is stage and compiled is not None:
         names.append("fusion")
+        if compiled.reference.get("collectives"):
+            names.append("communication")
     if stage.costs:
         names += ["flops", "transcendentals", "bytes"]
     names.append("memory")
@@ -78,6 +82,8 @@ def values(name: str, stages: list[Stage], index: int) -> dict[str, float | str]
         return {k: c.bytes for k, c in costs(stage).items()}
     if name == "memory":
         return {s.node: float(s.live) for s in timeline(program_graph(stage)).steps}
+    if name == "communication":
+        return communication(compiled_of(stages).reference["collectives"])
     if name == "residuals":
         found: dict = {}
         listed = residuals(stage.graph)
@@ -90,6 +96,17 @@ def values(name: str, stages: list[Stage], index: int) -> dict[str, float | str]
     return {}
 
 
+def communication(collectives: list[dict]) -> dict[str, float]:
+    """Bytes per device each equation's collectives move: one that serves several equations
+    (XLA merged their all-reduces) is shared out among them, so the colours sum to the
+    program's traffic."""
+    found: dict[str, float] = {}
+    for c in collectives:
+        for nid in c["equations"]:
+            found[nid] = found.get(nid, 0.0) + c["bytes"] / len(c["equations"])
+    return found
+
+
 def _missing(name: str, stage: Stage) -> str:
     if name not in OVERLAYS:
         return f"no overlay {name!r}; known: {', '.join(OVERLAYS)}"
@@ -97,6 +114,9 @@ def _missing(name: str, stage: Stage) -> str:
         return f"{name}: overlays colour jaxpr stages; {stage.title} is {stage.dialect}"
     if name == "residuals":
         return f"{stage.title} has no backward pass: residuals need a grad in the pipeline"
+    if name == "communication":
+        return (f"communication: {stage.title} has no collectives; partition it (jit with "
+                f"in_shardings over --host-devices, or shard_map) and end in '| compile'")
     return (f"{name}: {stage.title} was not compiled; end the pipeline in '| compile' "
             f"(e.g. grad | jit | compile) and pick the stage before it")
 
@@ -222,7 +242,7 @@ def _heat_fills(shown: dict, name: str, heat: list[str] = HEAT
         return min(steps - 1, int(where))
     fills = {k: heat[bin_of(v)] if bin_of(v) >= 0 else ZERO for k, v in shown.items()
              if isinstance(v, float)}
-    unit = "B" if name in ("bytes", "memory", "residuals") else ""
+    unit = "B" if name in ("bytes", "memory", "residuals", "communication") else ""
     entries = [[f"{_short(10 ** edges[i])}–{_short(10 ** edges[i + 1])}{unit}", heat[i]]
                for i in range(steps) if heat[i] in fills.values()]
     entries.insert(0, [f"0{unit} or none" if name != "residuals" else "not saved", ZERO])
