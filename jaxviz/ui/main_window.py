@@ -36,6 +36,7 @@ from .layout_feed import LayoutFeed
 from .pipeline_editor import PipelineEditor
 from .services import WorkerService
 from .session_store import Session, SessionStore
+from .sharding_view import ShardingController
 from .stage_set import StageSet, build_stage_ahead, build_stage_set, prepare_views
 from .window_below import BelowTheJaxpr
 from .window_build import build_menus, build_splitter, build_status
@@ -75,6 +76,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         self.last_error: ErrorInfo | None = None
         self.setWindowTitle("jaxviz")
         self.document = Document()  # what is worked on; the views follow its events
+        self.sharding = ShardingController(self)  # Run → Shardings on the edges
         self._build_views()
         self.document_views = DocumentViews(self)
         build_menus(self)

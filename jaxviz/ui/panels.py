@@ -134,17 +134,19 @@ def node_details_html(node: Node) -> str:
 
 class DetailsPanel(QTextBrowser):
     def show_node(self, node: Node | None, group_text: str = "",
-                  values: list[dict] | None = None, problem: dict | None = None) -> None:
+                  values: list[dict] | None = None, problem: dict | None = None,
+                  more: str = "") -> None:
         """A node's equation, params, shapes, line and name stack; ``values``: the statistics
         of its results from an evaluation (Run → Evaluate on values); ``problem``: the first
-        NaN or Inf (or huge value) it made, in words, with what went in."""
+        NaN or Inf (or huge value) it made, in words, with what went in; ``more``: other
+        sections (its sharding)."""
         if node is None:
             self.setHtml(f"<p>{html.escape(group_text)}</p>" if group_text else
                          "<p style='color:gray'>Select a node to see its equation, params, "
                          "shapes, source line and name stack.</p>")
         else:
             self.setHtml(node_details_html(node) + (values_html(values) if values else "")
-                         + (problem_html(problem) if problem else ""))
+                         + (problem_html(problem) if problem else "") + more)
 
 
 BARS = "▁▂▃▄▅▆▇█"

@@ -42,6 +42,8 @@ class Results:
             self.devices.retrace.show_result(response)
         elif isinstance(response, p.ValuesResult):
             self._on_values(request, response)
+        elif isinstance(response, p.ShardingResult):
+            self.sharding.on_result(response)
 
     def set_host_devices(self, count: int) -> None:
         """Restart the worker with ``count`` simulated CPU devices; the session stays."""

@@ -28,7 +28,8 @@ class Selection:
                                          f"double-click to open" if group else "")
             return
         self.details.show_node(node, values=self.values_of(node.id),
-                               problem=self.problem_at(node.id))
+                               problem=self.problem_at(node.id),
+                               more=self.sharding.details_html(node.id))
         self.editor.show_line(node.line, node.column)
         if len(ids) == 1 and node.kind == EQN:
             self._show_fusion_mates(node.id)

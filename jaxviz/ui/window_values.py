@@ -153,6 +153,9 @@ class ValuesView:
                    f"from {_box_name(model, edge.src)} to {_box_name(model, edge.dst)}"
             if axis is not None:
                 text += f"<br>{html.escape(axis.text())}"
+            sharded = self.sharding.edge_line(src, port)
+            if sharded:
+                text += f"<br>{sharded}"
             stats = evaluated.get(src) or evaluated.get(edge.src)
             if stats and port < len(stats):
                 text += "<br>" + stats_html(stats[port])

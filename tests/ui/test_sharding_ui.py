@@ -24,3 +24,28 @@ def test_the_xla_tab_lists_the_collectives_and_their_lines(make_window, qtbot):
     assert sorted(win.set.nodes[2][i].primitive for i in picked) == ["dot_general"] * 2
     model = win.set.models[2]
     assert {model.representative(i) for i in picked} <= set(win.graph.selected_ids())
+
+
+def test_shardings_on_the_edges_and_an_equations_device_grid(make_window, qtbot):
+    """Run → Shardings on the edges, data-parallel over the 4 devices: the batch-split
+    activations' edges say so, and an activation's Details draw its tiles, one per device."""
+    from jaxviz.ui.graph_items import EdgeItem
+
+    win = make_window(file=str(EXAMPLE), function="loss", args=ARGS,
+                      pipeline=PIPELINE.replace(" | compile", ""))
+    with qtbot.waitSignal(win.graphShown, timeout=90_000):
+        pass
+    with qtbot.waitSignal(win.tracer.finished, timeout=90_000,
+                          check_params_cb=lambda req, resp: type(req).__name__ ==
+                          "ShardingRequest"):
+        win.sharding.request("data=4")
+    assert "over data=4: 1 collective, " in win.statusBar().currentMessage()
+    tips = [i.toolTip() for i in win.graph.scene().items() if isinstance(i, EdgeItem)]
+    assert any("sharding: f32[32,128] {data, –}" in t for t in tips), tips
+    nodes = win.set.nodes[win.set.current]
+    tanh = next(n for n in nodes.values() if n.primitive == "tanh")
+    win._select_ir_nodes([tanh.id])
+    win._on_nodes_selected([tanh.id])
+    details = win.details.toPlainText()
+    assert "Sharding" in details and "f32[32,128] {data, –}" in details
+    assert "0\n1\n2\n3" in details or "0 1 2 3" in details.replace("\n", " ")

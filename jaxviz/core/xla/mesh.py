@@ -109,3 +109,35 @@ def axes_text(dims: list[tuple[str, ...]]) -> str:
     """``{data, –}``: the mesh axes of each dimension, – where it is not split."""
     words = ["×".join(d) if d else "–" for d in dims]
     return "{" + ", ".join(words) + "}"
+
+
+def device_grid(dims: list[list[str]], mesh: MeshAxes) -> list[list[list[int]]]:
+    """Which devices hold each tile of an array split ``dims`` (the mesh axes of each
+    dimension) over ``mesh``, as ``jax.debug.visualize_array_sharding`` draws it: rows for the
+    first dimension's tiles, columns for the second's, each cell the partition ids holding
+    that tile (several where the array is replicated over an axis)."""
+    index = {name: k for k, name in enumerate(mesh.names)}
+    rows_axes = [index[a] for a in (dims[0] if dims else [])]
+    cols_axes = [index[a] for a in (dims[1] if len(dims) > 1 else [])]
+    rows, cols = _tiles(rows_axes, mesh), _tiles(cols_axes, mesh)
+    grid = [[[] for _ in range(cols)] for _ in range(rows)]
+    for partition in range(mesh.devices):
+        at = mesh.coords(partition)
+        grid[_place(at, rows_axes, mesh)][_place(at, cols_axes, mesh)].append(partition)
+    return grid
+
+
+def _tiles(axes: list[int], mesh: MeshAxes) -> int:
+    count = 1
+    for k in axes:
+        count *= mesh.sizes[k]
+    return count
+
+
+def _place(coords: tuple[int, ...], axes: list[int], mesh: MeshAxes) -> int:
+    """The tile a device's coordinates fall in along a dimension split over ``axes`` (the
+    first axis major, as a PartitionSpec's tuple of axes splits it)."""
+    place = 0
+    for k in axes:
+        place = place * mesh.sizes[k] + coords[k]
+    return place
