@@ -183,7 +183,7 @@ def _report(closed, stage, mesh, filename: str) -> dict:
     xla = {"cost": _cost(compiled), "memory": _memory(compiled)}
     after_text = without_debug_sections(compiled.as_text())
     result = report(parse_module(after_text), before, stage, axes, _partitions(after_text), xla)
-    mark_asked(result["edges"], asked_shardings(closed, in_sh, out_sh))
+    mark_asked(result["edges"], asked_shardings(closed, in_sh, out_sh), axes)
     result["jax_outputs"] = [
         spec_dims(s, len(v.aval.shape))
         for s, v in zip(_flat(compiled.output_shardings), closed.jaxpr.outvars)
@@ -308,7 +308,8 @@ def _lower(closed, in_sh, out_sh):
 
     options = {k: v for k, v in (("in_shardings", in_sh), ("out_shardings", out_sh)) if v}
     specs = [jax.ShapeDtypeStruct(v.aval.shape, v.aval.dtype) for v in closed.jaxpr.invars]
-    return jax.jit(run, **options).lower(*specs)
+    # every argument kept: HLO's parameter k must stay the jaxpr's input k, used or not
+    return jax.jit(run, keep_unused=True, **options).lower(*specs)
 
 
 def mesh_axes(mesh, compiled) -> MeshAxes:

@@ -97,6 +97,28 @@ def constraint_case() -> dict:
     return sharding_run(source, "<constrained>", "f", "f32[32,64], f32[64,16]", "jit")
 
 
+UNUSED = """
+def f(unused, x, w):
+    return jnp.tanh(x @ w).sum()
+"""
+
+
+def edge_cases() -> dict:
+    """An argument the function never reads (its parameter kept, so the others line up), a
+    mesh axis of size 1, and a dimension split over two axes, the minor one first in the
+    mesh."""
+    from jaxviz.trace.sharding import sharding_run
+
+    return {
+        "unused": sharding_run(UNUSED, "<unused>", "f", "f32[3], f32[32,64], f32[64,16]",
+                               "jit", "data=8", "P(), P('data', None), P()"),
+        "size_one": sharding_run(UNUSED, "<unused>", "f", "f32[3], f32[32,64], f32[64,16]",
+                                 "jit", "data=8,model=1", "P(), P('data', 'model'), P()"),
+        "reordered": sharding_run(UNUSED, "<unused>", "f", "f32[3], f32[32,64], f32[64,16]",
+                                  "jit", "data=4,model=2", "P(), P(('model', 'data'), None), P()"),
+    }
+
+
 def what_if_case() -> dict:
     from jaxviz.trace.sharding import sharding_run
 
@@ -144,6 +166,7 @@ if __name__ == "__main__":
                 "what_if": what_if_case(),
                 "constrained": constraint_case(),
                 "errors": error_cases(),
+                "edges": edge_cases(),
             }
         )
     )

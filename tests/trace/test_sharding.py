@@ -181,3 +181,23 @@ def test_api_reports_a_jit_given_its_shardings():
     report = jaxviz.stages(sharded, w, x).sharding(against=jaxviz.stages(jax.jit(f), w, x))
     assert [(c["kind"], c["axes"]) for c in report["collectives"]] == [("all-reduce", ["data"])]
     assert report["what_if"]["diff"]["disappear"][0]["kind"] == "all-reduce"
+
+
+def _inputs(report: dict) -> dict:
+    return {e["node"]: e for e in report["edges"] if e["node"].startswith("in")}
+
+
+def test_an_unused_argument_keeps_the_others_in_line(cases):
+    inputs = _inputs(cases["edges"]["unused"])
+    assert inputs["in0"]["axes"] == [[]] and inputs["in2"]["axes"] == [[], []]
+    assert inputs["in1"]["axes"] == [["data"], []] and inputs["in1"]["kept"]
+
+
+def test_a_size_one_axis_asked_for_is_kept(cases):
+    x = _inputs(cases["edges"]["size_one"])["in1"]
+    assert x["asked"] == [["data"], ["model"]] and x["kept"]
+
+
+def test_a_dimension_over_two_axes_lists_them_major_first(cases):
+    x = _inputs(cases["edges"]["reordered"])["in1"]
+    assert x["axes"] == [["model", "data"], []] and x["kept"]

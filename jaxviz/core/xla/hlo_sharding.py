@@ -99,8 +99,23 @@ def dim_axes(tiling: Tiling, rank: int, mesh: MeshAxes) -> list[tuple[str, ...]]
     axes = []
     for d, count in enumerate(tiling.tiles):
         ids = [tiling.ids[i * strides[d]] for i in range(count)] if count > 1 else []
-        axes.append(mesh.axes_varying(ids) if ids else ())
+        axes.append(_major_first(ids, mesh) if ids else ())
     return axes
+
+
+def _major_first(ids: list[int], mesh: MeshAxes) -> tuple[str, ...]:
+    """The mesh axes a dimension's tiles run over, the major one first, as a PartitionSpec
+    writes them (``P(('model', 'data'))``): the axis whose coordinate changes last along
+    the tiles is the major one."""
+    varying = mesh.axes_varying(ids)
+    if len(varying) < 2 or max(ids) >= mesh.devices:
+        return varying
+    points = [mesh.coords(i) for i in ids]
+
+    def first_change(name: str) -> int:
+        k = mesh.names.index(name)
+        return next(i for i, p in enumerate(points) if p[k] != points[0][k])
+    return tuple(sorted(varying, key=first_change, reverse=True))
 
 
 def groups_of(text: str, partitions: int) -> list[list[int]]:

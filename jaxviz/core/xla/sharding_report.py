@@ -167,14 +167,18 @@ def _name(node: Node) -> str:
     return equation_name(node) if node.kind == EQN else (node.display_name or node.label)
 
 
-def mark_asked(edges: list[dict], asked: dict[str, list[list[str]]]) -> None:
+def mark_asked(edges: list[dict], asked: dict[str, list[list[str]]],
+               mesh: MeshAxes | None = None) -> None:
     """Say, on each edge the user gave a sharding for (``in_shardings``, ``out_shardings``,
-    ``with_sharding_constraint``), what was asked and whether XLA kept it."""
+    ``with_sharding_constraint``), what was asked and whether XLA kept it: an axis of size 1
+    splits nothing, so asking for it is asking for nothing."""
+    ones = {n for n, s in zip(mesh.names, mesh.sizes) if s == 1} if mesh else set()
     for edge in edges:
         wanted = asked.get(f"{edge['node']}:{edge['port']}")
         if wanted is not None:
             edge["asked"] = wanted
-            edge["kept"] = edge["axes"] == wanted
+            split = [[a for a in dim if a not in ones] for dim in wanted]
+            edge["kept"] = edge["axes"] == split
 
 
 def attach_equations(found: list[dict], graph: Graph) -> None:
