@@ -62,7 +62,8 @@ def histogram(finite: np.ndarray, low: float, high: float) -> dict:
     if low == high:  # as NumPy widens an empty range
         low, high = low - 0.5, high + 0.5
     scale = BINS / (high - low)
-    index = ((finite - low) * scale).astype(np.intp)
+    # in float64: a float16 or float32 near its largest value would overflow its own type
+    index = (np.subtract(finite, low, dtype=np.float64) * scale).astype(np.intp)
     np.clip(index, 0, BINS - 1, out=index)
     counts = np.bincount(index, minlength=BINS)
     edges = np.linspace(low, high, BINS + 1)

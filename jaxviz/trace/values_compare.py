@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from jaxviz.core.diff.pairs import pair_stages
-from jaxviz.core.value_stats import array_stats
 
 KEEP_BYTES = 512 * 2**20  # past this, later paired equations are not compared (and it is said)
 SHOWN = 8  # the equations that differ most, listed
@@ -40,7 +39,7 @@ class Keeper:
     def __call__(self, nid: str, outputs: list) -> None:
         if nid not in self.wanted or self.full:
             return
-        arrays = [np.asarray(v) for v in outputs]
+        arrays = [plain_array(v) for v in outputs]
         self.bytes += sum(a.nbytes for a in arrays)
         self.full = self.bytes > KEEP_BYTES
         if not self.full:
@@ -57,16 +56,33 @@ class Comparer:
         other = self.kept.get(self.partner.get(nid, ""))
         if other is None or len(other) != len(outputs):
             return
-        rows = [differences(a, b) for a, b in zip(outputs, other) if np.shape(a) == np.shape(b)]
+        mine = [plain_array(v) for v in outputs]
+        rows = [differences(a, b) for a, b in zip(mine, other)
+                if a is not None and b is not None and np.shape(a) == np.shape(b)]
         if rows:
             self.found[nid] = {"partner": self.partner[nid],
                                "max_abs": max(r["max_abs"] for r in rows),
                                "max_rel": max(r["max_rel"] for r in rows)}
 
 
+def plain_array(value) -> np.ndarray | None:
+    """A result as NumPy can compare it: a PRNG key by its key data, a token as None."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and not isinstance(dtype, np.dtype):
+        import jax  # an extended dtype (a key): only JAX can read it
+
+        if jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
+            return np.asarray(jax.random.key_data(value))
+        if jax.dtypes.issubdtype(dtype, jax.dtypes.extended):
+            return None
+    return np.asarray(value)
+
+
 def differences(x, y) -> dict[str, float]:
-    """The largest absolute and relative difference (relative to ``y``'s magnitude)."""
-    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    """The largest absolute and relative difference (relative to ``y``'s magnitude; complex
+    numbers by the magnitude of their difference)."""
+    wide = np.complex128 if np.iscomplexobj(x) or np.iscomplexobj(y) else np.float64
+    x, y = np.asarray(x, wide), np.asarray(y, wide)
     if x.size == 0:
         return {"max_abs": 0.0, "max_rel": 0.0}
     diff = np.abs(x - y)
@@ -96,21 +112,30 @@ def outputs_compared(first: dict, second: dict) -> dict:
     """Per output, the largest absolute and relative difference; not comparable when the
     outputs differ in number or shape (a grad against the function it differentiates)."""
     a, b = first.get("arrays"), second.get("arrays")
-    if a is None or b is None or len(a) != len(b) or \
-            any(np.shape(x) != np.shape(y) for x, y in zip(a, b)):
+    if a is None or b is None or len(a) != len(b):
         return {"comparable": False,
                 "why": "their outputs differ in number or shape (or one stopped early)"}
-    return {"comparable": True, "outputs": [differences(x, y) for x, y in zip(a, b)]}
+    pairs = [(plain_array(x), plain_array(y)) for x, y in zip(a, b)]
+    if any(x is None or y is None or x.shape != y.shape for x, y in pairs):
+        return {"comparable": False,
+                "why": "their outputs differ in number or shape (or one stopped early)"}
+    return {"comparable": True, "outputs": [differences(x, y) for x, y in pairs]}
 
 
-def against_xla(result: dict, plan, static: tuple, static_names: tuple) -> dict:
-    """The stage run as one XLA program (``jax.jit``, as the user's ``jit(f)`` runs), on the
-    same values, against its equation-by-equation run: where XLA's fusion and reordering
-    change the numbers."""
+def against_xla(result: dict, closed, leaves: list, filename: str) -> dict:
+    """The stage's jaxpr run as one XLA program (``jax.jit`` of it, as the user's ``jit(f)``
+    runs), on the same values, against its equation-by-equation run: where XLA's fusion and
+    reordering change the numbers. The jaxpr already traced is what runs: the user's function
+    is not called again."""
     import jax
+    from jax.extend import core as jcore
 
-    fn = jax.jit(plan.fn, static_argnums=static, static_argnames=static_names)
-    arrays = jax.tree_util.tree_leaves(fn(*plan.args, **plan.kwargs))
-    xla = {"stage": f"{result['stage']} as one XLA program", "arrays": arrays,
-           "outputs": [array_stats(a) for a in arrays]}
+    from jaxviz.trace.devices import InputError
+    from jaxviz.trace.explain import explain
+
+    try:
+        arrays = list(jax.jit(jcore.jaxpr_as_fun(closed))(*leaves))
+    except Exception as exc:  # noqa: BLE001 - XLA refusing the user's program: explained
+        raise InputError(explain(exc, filename, "running it as one XLA program")) from None
+    xla = {"stage": f"{result['stage']} as one XLA program", "arrays": arrays}
     return compared(result, xla, None, None)

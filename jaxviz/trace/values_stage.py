@@ -33,7 +33,6 @@ class _Traced:
     stage: object  # core.ir.Stage
     leaves: list
     seeded: list[str]
-    plan: object  # its StagePlan, on the seeded values
 
 
 def evaluate_stage(source: str, filename: str, function: str, args_text: str,
@@ -51,14 +50,15 @@ def evaluate_stage(source: str, filename: str, function: str, args_text: str,
     if error:
         raise InputError(error)
     titles = [p.title for p in prepared.plans]
-    main = _traced(prepared, stage_index(stage, titles), filename)
+    index = stage_index(stage, titles)
+    against = _against(against, index, titles, pipeline)
+    main = _traced(prepared, index, filename)
     if against is None or against == "xla":
         result = _run(main, prepared, filename, threshold, stop_at_nonfinite)
         if against == "xla":
-            result["compared"] = against_xla(result, main.plan, prepared.static,
-                                             prepared.static_names)
+            result["compared"] = against_xla(result, main.closed, main.leaves, filename)
         return result
-    other = _traced(prepared, stage_index(against, titles), filename)
+    other = _traced(prepared, against, filename)
     partner = paired_ids(main.stage, other.stage)
     keeper = Keeper(set(partner.values()))
     second = _run(other, prepared, filename, threshold, False, keeper)
@@ -66,6 +66,33 @@ def evaluate_stage(source: str, filename: str, function: str, args_text: str,
     result = _run(main, prepared, filename, threshold, stop_at_nonfinite, comparer)
     result["compared"] = compared(result, second, comparer, keeper)
     return result
+
+
+def _against(against: int | str | None, index: int, titles: list[str], pipeline: str
+             ) -> int | str | None:
+    """The stage to compare with, as an index of the jaxpr stages; a lower or compile stage
+    of the pipeline: ``"xla"`` (its jaxpr run as one XLA program); past them, or the stage
+    itself: an error that lists the stages."""
+    from jaxviz.core.pipeline_spec import parse_pipeline, split_below
+
+    if against is None or against == "xla":
+        return against
+    below = len(split_below(parse_pipeline(pipeline))[1])
+    if len(titles) <= against < len(titles) + below:
+        return "xla"
+    if against >= len(titles) + below:
+        listing = ", ".join(f"{i}: {t}" for i, t in enumerate(titles))
+        raise InputError(ErrorInfo(kind="arguments", message=f"There is no stage {against} "
+                                   f"to compare with: the pipeline's jaxpr stages are "
+                                   f"{listing}" + (f", then {below} below the jaxpr"
+                                                   if below else "") + ".",
+                                   hint="give --against a stage of these, or xla"))
+    found = stage_index(against, titles)
+    if found == index:
+        raise InputError(ErrorInfo(kind="arguments", message=f"Stage {found} "
+                                   f"({titles[found]}) against itself compares nothing.",
+                                   hint="give --against another stage, or xla"))
+    return found
 
 
 def _traced(prepared, index: int, filename: str) -> _Traced:
@@ -80,7 +107,7 @@ def _traced(prepared, index: int, filename: str) -> _Traced:
     except Exception as exc:  # noqa: BLE001 - the user's code: explained
         raise InputError(explain(exc, filename, plan.title)) from None
     return _Traced(closed, ir, flat_inputs(plan, prepared.static, prepared.static_names),
-                   seeded_leaves, plan)
+                   seeded_leaves)
 
 
 def _run(traced: _Traced, prepared, filename: str, threshold: float, stop: bool,

@@ -12,6 +12,8 @@ ARRAYS = {
     "integers": np.arange(-5, 20),
     "constant": np.full(9, 3.0),
     "complex (by magnitude)": (RNG.normal(size=50) + 1j * RNG.normal(size=50)),
+    "float16 near its largest": np.array([-60000, -1, 0, 1, 60000], np.float16),
+    "float32 near its largest": np.array([-3e38, 0.0, 1.0, 3e38], np.float32),
 }
 
 

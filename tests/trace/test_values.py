@@ -11,6 +11,7 @@ import pytest
 import jaxviz
 from jaxviz.core.examples import read_examples
 from jaxviz.trace.args import seeded
+from jaxviz.trace.devices import InputError
 from jaxviz.trace.session import prepare
 from jaxviz.trace.values_stage import evaluate_stage
 
@@ -258,6 +259,24 @@ def test_the_largest_differences_of_two_runs():
     comparer("e1", [np.array([1.0, 5.0])])
     comparer("e2", [np.array([0.0])])  # not paired: not compared
     assert comparer.found == {"e1": {"partner": "e4", "max_abs": 1.0, "max_rel": 0.25}}
+
+
+def test_against_a_compile_stage_is_against_xla_and_nonsense_is_said():
+    source = "def f(x):\n    return jnp.tanh(jnp.exp(x) * 3.0).sum(axis=0)\n"
+    compiled = evaluate_stage(source, "<editor>", "f", "f32[8,4]", "jit | compile", stage=1,
+                              against=2)["compared"]
+    assert compiled["against"] == "jit(f) as one XLA program"
+    with pytest.raises(InputError, match="no stage 9 to compare with"):
+        evaluate_stage(source, "<editor>", "f", "f32[8,4]", "jit | compile", against=9)
+    with pytest.raises(InputError, match="against itself"):
+        evaluate_stage(source, "<editor>", "f", "f32[8,4]", "jit", stage=1, against=-1)
+
+
+def test_outputs_holding_prng_keys_are_compared_by_their_key_data():
+    source = "def f(x):\n    k = jax.random.key(0)\n    return jax.random.split(k), x * 2.0\n"
+    result = evaluate_stage(source, "<editor>", "f", "jnp.ones(3)", "jit", stage=1,
+                            against=0)["compared"]
+    assert result["comparable"] and [r["max_abs"] for r in result["outputs"]] == [0.0, 0.0]
 
 
 def test_the_stage_against_xla_running_it_as_one_program():
