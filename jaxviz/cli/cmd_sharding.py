@@ -75,6 +75,12 @@ NOT_PARTITIONED = (
 )
 
 
+ONE_DEVICE = (
+    "not partitioned: the mesh has 1 device. Fix: simulate more with --host-devices 8 (or "
+    "run on a machine with several)"
+)
+
+
 def report_text(r: dict, all_edges: bool = False) -> str:
     mesh = ",".join(f"{n}={s}" for n, s in zip(r["mesh"]["names"], r["mesh"]["sizes"]))
     parts = r["partitions"]
@@ -83,7 +89,10 @@ def report_text(r: dict, all_edges: bool = False) -> str:
         + (f"  [pipeline: {r['pipeline']}]" if r.get("pipeline") else "")
     ]
     if parts == 1:
-        return "\n".join([*lines, NOT_PARTITIONED])
+        devices = 1
+        for size in r["mesh"]["sizes"]:
+            devices *= size
+        return "\n".join([*lines, ONE_DEVICE if devices == 1 else NOT_PARTITIONED])
     lines += collective_lines(r["collectives"])
     lines += cost_lines(r["costs"])
     lines += edge_lines(r["edges"], all_edges, r.get("edges_read", True))

@@ -72,8 +72,8 @@ def report(values: dict) -> str:
     if zero:
         lines.append(f"first all-zero gradient: {zero['words']}  [{zero['node']}]")
     if values["all_zero_outputs"]:
-        lines.append("all-zero outputs (a gradient that vanished?): "
-                     + ", ".join(str(i) for i in values["all_zero_outputs"]))
+        lines.append("all zeros (a gradient that vanished?): "
+                     + ", ".join(f"output {i}" for i in values["all_zero_outputs"]))
     if values["stopped"]:
         lines.append("stopped there, as asked (--stop-at-nonfinite)")
     if "compared" in values:

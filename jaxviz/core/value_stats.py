@@ -175,7 +175,8 @@ def describe(kind: str, name: str, primitive: str, inputs: list[dict], outputs: 
     """```log` of 0.0 at line 18 gave -inf``; after a ``context`` ("in the backward pass of
     `layer #2`, made by the transpose of line 7"): ``div`` ..."""
     where = f" at line {line}" if line else ""
-    within = f" in iteration {iteration} of its loop" if iteration is not None else ""
+    within = f" in iteration {iteration} of its loop (counting from 0)" \
+        if iteration is not None else ""
     args = ", ".join(_input_words(s) for s in inputs) or "no inputs"
     gave = "; ".join(_output_words(s, kind) for s in outputs if _output_words(s, kind))
     text = f"`{primitive}` of {args}{where}{within} gave {gave} (`{name}`)"

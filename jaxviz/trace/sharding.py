@@ -120,7 +120,20 @@ def partitioned(
             )
         except Exception as exc:  # noqa: BLE001 - the user's code: explained
             raise InputError(explain(exc, filename, plan.title)) from None
+    _check_own_mesh(closed, mesh)
     return stage_report(closed, stage, mesh, filename)
+
+
+def _check_own_mesh(closed, mesh) -> None:
+    """A program that partitions itself (shard_map, a sharding constraint) over a mesh whose
+    axes --mesh does not name: a plain error, not a report under the wrong names."""
+    own = mesh_in_jaxpr(closed)
+    if mesh is None or own is None or tuple(own.axis_names) == tuple(mesh.axis_names):
+        return
+    axes = ",".join(f"{n}={s}" for n, s in zip(own.axis_names, own.devices.shape))
+    raise user_error(f"The program partitions itself over its own mesh ({axes}); --mesh "
+                     f"names other axes ({', '.join(mesh.axis_names)}). Fix: leave --mesh out "
+                     f"(the program's mesh is used), or give its axes: --mesh '{axes}'")
 
 
 def stage_report(closed, stage, mesh=None, filename: str = "<editor>") -> dict:

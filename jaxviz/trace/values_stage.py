@@ -17,6 +17,7 @@ import jax
 
 from jaxviz.core.errors import ErrorInfo
 from jaxviz.core.ir.labels import equation_name
+from jaxviz.core.pipeline_spec import parse_pipeline, split_below
 from jaxviz.core.value_stats import HUGE
 from jaxviz.trace.args import seeded
 from jaxviz.trace.devices import InputError, stage_index
@@ -50,8 +51,11 @@ def evaluate_stage(source: str, filename: str, function: str, args_text: str,
     if error:
         raise InputError(error)
     titles = [p.title for p in prepared.plans]
+    below = len(split_below(parse_pipeline(pipeline))[1])
+    if stage >= len(titles) + below:
+        raise _no_stage(stage, titles, below, "to evaluate")
     index = stage_index(stage, titles)
-    against = _against(against, index, titles, pipeline)
+    against = _against(against, index, titles, below)
     main = _traced(prepared, index, filename)
     if against is None or against == "xla":
         result = _run(main, prepared, filename, threshold, stop_at_nonfinite)
@@ -68,31 +72,31 @@ def evaluate_stage(source: str, filename: str, function: str, args_text: str,
     return result
 
 
-def _against(against: int | str | None, index: int, titles: list[str], pipeline: str
+def _against(against: int | str | None, index: int, titles: list[str], below: int
              ) -> int | str | None:
     """The stage to compare with, as an index of the jaxpr stages; a lower or compile stage
-    of the pipeline: ``"xla"`` (its jaxpr run as one XLA program); past them, or the stage
-    itself: an error that lists the stages."""
-    from jaxviz.core.pipeline_spec import parse_pipeline, split_below
-
+    of the pipeline (``below`` of them): ``"xla"`` (its jaxpr run as one XLA program); past
+    them, or the stage itself: an error that lists the stages."""
     if against is None or against == "xla":
         return against
-    below = len(split_below(parse_pipeline(pipeline))[1])
     if len(titles) <= against < len(titles) + below:
         return "xla"
     if against >= len(titles) + below:
-        listing = ", ".join(f"{i}: {t}" for i, t in enumerate(titles))
-        raise InputError(ErrorInfo(kind="arguments", message=f"There is no stage {against} "
-                                   f"to compare with: the pipeline's jaxpr stages are "
-                                   f"{listing}" + (f", then {below} below the jaxpr"
-                                                   if below else "") + ".",
-                                   hint="give --against a stage of these, or xla"))
+        raise _no_stage(against, titles, below, "to compare with")
     found = stage_index(against, titles)
     if found == index:
         raise InputError(ErrorInfo(kind="arguments", message=f"Stage {found} "
                                    f"({titles[found]}) against itself compares nothing.",
                                    hint="give --against another stage, or xla"))
     return found
+
+
+def _no_stage(k: int, titles: list[str], below: int, what: str) -> InputError:
+    listing = ", ".join(f"{i}: {t}" for i, t in enumerate(titles))
+    return InputError(ErrorInfo(kind="arguments", message=f"There is no stage {k} {what}: the "
+                                f"pipeline's jaxpr stages are {listing}"
+                                + (f", then {below} below the jaxpr" if below else "") + ".",
+                                hint=f"give a stage from 0 to {len(titles) + below - 1}"))
 
 
 def _traced(prepared, index: int, filename: str) -> _Traced:
@@ -195,7 +199,9 @@ def _result(title: str, rec: Recorder, outputs, stopped: str, seconds: float, gr
             "branches": rec.branches,
             "iterations": {k: v[0]["iterations"] for k, v in rec.loops.items() if v},
             "first_nonfinite": _problem(rec, "nonfinite"), "first_huge": _problem(rec, "huge"),
-            "first_all_zero": _problem(rec, "all_zero"),
+            # only when an output is all zeros: a backward pass makes zeros of its own (the
+            # select of a one-hot label) that never reach a gradient
+            "first_all_zero": _problem(rec, "all_zero") if zero else None,
             "threshold": rec.threshold, "stopped": stopped, "seeded": [],
             "seconds": seconds, "arrays": outputs}
 

@@ -44,6 +44,7 @@ class DiffPanel(QWidget):
         self.summary = WrapLabel()
         self.compared = WrapLabel()  # Run → Compare values: the numbers of the two sides
         self.compared.setVisible(False)
+        self.compared_of: dict[tuple[str, str], str] = {}  # (before, after) titles → text
         self.prev_btn = QPushButton("◀ Previous step", toolTip="Alt+Left")
         self.next_btn = QPushButton("Next step ▶", toolTip="Alt+Right")
         self.prev_btn.clicked.connect(lambda: self.stepRequested.emit(-1))
@@ -86,7 +87,7 @@ class DiffPanel(QWidget):
         """Show stage index - 1 → index."""
         a, b = stages[index - 1], stages[index]
         self.diff = diff_stages(a, b)
-        self.compared.setVisible(False)  # of another pair
+        self._show_compared_of((a.title, b.title))
         c = self.diff.counts
         self.title.setText(f"{a.title}  →  {b.title}")
         self.summary.setText(f"{self.diff.summary}<br>"
@@ -107,12 +108,21 @@ class DiffPanel(QWidget):
         self._show_text(a.jaxpr, b.jaxpr)
         return self.diff
 
-    def show_compared(self, text: str) -> None:
-        """The values of the two sides compared (``value_stats.compared_lines``)."""
-        rows = [html.escape(line.lstrip()) for line in text.splitlines()]
-        indent = [(len(line) - len(line.lstrip())) // 2 for line in text.splitlines()]
-        self.compared.setText("<br>".join("&nbsp;&nbsp;" * n + r for n, r in zip(indent, rows)))
-        self.compared.setVisible(True)
+    def show_compared(self, text: str, pair: tuple[str, str]) -> None:
+        """The values of two stages compared (``value_stats.compared_lines``), kept for when
+        diff mode shows that pair (``pair``: the titles, before and after)."""
+        self.compared_of = {pair: text}  # one comparison at a time: the last asked for
+        if self.diff is not None:
+            self._show_compared_of((self.diff.before, self.diff.after))
+
+    def _show_compared_of(self, pair: tuple[str, str]) -> None:
+        text = self.compared_of.get(pair)
+        self.compared.setVisible(text is not None)
+        if text is not None:
+            rows = [html.escape(line.lstrip()) for line in text.splitlines()]
+            indent = [(len(line) - len(line.lstrip())) // 2 for line in text.splitlines()]
+            self.compared.setText("<br>".join("&nbsp;&nbsp;" * n + r
+                                              for n, r in zip(indent, rows)))
 
     def _show_text(self, before: str, after: str) -> None:
         colours = {"+": "#dcfce7", "-": "#fee2e2", "@": "#f3f4f6", " ": "transparent"}

@@ -51,6 +51,7 @@ class Document:
     error_current: bool = True  # the error belongs to the inputs as they are now
     stages_current: bool = True  # the stages shown were traced from the inputs as they are
     has_stages: bool = False
+    generation: int = 0  # one more at every load and edit: an answer asked before is stale
     # derived from the inputs: the stages of the last good trace (their models hold the open
     # groups), the selection in the stage shown, the device panel's last results
     stages: StageSet = field(default_factory=StageSet)
@@ -67,6 +68,7 @@ class Document:
     def load(self, origin: str, file: str = "") -> None:
         """Another program: an example (``origin`` its title) or a file."""
         self.origin, self.file, self.edited = origin, file, False
+        self.generation += 1
         self.error, self.error_current = None, True
         self.stages_current, self.has_stages = True, False
         old, self.stages = self.stages, StageSet()
@@ -80,6 +82,7 @@ class Document:
         """The code, the function, the arguments or the pipeline changed."""
         was_edited = self.edited
         self.edited = True
+        self.generation += 1
         self.stages_current = not self.has_stages
         self.device_results = {}  # they ran other inputs
         if self.error is not None and self.error_current:

@@ -21,12 +21,14 @@ class ShardingController:
     def __init__(self, window):
         self.window = window
         self.mesh_text = ""  # the last mesh asked for ("": the program's own)
+        self.generation = -1  # the document's, when the last request went
 
     def ask(self) -> None:
         """Ask for the mesh, then compile over it."""
         w = self.window
-        if not w.set.stages:
-            w.statusBar().showMessage("Trace first: there is no stage to partition", 5000)
+        if not w.set.stages or not w.document.stages_current:
+            w.statusBar().showMessage("Trace first (Ctrl+Enter): the stages shown are not of "
+                                      "the code as it is", 5000)
             return
         text, ok = QInputDialog.getText(
             w, "Shardings on the edges", "Mesh, e.g. data=4,model=2 (empty: the mesh your "
@@ -36,7 +38,7 @@ class ShardingController:
 
     def request(self, mesh: str) -> None:
         w = self.window
-        self.mesh_text = mesh
+        self.mesh_text, self.generation = mesh, w.document.generation
         source, function, args, filename = w.devices.source_fields()
         w.statusBar().showMessage("compiling over the mesh… (Esc cancels)")
         w.tracer.submit(p.ShardingRequest(source=source, function=function, args=args,
@@ -46,6 +48,9 @@ class ShardingController:
     def on_result(self, result: p.ShardingResult) -> None:
         """Keep the report for its stage, say what was found, show that stage."""
         w, report = self.window, result.sharding
+        if self.generation != w.document.generation:
+            w.statusBar().showMessage("shardings of code since edited were dropped", 5000)
+            return
         index = next((i for i, s in enumerate(w.set.stages) if s.title == report["stage"]),
                      None)
         w.document.device_results["sharding"] = (index, report)

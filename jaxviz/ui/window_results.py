@@ -27,6 +27,7 @@ class Results:
         """Answers of the tracing worker, by kind."""
         self._trace_answered(request)
         if isinstance(response, p.Failure):
+            self.launch_values = False  # --find-nan's evaluation failed: no colours to set
             self._on_failure(request, response.error)
         elif isinstance(response, p.TraceResult):
             self._on_traced(request, response)

@@ -23,11 +23,13 @@ class ValuesView:
         """Evaluate the stage shown (a lower or compile stage: the jaxpr stage it came
         from); ``find_first``: then go to the first NaN or Inf; ``against``: another stage
         (or ``"xla"``) run on the same values, and compared."""
-        if not self.set.stages:
-            self.statusBar().showMessage("Trace first: there is no stage to evaluate", 5000)
+        if not self.set.stages or not self.document.stages_current:
+            self.statusBar().showMessage("Trace first (Ctrl+Enter): the stage shown is not of "
+                                         "the code as it is", 5000)
             return
         source, function, args, filename = self.devices.source_fields()
         self._values_wanted = find_first
+        self._values_generation = self.document.generation
         self.statusBar().showMessage("evaluating on values… (Esc cancels)")
         self.tracer.submit(p.ValuesRequest(source=source, function=function, args=args,
                                            filename=filename, paths=list(self.session.paths),
@@ -51,6 +53,9 @@ class ValuesView:
         self.evaluate_values(find_first=True)
 
     def _on_values(self, request: p.ValuesRequest, result: p.ValuesResult) -> None:
+        if getattr(self, "_values_generation", None) != self.document.generation:
+            self.statusBar().showMessage("values of code since edited were dropped", 5000)
+            return
         values = result.values
         found = values["first_nonfinite"]
         stage = request.stage if request.stage >= 0 else len(self.set.stages) - 1
@@ -79,13 +84,17 @@ class ValuesView:
             self._go_to(request.stage, found["node"], found.get("line"))
 
     def _show_compared(self, compared: dict, seeded: str) -> None:
+        """The comparison in the status bar; its lines in diff mode beside the two graphs
+        (against XLA, which diff mode does not show: the status bar only)."""
         lines = compared_lines(compared)
-        self.diff_panel.show_compared("\n".join(lines))
+        self.diff_panel.show_compared("\n".join(lines), (compared["against"], compared["stage"]))
         rows = compared.get("outputs") or []
         worst = max((r["max_abs"] for r in rows), default=None)
         said = f"largest output difference {worst:.3g}" if worst is not None else lines[0]
+        where = "" if compared["against"].endswith("XLA program") else \
+            "; every paired equation in diff mode (Ctrl+D)"
         self.statusBar().showMessage(f"{compared['stage']} against {compared['against']}: "
-                                     f"{said}{seeded}; details in diff mode (Ctrl+D)")
+                                     f"{said}{seeded}{where}")
 
     def _go_to(self, stage: int, node_id: str, line: int | None) -> None:
         """Show the stage, open the groups around the node, select it, show its line."""

@@ -65,3 +65,14 @@ def test_communication_shares_a_merged_collective_among_its_equations():
 
     merged = [{"equations": ["e1", "e2"], "bytes": 100}, {"equations": ["e2"], "bytes": 10}]
     assert communication(merged) == {"e1": 50.0, "e2": 60.0}
+
+
+def test_a_mesh_that_renames_the_programs_own_is_refused():
+    r = jaxviz("sharding", RING, "--host-devices", "8", "--mesh", "data=8")
+    assert r.returncode == 2 and "its own mesh (i=8)" in r.stderr and "--mesh 'i=8'" in r.stderr
+
+
+def test_one_device_says_to_simulate_more():
+    r = jaxviz("sharding", RING, "--host-devices", "1")
+    assert r.returncode == 0 and "the mesh has 1 device" in r.stdout
+    assert "--host-devices 8" in r.stdout

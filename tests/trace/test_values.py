@@ -268,6 +268,8 @@ def test_against_a_compile_stage_is_against_xla_and_nonsense_is_said():
     assert compiled["against"] == "jit(f) as one XLA program"
     with pytest.raises(InputError, match="no stage 9 to compare with"):
         evaluate_stage(source, "<editor>", "f", "f32[8,4]", "jit | compile", against=9)
+    with pytest.raises(InputError, match="no stage 7 to evaluate"):
+        evaluate_stage(source, "<editor>", "f", "f32[8,4]", "jit | compile", stage=7)
     with pytest.raises(InputError, match="against itself"):
         evaluate_stage(source, "<editor>", "f", "f32[8,4]", "jit", stage=1, against=-1)
 

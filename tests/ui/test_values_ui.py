@@ -94,14 +94,18 @@ def test_an_example_file_opened_alone_runs_its_own_call_and_its_nan_is_found(win
 def test_compare_values_in_diff_mode_gives_both_sides_numbers(window, qtbot):
     trace_code(window, qtbot, "def f(x):\n    return jnp.tanh(jnp.exp(x) * 3.0).sum(0)\n", "f",
                "f32[8,4]", "jit")
+    _answered(window, qtbot, window.compare_values)  # before diff mode: kept for it
     with qtbot.waitSignal(window.diffShown, timeout=WAIT):
         window.diff_action.trigger()
-    _answered(window, qtbot, window.compare_values)
     text = window.diff_panel.compared.text()
     assert window.diff_panel.compared.isVisible() and "against f:" in text
     assert "output 0: max |difference| 0" in text
     assert "4 of 4 paired equations" in text  # exp, mul, tanh, reduce_sum
     assert window.statusBar().currentMessage().startswith("jit(f) against f: largest output")
+    window.args.setText("f32[8,5]")
+    window.args.textEdited.emit("f32[8,5]")  # an edit: the stages shown are not of it
+    window.compare_values()
+    assert window.statusBar().currentMessage().startswith("Trace first")
 
 
 def test_a_loop_equations_details_give_each_iteration():
