@@ -165,7 +165,7 @@ class Stages(Sequence):
     def export(self, path: str | Path, stage: int = -1, **options) -> Path:
         return self[stage].export(path, **options)
 
-    # --- below the jaxpr (a pipeline ending in compile; see core/below.py) ---------------
+    # --- below the jaxpr (a pipeline ending in compile; see core/xla/below.py) ---------------
 
     def _analysed(self):
         from jaxviz.core.xla import below

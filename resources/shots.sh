@@ -42,7 +42,7 @@ done
 shoot 1920x1080 resources/below_fusion_1920x1080.png "${below[@]}" --color-by fusion
 fi
 if [ -z "${1:-}" ] || [ "${1:-}" = "--values" ]; then
-# values: the first NaN of example 18 found and selected; the MLP grad coloured by magnitude
+# values: the first NaN of example 21 found and selected; the MLP grad coloured by magnitude
 for size in 1280x800 1920x1080; do
   shoot "$size" "resources/values_nan_$size.png" resources/examples/21_find_the_nan.py --find-nan
 done

@@ -2,7 +2,7 @@
 
 Each traces the pipeline with ``compile`` added at its end (``lower`` for residuals, which
 need no compiled program) when the pipeline does not end so already, then prints the report
-of ``core/below.py`` as text or ``--json``. Like the rest of the CLI, never imports jax.
+of ``core/xla/below.py`` as text or ``--json``. Like the rest of the CLI, never imports jax.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Every equation is tagged before lowering with an XLA frontend attribute holding its graph IR
 id (``jaxviz_eqn="e3/g0/e1"``); XLA carries frontend attributes through its passes onto the
 instructions it makes, fused or not, so the compiled module says which equation each of its
-instructions came from (``core/fusion_map.py`` reads it). The tag is set on each equation's
+instructions came from (``core/xla/fusion_map.py`` reads it). The tag is set on each equation's
 context, in nested jaxprs too (scan, cond and while bodies, pjit, custom rules), which has no
 public API: ``jax._src.core.JaxprEqnContext`` is used here, and when it is not there the map
 falls back to JAX's ``op_name`` metadata and says so.

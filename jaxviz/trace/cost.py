@@ -1,4 +1,4 @@
-"""Per-equation cost of a traced jaxpr: our shape rules (``core/cost.py``), with the FLOPs of
+"""Per-equation cost of a traced jaxpr: our shape rules (``core/xla/cost.py``), with the FLOPs of
 each plain equation taken from ``jax.experimental.roofline`` where JAX has a rule for it.
 
 Roofline's rule table (``roofline._rooflines``) and its rule context have no public per-equation

@@ -1,5 +1,5 @@
 """JAX's own listing of the residuals a gradient saves, to compare with ours
-(``core/residuals.py``).
+(``core/xla/residuals.py``).
 
 ``jax.ad_checkpoint.print_saved_residuals`` prints it; the list behind it,
 ``saved_residuals``, has no public name and is read from ``jax._src.ad_checkpoint``.

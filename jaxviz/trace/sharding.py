@@ -5,7 +5,7 @@ mesh named on the command line, or the mesh its own ``shard_map`` or sharding co
 use), tagged as ``compiled.py`` tags it, and compiled with the shardings the user asked for.
 XLA is asked to dump the module just before partitioning (``xla_dump_hlo_pass_re``): that
 module has every instruction's sharding as propagation chose it, on its global shape. The
-partitioned module (``compiled.as_text()``) has the collectives. ``core/sharding_report.py``
+partitioned module (``compiled.as_text()``) has the collectives. ``core/xla/sharding_report.py``
 reads both.
 """
 

@@ -102,7 +102,8 @@ class Recorder:
         backward = node is not None and "transpose" in (node.transforms or [])
         if not suspect(outs, self.threshold, backward):
             return  # the inputs' statistics are only needed when the outputs went wrong
-        ins = [stats_of(v) for v, lit in zip(inputs, literal) if _is_array(v) and not lit]
+        ins = [{**stats_of(v), "operand": k} for k, (v, lit) in enumerate(zip(inputs, literal))
+               if _is_array(v) and not lit]  # its place among the operands, for Details
         kind = introduces(ins, outs, self.threshold, backward)
         if not kind or kind in self.first or (kind == "all_zero" and not ins):
             return

@@ -1,5 +1,5 @@
 """Two stages run on the same values and compared: per output, and per equation the diff pairs
-(``core.diff_pairs``), for ``f`` against ``jit(f)`` or a bf16 pipeline against f32.
+(``core.diff.pairs``), for ``f`` against ``jit(f)`` or a bf16 pipeline against f32.
 
 The stage compared against runs first and keeps the results of its paired equations (up to
 ``KEEP_BYTES``); the stage itself then compares each paired equation's results with them as

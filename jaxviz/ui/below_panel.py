@@ -1,7 +1,7 @@
 """The "XLA" side tab: below the jaxpr. Fusions, cost, memory and residuals of the stage shown,
 each a table or chart whose rows select the equations in the graph.
 
-It reads only the stages (``core/below.py`` makes the reports); the window feeds it the stage
+It reads only the stages (``core/xla/below.py`` makes the reports); the window feeds it the stage
 set and listens to ``selectNodes``. Memory and residuals need no compiled program; fusions and
 cost appear once the pipeline ends in ``compile``, and until then the tab says how to get them.
 """

@@ -6,9 +6,9 @@ nothing of jaxprs: the main window maps node ids to source lines and jaxpr text 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QShortcut
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QToolTip
 
 from jaxviz.core.layout.engine import Layout
 
@@ -40,6 +40,7 @@ class GraphView(QGraphicsView):
         self.setBackgroundBrush(QColor("#ffffff"))
         self.font = label_font()
         self.items_by_id: dict[str, NodeItem] = {}
+        self.edge_tip = None  # EdgePath → its hover text (set_edge_tooltips)
         self.search_text: dict[str, str] = {}
         self.matches: list[str] = []
         self.match_index = -1
@@ -82,10 +83,17 @@ class GraphView(QGraphicsView):
         self._add_batch(work, 0, tooltips, edge_labels, self._generation, on_done)
 
     def set_edge_tooltips(self, tip) -> None:
-        """Each edge's hover text, ``tip(EdgePath)`` (its variable, ends and values)."""
-        for item in self.scene().items():
+        """Each edge's hover text, ``tip(EdgePath)`` (its variable, ends and values), made
+        when the edge is hovered: a drawing of 20,000 edges never builds them all."""
+        self.edge_tip = tip
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.ToolTip and self.edge_tip is not None:
+            item = self.itemAt(event.pos())
             if isinstance(item, EdgeItem):
-                item.setToolTip(tip(item.edge))
+                QToolTip.showText(event.globalPos(), self.edge_tip(item.edge), self.viewport())
+                return True
+        return super().viewportEvent(event)
 
     def set_tooltips(self, tooltips: dict[str, str], search_text: dict[str, str]) -> None:
         """New hover and search texts for the items up (a first view drawn before the

@@ -161,8 +161,9 @@ def values_html(stats: list[dict]) -> str:
 def problem_html(problem: dict) -> str:
     """Where the values first went wrong: the words, and each input's statistics."""
     rows = [f"<p style='color:#b91c1c'>{html.escape(problem['words'])}</p>"]
-    rows += [f"<p>{stats_html(s, f'operand {i}: ')}</p>" for i, s in
-             enumerate(problem.get("inputs", []))]
+    for i, s in enumerate(problem.get("inputs", [])):
+        place = s.get("operand", i)  # its place among the equation's operands
+        rows.append(f"<p>{stats_html(s, f'operand {place}: ')}</p>")
     title = {"nonfinite": "First NaN or Inf", "huge": "First huge value",
              "all_zero": "First all-zero gradient"}.get(problem["kind"], "First problem")
     return f"<h4 style='margin-bottom:2px'>{title} made here</h4>" + "".join(rows)
@@ -195,10 +196,11 @@ def stats_html(s: dict, head: str = "") -> str:
 def iterations_html(rows: list[dict], iterations: int) -> str:
     """Largest magnitude per iteration as bars, and the first iteration with a NaN or Inf."""
     top = max((r["absmax"] or 0.0 for r in rows), default=0.0) or 1.0
+    drawn = rows[:120]
     bars = "".join("!" if r["nonfinite"] else BARS[min(len(BARS) - 1, round(
-        (r["absmax"] or 0.0) / top * (len(BARS) - 1)))] for r in rows[:120])
+        (r["absmax"] or 0.0) / top * (len(BARS) - 1)))] for r in drawn)
     bad = next((r["i"] for r in rows if r["nonfinite"]), None)
-    shown = f" (the first {len(rows)})" if len(rows) < iterations else ""
+    shown = f" (the first {len(drawn)} of {iterations})" if len(drawn) < iterations else ""
     text = f"per iteration{shown}, largest |x|: <span style='font-family:monospace'>" \
            f"{html.escape(bars)}</span>"
     if bad is not None:

@@ -22,6 +22,7 @@ class ShardingController:
         self.window = window
         self.mesh_text = ""  # the last mesh asked for ("": the program's own)
         self.generation = -1  # the document's, when the last request went
+        self._index: tuple = (None, {})  # (report, its edges by (node, port))
 
     def ask(self) -> None:
         """Ask for the mesh, then compile over it."""
@@ -75,8 +76,11 @@ class ShardingController:
 
     def edge_of(self, node_id: str, port: int) -> dict | None:
         report = self.report()
-        return next((e for e in report["edges"] if e["node"] == node_id and e["port"] == port),
-                    None) if report else None
+        if report is None:
+            return None
+        if self._index[0] is not report:  # indexed once: every hovered edge looks one up
+            self._index = (report, {(e["node"], e["port"]): e for e in report["edges"]})
+        return self._index[1].get((node_id, port))
 
     def edge_line(self, node_id: str, port: int) -> str:
         """``sharding: f32[32,64] {data, –}, as asked`` for an edge's hover text."""
@@ -106,6 +110,8 @@ def _grid_html(edge: dict, mesh: MeshAxes) -> str:
     if edge.get("axes") is None:
         return ""
     grid = device_grid(edge["axes"], mesh)
+    beyond = "" if not any(edge["axes"][2:]) else \
+        "<br>(its dimensions past the second are split too: their tiles share a cell here)"
     shade = ["#dbeafe", "#fde68a", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa", "#a5f3fc",
              "#e5e7eb"]
     rows = "".join("<tr>" + "".join(
@@ -113,4 +119,4 @@ def _grid_html(edge: dict, mesh: MeshAxes) -> str:
         f"{', '.join(str(d) for d in cell)}</td>" for c, cell in enumerate(row)) + "</tr>"
         for r, row in enumerate(grid[:32]))
     more = f"<br>(the first 32 of {len(grid)} rows of tiles)" if len(grid) > 32 else ""
-    return f"<table cellspacing='1'>{rows}</table>{more}"
+    return f"<table cellspacing='1'>{rows}</table>{more}{beyond}"

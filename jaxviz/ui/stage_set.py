@@ -71,7 +71,7 @@ class StageSet:
 
     def batch_axes_of(self, index: int):
         """On a stage of the pipeline that a vmap made (a jit of one too): the batch axis of
-        each variable (``core.batch_axes``), once per stage; None on the others."""
+        each variable (``core.diff.batch_axes``), once per stage; None on the others."""
         from jaxviz.core.diff.batch_axes import stage_batch_axes
 
         if index not in self.batch:

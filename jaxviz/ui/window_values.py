@@ -165,7 +165,7 @@ class ValuesView:
             sharded = self.sharding.edge_line(src, port)
             if sharded:
                 text += f"<br>{sharded}"
-            stats = evaluated.get(src) or evaluated.get(edge.src)
+            stats = evaluated.get(src)
             if stats and port < len(stats):
                 text += "<br>" + stats_html(stats[port])
             return text

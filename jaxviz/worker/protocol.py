@@ -35,7 +35,7 @@ class ExportSpec:
     edge_labels: bool = True
     force: bool = False
     inputs: list[str] = field(default_factory=list)  # the run's own files: never overwritten
-    color_by: str = "kind"  # an overlay (core/overlay.py)
+    color_by: str = "kind"  # an overlay (core/export/overlay.py)
     expand_all: bool = False
     depth: int | None = None  # groups deeper than this start closed (0: the top level only)
     jax_nesting: bool = False  # groups by JAX's nesting only, not by the user's calls
@@ -231,7 +231,7 @@ class FirstView:
     stage: int  # its index in the pipeline
     title: str
     layout: LayoutData
-    tooltips: dict[str, str]  # per visible node, as core.tooltips makes them
+    tooltips: dict[str, str]  # per visible node, as core.model.tooltips makes them
     search: dict[str, str]
     prepared: Any = field(default=None, metadata=LOCAL)  # the Layout, rebuilt off the GUI
 

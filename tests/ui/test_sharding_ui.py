@@ -40,7 +40,8 @@ def test_shardings_on_the_edges_and_an_equations_device_grid(make_window, qtbot)
                           "ShardingRequest"):
         win.sharding.request("data=4")
     assert "over data=4: 1 collective, " in win.statusBar().currentMessage()
-    tips = [i.toolTip() for i in win.graph.scene().items() if isinstance(i, EdgeItem)]
+    tips = [win.graph.edge_tip(i.edge) for i in win.graph.scene().items()
+            if isinstance(i, EdgeItem)]
     assert any("sharding: f32[32,128] {data, –}" in t for t in tips), tips
     nodes = win.set.nodes[win.set.current]
     tanh = next(n for n in nodes.values() if n.primitive == "tanh")

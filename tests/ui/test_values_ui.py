@@ -1,6 +1,10 @@
 """Run → Find first NaN or Inf in the window: the equation that made it is opened, selected
 and shown with its values; an evaluation's values follow the selection in Details."""
 
+from PySide6.QtCore import QEvent, QPointF
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QApplication, QToolTip
+
 from tests.ui.test_main_window import WAIT, trace_code
 
 NAN = ("def layer(w, x):\n    return jnp.tanh(x @ w)\n\n"
@@ -51,11 +55,22 @@ def test_an_edges_hover_text_gives_its_ends_and_what_it_held(window, qtbot):
     trace_code(window, qtbot, "def f(x):\n    y = jnp.sin(x)\n    return y * 2.0\n", "f",
                "jnp.array([0.0, 1.0])", "")
     edges = {i.edge.var: i for i in window.graph.scene().items() if isinstance(i, EdgeItem)}
-    assert edges["b"].toolTip().startswith("<b>b</b>: f32[2]<br>from b = sin to c = mul")
+    tip = window.graph.edge_tip(edges["b"].edge)
+    assert tip.startswith("<b>b</b>: f32[2]<br>from b = sin to c = mul")
     _answered(window, qtbot, window.evaluate_values)
-    assert "[0.0, 0.8414" in edges["b"].toolTip()  # sin's result, as it ran
+    assert "[0.0, 0.8414" in window.graph.edge_tip(edges["b"].edge)  # sin's result, as it ran
     rect = edges["b"].boundingRect()
     assert not edges["b"].shape().contains(rect.topLeft())  # only near its line
+    _hover(window.graph, edges["b"])
+    assert "[0.0, 0.8414" in QToolTip.text()
+
+
+def _hover(view, edge_item) -> None:
+    """A tooltip event at the middle of the edge's first segment, as a resting mouse sends."""
+    (x0, y0), (x1, y1) = edge_item.edge.points[:2]
+    at = view.mapFromScene(QPointF((x0 + x1) / 2, (y0 + y1) / 2))
+    event = QHelpEvent(QEvent.Type.ToolTip, at, view.viewport().mapToGlobal(at))
+    QApplication.sendEvent(view.viewport(), event)
 
 
 
@@ -114,7 +129,7 @@ def test_a_loop_equations_details_give_each_iteration():
     rows = [{"i": i, "absmax": float(i), "nonfinite": int(i >= 7)} for i in range(10)]
     text = iterations_html(rows, 10)
     assert "NaN or Inf from iteration 7" in text and "!!!" in text
-    assert "(the first 10)" in iterations_html(rows, 50)  # more ran than were kept
+    assert "(the first 10 of 50)" in iterations_html(rows, 50)  # more ran than were kept
 
 
 def test_on_a_vmap_stage_an_edges_hover_text_marks_the_batch_axis(window, qtbot):
@@ -122,5 +137,6 @@ def test_on_a_vmap_stage_an_edges_hover_text_marks_the_batch_axis(window, qtbot)
 
     trace_code(window, qtbot, "def f(w, x):\n    y = jnp.sin(x) * w\n    return y.sum()\n", "f",
                "jnp.ones(3), jnp.ones((8, 3))", "vmap(in_axes=(None, 0))")
-    tips = [i.toolTip() for i in window.graph.scene().items() if isinstance(i, EdgeItem)]
+    tips = [window.graph.edge_tip(i.edge) for i in window.graph.scene().items()
+            if isinstance(i, EdgeItem)]
     assert any("f32[⟨8⟩,3]" in t and "batch: axis 0 (was f32[3])" in t for t in tips), tips

@@ -104,7 +104,8 @@ class Layout:
     # across the ranks on ``columns_axis``; a group torn by a cut gets a box in each
     columns: list[list[float]] = field(default_factory=list)
     columns_axis: str = "x"
-    # an overlay's colours on the boxes (core/overlay.py): {"title", "entries": [[text, fill]]}
+    # an overlay's colours on the boxes (core/export/overlay.py):
+    # {"title", "entries": [[text, fill]]}
     overlay: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
