@@ -38,13 +38,13 @@ from .services import WorkerService
 from .session_store import Session, SessionStore
 from .sharding_view import ShardingController
 from .stage_set import StageSet, build_stage_ahead, build_stage_set, prepare_views
+from .values_view import ValuesController
 from .window_below import BelowTheJaxpr
 from .window_build import build_menus, build_splitter, build_status
 from .window_files import FilesAndExport
 from .window_layout import DiffAndLayout
 from .window_results import Results
 from .window_selection import Selection
-from .window_values import ValuesView
 
 TRACE_PAUSE_MS = 700  # a trace starts this long after typing stops
 AUTOSAVE_MS = 300
@@ -53,7 +53,7 @@ AUTOSAVE_MS = 300
 SIDE_MIN = 320  # px: the side tabs' panels (devices, XLA) fit without a horizontal scroll
 
 
-class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxpr, ValuesView,
+class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxpr,
                  QMainWindow):
     graphShown = Signal(int)  # the stage index whose graph was just drawn
     firstViewShown = Signal(int)  # the stage drawn ahead of its trace result (view only)
@@ -77,6 +77,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         self.setWindowTitle("jaxviz")
         self.document = Document()  # what is worked on; the views follow its events
         self.sharding = ShardingController(self)  # Run → Shardings on the edges
+        self.values = ValuesController(self)  # Run → Evaluate on values, and the rest
         self._build_views()
         self.document_views = DocumentViews(self)
         build_menus(self)

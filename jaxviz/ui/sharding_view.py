@@ -66,7 +66,7 @@ class ShardingController:
         if index is not None and index != w.set.current:
             w.stage_strip.setCurrentIndex(index)
         else:
-            w.graph.set_edge_tooltips(w.edge_tips())
+            w.graph.set_edge_tooltips(w.values.edge_tips())
 
     def report(self) -> dict | None:
         """The report, if it is of the stage shown."""

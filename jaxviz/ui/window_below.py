@@ -51,7 +51,7 @@ class BelowTheJaxpr:
                                        compiled.reference.get("platform", "") if compiled
                                        else "")
         offered = available(stages, index) if stages else ["kind"]
-        if stages and self.values_of_stage(index) is not None:
+        if stages and self.values.of_stage(index) is not None:
             offered.append("values")
         model = self.colour_by.model()
         for row in range(self.colour_by.count()):
@@ -68,7 +68,7 @@ class BelowTheJaxpr:
         name = self.colour_by.currentData()
         index = self.set.current
         if name == "values" and self.set.stages:
-            evaluated = self.values_of_stage(index)
+            evaluated = self.values.of_stage(index)
             return layout if evaluated is None else colour(
                 layout, self.set.models[index], name, value_magnitudes(evaluated))
         if not self.set.stages or name == "kind" or name not in available(self.set.stages,
@@ -131,8 +131,8 @@ class BelowTheJaxpr:
             self.side.setCurrentIndex(tabs.get(view["tab"], tabs.get("jaxpr", 0)))
         name = view.get("color_by")
         if view.get("find_nan") or name == "values":
-            self.launch_values = True  # coloured by values once they are in
-            self.evaluate_values(find_first=bool(view.get("find_nan")))
+            self.values.launch = True  # coloured by values once they are in
+            self.values.evaluate(find_first=bool(view.get("find_nan")))
             return
         if name in (None, "kind"):
             return

@@ -117,14 +117,14 @@ def build_menus(self) -> None:
     _action(self, r, "&Trace", self.trace, "Ctrl+Return", "Trace every stage now")
     _action(self, r, "&Cancel", self.cancel, "Escape")
     r.addSeparator()
-    _action(self, r, "&Evaluate on values", self.evaluate_values, "Ctrl+E",
+    _action(self, r, "&Evaluate on values", self.values.evaluate, "Ctrl+E",
             "Run the stage shown equation by equation: select a node for its values")
-    _action(self, r, "Find first &NaN or Inf", self.find_first_nonfinite, "Ctrl+Shift+E",
+    _action(self, r, "Find first &NaN or Inf", self.values.find_first_nonfinite, "Ctrl+Shift+E",
             "Run the stage shown and go to the equation that first made a NaN or an Inf")
     _action(self, r, "&Shardings on the edges…", self.sharding.ask, "Ctrl+Alt+S",
             "Compile the jit stage over a mesh of devices: each edge's sharding, the "
             "collectives, a device grid per equation in Details")
-    _action(self, r, "Co&mpare values with the stage before", self.compare_values,
+    _action(self, r, "Co&mpare values with the stage before", self.values.compare,
             "Ctrl+Alt+E", "Run the stage shown and the one before on the same values: the "
             "largest differences per output and per paired equation (a compiled stage: "
             "against XLA)")

@@ -61,7 +61,7 @@ class DiffAndLayout:
             if self.search.text():
                 self._on_search(self.search.text())
             self._select_kernel(index)
-            self.values_after_draw()
+            self.values.after_draw()
             self.graphShown.emit(index)
 
         if drawn:  # the same drawing, already up (or going up): the scene stays, and its

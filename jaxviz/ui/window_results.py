@@ -27,7 +27,7 @@ class Results:
         """Answers of the tracing worker, by kind."""
         self._trace_answered(request)
         if isinstance(response, p.Failure):
-            self.launch_values = False  # --find-nan's evaluation failed: no colours to set
+            self.values.launch = False  # --find-nan's evaluation failed: no colours to set
             self._on_failure(request, response.error)
         elif isinstance(response, p.TraceResult):
             self._on_traced(request, response)
@@ -42,7 +42,7 @@ class Results:
         elif isinstance(response, p.RetraceResult):
             self.devices.retrace.show_result(response)
         elif isinstance(response, p.ValuesResult):
-            self._on_values(request, response)
+            self.values.on_result(request, response)
         elif isinstance(response, p.ShardingResult):
             self.sharding.on_result(response)
 

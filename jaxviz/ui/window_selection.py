@@ -27,8 +27,8 @@ class Selection:
             self.details.show_node(None, f"{group.label}: {group.equations} equations — "
                                          f"double-click to open" if group else "")
             return
-        self.details.show_node(node, values=self.values_of(node.id),
-                               problem=self.problem_at(node.id),
+        self.details.show_node(node, values=self.values.of(node.id),
+                               problem=self.values.problem_at(node.id),
                                more=self.sharding.details_html(node.id))
         self.editor.show_line(node.line, node.column)
         if len(ids) == 1 and node.kind == EQN:
@@ -42,8 +42,8 @@ class Selection:
         self.graph.select_nodes(visible)
         nodes = self.set.nodes[self.set.current]
         if ids:
-            self.details.show_node(nodes[ids[0]], values=self.values_of(ids[0]),
-                                   problem=self.problem_at(ids[0]))
+            self.details.show_node(nodes[ids[0]], values=self.values.of(ids[0]),
+                                   problem=self.values.problem_at(ids[0]))
 
     def _on_editor_line(self, line: int) -> None:
         if not self.set.stages:

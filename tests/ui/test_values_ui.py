@@ -22,7 +22,7 @@ def test_find_first_nan_selects_the_equation_and_shows_its_values(window, qtbot)
     trace_code(window, qtbot, NAN, "loss", "jnp.ones((4, 4)) * -10.0, jnp.ones((2, 4))",
                "grad")
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):  # drawn again, the groups open
-        _answered(window, qtbot, window.find_first_nonfinite)
+        _answered(window, qtbot, window.values.find_first_nonfinite)
     message = window.statusBar().currentMessage()
     assert message.startswith("First NaN/Inf: `log` of all zeros at line 6"), message
     selected = window.graph.selected_ids()
@@ -37,7 +37,7 @@ def test_find_first_nan_selects_the_equation_and_shows_its_values(window, qtbot)
 def test_after_an_evaluation_details_give_a_nodes_values_until_an_edit(window, qtbot):
     trace_code(window, qtbot, "def f(x):\n    return jnp.sin(x) * 2.0\n", "f",
                "jnp.array([0.0, 1.0])", "")
-    _answered(window, qtbot, window.evaluate_values)
+    _answered(window, qtbot, window.values.evaluate)
     assert "no NaN or Inf" in window.statusBar().currentMessage()
     nodes = window.set.nodes[window.set.current]
     sin = next(n.id for n in nodes.values() if n.primitive == "sin")
@@ -57,7 +57,7 @@ def test_an_edges_hover_text_gives_its_ends_and_what_it_held(window, qtbot):
     edges = {i.edge.var: i for i in window.graph.scene().items() if isinstance(i, EdgeItem)}
     tip = window.graph.edge_tip(edges["b"].edge)
     assert tip.startswith("<b>b</b>: f32[2]<br>from b = sin to c = mul")
-    _answered(window, qtbot, window.evaluate_values)
+    _answered(window, qtbot, window.values.evaluate)
     assert "[0.0, 0.8414" in window.graph.edge_tip(edges["b"].edge)  # sin's result, as it ran
     rect = edges["b"].boundingRect()
     assert not edges["b"].shape().contains(rect.topLeft())  # only near its line
@@ -80,7 +80,7 @@ def test_colour_values_paints_the_nan_red_and_the_rest_by_magnitude(window, qtbo
 
     trace_code(window, qtbot, NAN, "loss", "jnp.ones((4, 4)) * -10.0, jnp.ones((2, 4))",
                "grad")
-    _answered(window, qtbot, window.evaluate_values)
+    _answered(window, qtbot, window.values.evaluate)
     row = window.colour_by.findData("values")
     assert window.colour_by.model().item(row).isEnabled()  # on offer once evaluated
     window.colour_by.setCurrentIndex(row)
@@ -102,14 +102,14 @@ def test_an_example_file_opened_alone_runs_its_own_call_and_its_nan_is_found(win
     assert (window.function.currentText(), window.pipeline.pipeline()) == ("loss", "grad")
     assert window.args.text() == "make([8, 16, 4, 3]), f32[32,8]"
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
-        _answered(window, qtbot, window.find_first_nonfinite)
+        _answered(window, qtbot, window.values.find_first_nonfinite)
     assert "at line 20 gave 24 +inf" in window.statusBar().currentMessage()
 
 
 def test_compare_values_in_diff_mode_gives_both_sides_numbers(window, qtbot):
     trace_code(window, qtbot, "def f(x):\n    return jnp.tanh(jnp.exp(x) * 3.0).sum(0)\n", "f",
                "f32[8,4]", "jit")
-    _answered(window, qtbot, window.compare_values)  # before diff mode: kept for it
+    _answered(window, qtbot, window.values.compare)  # before diff mode: kept for it
     with qtbot.waitSignal(window.diffShown, timeout=WAIT):
         window.diff_action.trigger()
     text = window.diff_panel.compared.text()
@@ -119,7 +119,7 @@ def test_compare_values_in_diff_mode_gives_both_sides_numbers(window, qtbot):
     assert window.statusBar().currentMessage().startswith("jit(f) against f: largest output")
     window.args.setText("f32[8,5]")
     window.args.textEdited.emit("f32[8,5]")  # an edit: the stages shown are not of it
-    window.compare_values()
+    window.values.compare()
     assert window.statusBar().currentMessage().startswith("Trace first")
 
 
