@@ -67,6 +67,13 @@ def test_communication_shares_a_merged_collective_among_its_equations():
     assert communication(merged) == {"e1": 50.0, "e2": 60.0}
 
 
+def test_a_legend_of_one_value_says_it_once():
+    from jaxviz.core.export.overlay import _heat_fills
+
+    _, entries = _heat_fills({"e1": 20480.0, "e2": 20480.0}, "communication")
+    assert [e[0] for e in entries] == ["0B or none", "20.5kB"]
+
+
 def test_a_mesh_that_renames_the_programs_own_is_refused():
     r = jaxviz("sharding", RING, "--host-devices", "8", "--mesh", "data=8")
     assert r.returncode == 2 and "its own mesh (i=8)" in r.stderr and "--mesh 'i=8'" in r.stderr

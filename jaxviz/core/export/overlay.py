@@ -243,10 +243,17 @@ def _heat_fills(shown: dict, name: str, heat: list[str] = HEAT
     fills = {k: heat[bin_of(v)] if bin_of(v) >= 0 else ZERO for k, v in shown.items()
              if isinstance(v, float)}
     unit = "B" if name in ("bytes", "memory", "residuals", "communication") else ""
-    entries = [[f"{_short(10 ** edges[i])}–{_short(10 ** edges[i + 1])}{unit}", heat[i]]
+    entries = [[_range(10 ** edges[i], 10 ** edges[i + 1], unit), heat[i]]
                for i in range(steps) if heat[i] in fills.values()]
     entries.insert(0, [f"0{unit} or none" if name != "residuals" else "not saved", ZERO])
     return fills, entries
+
+
+def _range(low: float, high: float, unit: str) -> str:
+    """``512–690B``; one value when every box has the same (``20.5kB``)."""
+    if _short(low) == _short(high):
+        return f"{_short(low)}{unit}"
+    return f"{_short(low)}–{_short(high)}{unit}"
 
 
 def _kernel_fills(shown: dict, layout: Layout) -> tuple[dict[str, str], list[list[str]]]:
