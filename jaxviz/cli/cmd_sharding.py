@@ -188,7 +188,8 @@ def what_if_text(w: dict) -> str:
             )
     if not d["appear"] and not d["disappear"]:
         lines.append("  the same collectives (kind, mesh axes, equations) on both sides")
-    lines.append(f"  bytes moved per device: {d['bytes']['before']:,} → {d['bytes']['after']:,}")
+    before, after = d["bytes"]["before"], d["bytes"]["after"]
+    lines.append(f"  collective bytes per device (their results): {before:,} → {after:,}")
     for key, label in (
         ("flops_per_device", "FLOPs per device"),
         ("memory_per_device", "peak memory per device"),

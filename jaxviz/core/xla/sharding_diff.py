@@ -3,7 +3,8 @@
 The same function compiled with another sharding (another PartitionSpec for an argument,
 another mesh) gives another partitioned program. The diff says which collectives appear and
 which disappear (matched by kind, mesh axes and the equations they serve), the bytes each
-moves per device, and the per-device FLOPs and peak memory of both. Plain data, no jax.
+takes per device (the size of its results), and the per-device FLOPs and peak memory of
+both. Plain data, no jax.
 """
 
 from __future__ import annotations
