@@ -169,6 +169,9 @@ class BelowPanel(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.add_compile)
         layout.addWidget(self.tabs, 1)
+        # five pages in a column a third of the window wide: their names down the left side,
+        # whole, rather than across the top, cut to "F…s"
+        self.tabs.setTabPosition(QTabWidget.TabPosition.West)
         fit_tabs(self.tabs.tabBar())
         for title, widgets in (("Fusions", [self.fusions]),
                                ("Cost", [self.cost_totals, self.cost]),

@@ -408,11 +408,13 @@ def check_tab_bars(window, names) -> list[str]:
     for bar in window.findChildren(QTabBar):
         if not bar.isVisible() or not bar.count():
             continue
-        need = sum(bar.tabRect(i).width() for i in range(bar.count()))
-        if need > bar.width() + TOLERANCE:
+        down = bar.shape() in (QTabBar.Shape.RoundedWest, QTabBar.Shape.RoundedEast)
+        need = sum(bar.tabRect(i).height() if down else bar.tabRect(i).width()
+                   for i in range(bar.count()))
+        if need > (bar.height() if down else bar.width()) + TOLERANCE:
             tabs = " | ".join(bar.tabText(i) for i in range(bar.count()))
             out.append(f"tab bar overflows: {describe(bar, names)} tabs [{tabs}] need {need} "
-                       f"px, the bar is {bar.width()} px")
+                       f"px, the bar is {bar.height() if down else bar.width()} px")
     return out
 
 
