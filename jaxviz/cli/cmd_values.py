@@ -57,8 +57,10 @@ def report(values: dict) -> str:
     lines = [f"{values['stage']}: {len(values['equations'])} equations evaluated in "
              f"{values['seconds'] * 1e3:.0f} ms"]
     if values["seeded"]:
+        seeded = values["seeded"]
+        more = f", and {len(seeded) - 4} more (--json lists them)" if len(seeded) > 4 else ""
         lines.append("  random values (seed 0) for the abstract arguments: "
-                     + ", ".join(values["seeded"]))
+                     + ", ".join(seeded[:4]) + more)
     for i, s in enumerate(values["outputs"]):
         lines.append(f"  output {i}: {stats_line(s)}")
     found = values["first_nonfinite"]
