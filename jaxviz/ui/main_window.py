@@ -34,6 +34,7 @@ from .editor import CodeEditor
 from .graph_view import GraphView
 from .layout_feed import LayoutFeed
 from .pipeline_editor import PipelineEditor
+from .selection_view import SelectionController
 from .services import WorkerService
 from .session_store import Session, SessionStore
 from .sharding_view import ShardingController
@@ -44,7 +45,6 @@ from .window_build import build_menus, build_splitter, build_status
 from .window_files import FilesAndExport
 from .window_layout import DiffAndLayout
 from .window_results import Results
-from .window_selection import Selection
 
 TRACE_PAUSE_MS = 700  # a trace starts this long after typing stops
 AUTOSAVE_MS = 300
@@ -53,7 +53,7 @@ AUTOSAVE_MS = 300
 SIDE_MIN = 320  # px: the side tabs' panels (devices, XLA) fit without a horizontal scroll
 
 
-class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxpr,
+class MainWindow(FilesAndExport, Results, DiffAndLayout, BelowTheJaxpr,
                  QMainWindow):
     graphShown = Signal(int)  # the stage index whose graph was just drawn
     firstViewShown = Signal(int)  # the stage drawn ahead of its trace result (view only)
@@ -78,6 +78,7 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         self.document = Document()  # what is worked on; the views follow its events
         self.sharding = ShardingController(self)  # Run → Shardings on the edges
         self.values = ValuesController(self)  # Run → Evaluate on values, and the rest
+        self.selector = SelectionController(self)  # graph, editor, text and Details in step
         self._build_views()
         self.document_views = DocumentViews(self)
         build_menus(self)
@@ -175,15 +176,15 @@ class MainWindow(FilesAndExport, Selection, Results, DiffAndLayout, BelowTheJaxp
         self.args.textEdited.connect(lambda _: self._on_input_changed())
         self.function.activated.connect(lambda _: self._on_input_changed())
         self.pipeline.changed.connect(lambda _: self._on_input_changed())
-        self.editor.lineClicked.connect(self._on_editor_line)
-        self.jaxpr.lineClicked.connect(self._on_jaxpr_line)
+        self.editor.lineClicked.connect(self.selector.on_editor_line)
+        self.jaxpr.lineClicked.connect(self.selector.on_jaxpr_line)
         self.errors.lineRequested.connect(lambda line: self.editor.show_line(line))
         self.notes.lineRequested.connect(lambda line: self.editor.show_line(line))
         self.stage_strip.currentChanged.connect(self.show_stage)
-        self.graph.nodesSelected.connect(self._on_nodes_selected)
+        self.graph.nodesSelected.connect(self.selector.on_nodes_selected)
         self.graph.groupToggled.connect(self.toggle_group)
-        self.search.textChanged.connect(self._on_search)
-        self.search.returnPressed.connect(self.search_step)
+        self.search.textChanged.connect(self.selector.on_search)
+        self.search.returnPressed.connect(self.selector.search_step)
         self.diff_button.toggled.connect(self.set_diff_mode)
         self.diff_panel.stepRequested.connect(self.step_diff)
         for service in (self.tracer, self.layouter):

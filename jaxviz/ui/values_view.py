@@ -141,7 +141,7 @@ class ValuesController:
         self.w.graph.set_edge_tooltips(self.edge_tips())
         node_id, self.select_after_draw = self.select_after_draw, None
         if node_id:
-            self.w._select_ir_nodes([node_id])
+            self.w.selector.select_ir_nodes([node_id])
             self.w.graph.zoom_to_selection()
             self.w.side.setCurrentWidget(self.w.details)  # its values, and what went in
 

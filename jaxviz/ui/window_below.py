@@ -81,7 +81,7 @@ class BelowTheJaxpr:
 
     def _select_from_below(self, ids: list[str]) -> None:
         if self.set.stages and ids:
-            self._select_ir_nodes([i for i in ids if i in self.set.nodes[self.set.current]])
+            self.selector.select_ir_nodes([i for i in ids if i in self.set.nodes[self.set.current]])
 
     def _add_compile(self) -> None:
         text = self.pipeline.pipeline().strip()

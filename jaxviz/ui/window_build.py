@@ -140,7 +140,7 @@ def build_menus(self) -> None:
     _action(self, v, "Next stage", lambda: self.step_stage(1), "Ctrl+]")
     _action(self, v, "Previous stage", lambda: self.step_stage(-1), "Ctrl+[")
     _action(self, v, "Open all groups", self.open_all_groups, "Ctrl+Shift+O")
-    _action(self, v, "Close all groups", self.close_all_groups, "Ctrl+Shift+W")
+    _action(self, v, "Close all groups", self.selector.close_all_groups, "Ctrl+Shift+W")
     depth = v.addMenu("Open to &depth")
     for n, words in enumerate(("top level only", "one level in", "two levels in",
                                "three levels in")):

@@ -1,7 +1,7 @@
 """The main window's diff mode and layouts: the side-by-side diff of two stages, and the
 layout of what is open now (from the cache, else from the layout worker, which keeps each
-stage's graph by key). A mixin of ``MainWindow``, like ``window_files`` and
-``window_selection``; it uses the window's views and services."""
+stage's graph by key). A mixin of ``MainWindow``, like ``window_files``; it uses the
+window's views and services."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ class DiffAndLayout:
 
         def done():
             if self.search.text():
-                self._on_search(self.search.text())
+                self.selector.on_search(self.search.text())
             self._select_kernel(index)
             self.values.after_draw()
             self.graphShown.emit(index)

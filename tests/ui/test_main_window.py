@@ -39,7 +39,7 @@ def test_type_trace_select_node_shows_its_line(window, qtbot):
     assert "sin" in window.details.toPlainText()
     assert "= sin" in window.jaxpr.textCursor().block().text()
     # and back: a click on line 3 of the editor selects the mul
-    window._on_editor_line(3)
+    window.selector.on_editor_line(3)
     assert [window.graph.items_by_id[i].box.lines[0] for i in window.graph.selected_ids()] \
         == ["mul"]
 

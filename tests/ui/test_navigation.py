@@ -45,7 +45,7 @@ def test_arrow_keys_walk_the_edges(window, qtbot):
 def test_close_and_open_all_groups(window, qtbot):
     trace_code(window, qtbot, TRANSFORMER, "transformer", "make(3), f32[16,32]", "")
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
-        window.close_all_groups()
+        window.selector.close_all_groups()
     model = window.set.models[window.set.current]
     assert model.open == set()
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):

@@ -45,8 +45,8 @@ def test_shardings_on_the_edges_and_an_equations_device_grid(make_window, qtbot)
     assert any("sharding: f32[32,128] {data, –}" in t for t in tips), tips
     nodes = win.set.nodes[win.set.current]
     tanh = next(n for n in nodes.values() if n.primitive == "tanh")
-    win._select_ir_nodes([tanh.id])
-    win._on_nodes_selected([tanh.id])
+    win.selector.select_ir_nodes([tanh.id])
+    win.selector.on_nodes_selected([tanh.id])
     details = win.details.toPlainText()
     assert "Sharding" in details and "f32[32,128] {data, –}" in details
     assert "0\n1\n2\n3" in details or "0 1 2 3" in details.replace("\n", " ")

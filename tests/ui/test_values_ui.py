@@ -41,11 +41,11 @@ def test_after_an_evaluation_details_give_a_nodes_values_until_an_edit(window, q
     assert "no NaN or Inf" in window.statusBar().currentMessage()
     nodes = window.set.nodes[window.set.current]
     sin = next(n.id for n in nodes.values() if n.primitive == "sin")
-    window._select_ir_nodes([sin])
+    window.selector.select_ir_nodes([sin])
     assert "[0.0, 0.8414" in window.details.toPlainText()
     window.args.setText("jnp.array([2.0, 3.0])")
     window.args.textEdited.emit("jnp.array([2.0, 3.0])")  # values of other inputs: gone
-    window._select_ir_nodes([sin])
+    window.selector.select_ir_nodes([sin])
     assert "Values" not in window.details.toPlainText()
 
 
