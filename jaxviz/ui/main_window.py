@@ -40,11 +40,11 @@ from .session_store import Session, SessionStore
 from .sharding_view import ShardingController
 from .stage_set import StageSet, build_stage_ahead, build_stage_set, prepare_views
 from .values_view import ValuesController
-from .window_below import BelowTheJaxpr
 from .window_build import build_menus, build_splitter, build_status
 from .window_files import FilesAndExport
 from .window_layout import DiffAndLayout
 from .window_results import Results
+from .xla_view import XlaController
 
 TRACE_PAUSE_MS = 700  # a trace starts this long after typing stops
 AUTOSAVE_MS = 300
@@ -53,7 +53,7 @@ AUTOSAVE_MS = 300
 SIDE_MIN = 320  # px: the side tabs' panels (devices, XLA) fit without a horizontal scroll
 
 
-class MainWindow(FilesAndExport, Results, DiffAndLayout, BelowTheJaxpr,
+class MainWindow(FilesAndExport, Results, DiffAndLayout,
                  QMainWindow):
     graphShown = Signal(int)  # the stage index whose graph was just drawn
     firstViewShown = Signal(int)  # the stage drawn ahead of its trace result (view only)
@@ -79,6 +79,7 @@ class MainWindow(FilesAndExport, Results, DiffAndLayout, BelowTheJaxpr,
         self.sharding = ShardingController(self)  # Run → Shardings on the edges
         self.values = ValuesController(self)  # Run → Evaluate on values, and the rest
         self.selector = SelectionController(self)  # graph, editor, text and Details in step
+        self.xla_view = XlaController(self)  # the XLA tab and the overlays
         self._build_views()
         self.document_views = DocumentViews(self)
         build_menus(self)
@@ -127,7 +128,7 @@ class MainWindow(FilesAndExport, Results, DiffAndLayout, BelowTheJaxpr,
         self.minimap = MiniMap(self.graph)
         self.details = DetailsPanel()
         self.details.show_node(None)
-        self._build_below()
+        self.xla_view.build()
         self.setCentralWidget(build_splitter(self))
         build_status(self)
         self._size_to_screen()

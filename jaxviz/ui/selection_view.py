@@ -30,15 +30,22 @@ class SelectionController:
         node = nodes.get(ids[0])
         if node is None:  # a closed group
             group = self.w.set.models[self.w.set.current].groups.get(ids[0])
-            self.w.details.show_node(None, f"{group.label}: {group.equations} equations — "
-                                         f"double-click to open" if group else "")
+            self.w.details.show_node(
+                None,
+                f"{group.label}: {group.equations} equations — double-click to open"
+                if group
+                else "",
+            )
             return
-        self.w.details.show_node(node, values=self.w.values.of(node.id),
-                               problem=self.w.values.problem_at(node.id),
-                               more=self.w.sharding.details_html(node.id))
+        self.w.details.show_node(
+            node,
+            values=self.w.values.of(node.id),
+            problem=self.w.values.problem_at(node.id),
+            more=self.w.sharding.details_html(node.id),
+        )
         self.w.editor.show_line(node.line, node.column)
         if len(ids) == 1 and node.kind == EQN:
-            self.w._show_fusion_mates(node.id)
+            self.w.xla_view.show_fusion_mates(node.id)
         lines = [nodes[i].text_line for i in ids if i in nodes and nodes[i].text_line is not None]
         self.w.jaxpr.show_lines(lines)
 
@@ -48,8 +55,11 @@ class SelectionController:
         self.w.graph.select_nodes(visible)
         nodes = self.w.set.nodes[self.w.set.current]
         if ids:
-            self.w.details.show_node(nodes[ids[0]], values=self.w.values.of(ids[0]),
-                                   problem=self.w.values.problem_at(ids[0]))
+            self.w.details.show_node(
+                nodes[ids[0]],
+                values=self.w.values.of(ids[0]),
+                problem=self.w.values.problem_at(ids[0]),
+            )
 
     def on_editor_line(self, line: int) -> None:
         if not self.w.set.stages:
@@ -57,8 +67,9 @@ class SelectionController:
         nodes = self.w.set.nodes[self.w.set.current]
         hits = [n.id for n in nodes.values() if n.kind == EQN and n.line == line]
         self.select_ir_nodes(hits)
-        self.w.jaxpr.show_lines([nodes[i].text_line for i in hits
-                               if nodes[i].text_line is not None])
+        self.w.jaxpr.show_lines(
+            [nodes[i].text_line for i in hits if nodes[i].text_line is not None]
+        )
 
     def on_jaxpr_line(self, line: int) -> None:
         if not self.w.set.stages:
@@ -78,8 +89,9 @@ class SelectionController:
         if hidden:  # short beside the box, which must keep its room; the rest in the tooltip
             words += f" +{len(hidden)} closed"
         self.w.search_count.setText(words)
-        self.w.search_count.setToolTip(f"{len(hidden)} more in closed groups: Enter opens them"
-                                     if hidden else "")
+        self.w.search_count.setToolTip(
+            f"{len(hidden)} more in closed groups: Enter opens them" if hidden else ""
+        )
 
     def hidden_matches(self, text: str) -> list[str]:
         """Equations matching the search that closed groups hide: search covers them all."""
@@ -87,8 +99,11 @@ class SelectionController:
         if not needle or not self.w.set.stages:
             return []
         model = self.w.set.models[self.w.set.current]
-        return [n.id for n in self.w.set.nodes[self.w.set.current].values() if n.kind == EQN
-                and needle in _search_text(n) and model.representative(n.id) != n.id]
+        return [
+            n.id
+            for n in self.w.set.nodes[self.w.set.current].values()
+            if n.kind == EQN and needle in _search_text(n) and model.representative(n.id) != n.id
+        ]
 
     def search_step(self) -> None:
         """Enter in the search box: the next match, or first open the groups that hide one."""
@@ -105,7 +120,6 @@ class SelectionController:
         if self.w.set.models:
             self.w.set.models[self.w.set.current].open = set()
             self.w._request_layout()
-
 
 
 def _search_text(node) -> str:

@@ -82,7 +82,7 @@ class ValuesController:
         found = values["first_nonfinite"]
         stage = request.stage if request.stage >= 0 else len(self.w.set.stages) - 1
         self.w.document.device_results["values"] = (stage, values)  # gone at an edit
-        self.w._show_below(self.w.set.current)  # Colour: values is on offer now
+        self.w.xla_view.show(self.w.set.current)  # Colour: values is on offer now
         if self.launch:  # --find-nan, --color-by values
             self.launch, self.w.launch_target = False, stage
             self.w.colour_by.setCurrentIndex(self.w.colour_by.findData("values"))

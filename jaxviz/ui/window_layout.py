@@ -54,13 +54,13 @@ class DiffAndLayout:
     def _draw(self, layout: Layout, keep_view: bool) -> None:
         index = self.set.current
         drawn = self._first_view_drawn(index, layout) and not keep_view
-        layout = self._overlaid(layout)
+        layout = self.xla_view.overlaid(layout)
         self.graph.setInteractive(True)
 
         def done():
             if self.search.text():
                 self.selector.on_search(self.search.text())
-            self._select_kernel(index)
+            self.xla_view.select_kernel(index)
             self.values.after_draw()
             self.graphShown.emit(index)
 

@@ -96,7 +96,7 @@ class Results:
         ``after_first_view``."""
         view, self.first_view = self.first_view, None
         return view is not None and view.stage == index and \
-            self.graph.layout_data is view.prepared and self._overlaid(layout) is layout
+            self.graph.layout_data is view.prepared and self.xla_view.overlaid(layout) is layout
 
     def after_first_view(self, then) -> None:
         """Run ``then`` once the first view's items are all in (now, if they are)."""
@@ -127,7 +127,7 @@ class Results:
             self.statusBar().showMessage(f"Your code printed: {response.stdout[:200]}", 8000)
         self.stage_strip.set_stages(stages, self.set.current)
         self.show_stage(self.set.current)
-        self._apply_launch_view()
+        self.xla_view.apply_launch_view()
         self._report_timings(received)
         prime = self.feed.prime_request(self.set, [self.set.current]) \
             if self.set.stages[self.set.current].equations <= PRIME_MAX else None
@@ -202,7 +202,7 @@ class Results:
         self.set.current = index
         stage, layout = self.set.stages[index], self.set.layouts[index]
         self.jaxpr.set_text(stage.jaxpr)
-        self._show_below(index)
+        self.xla_view.show(index)
         self.devices.show_stage_in_use(self.set.stages[self.device_stage()].title)
         self.notes.show_notes(self._all_notes())
         self.details.show_node(None)
