@@ -30,6 +30,7 @@ from jaxviz.core.source import parses, top_level_functions
 from ..worker import protocol as p
 from .document import Document
 from .document_views import DocumentViews
+from .drawing_view import DrawingController
 from .editor import CodeEditor
 from .graph_view import GraphView
 from .layout_feed import LayoutFeed
@@ -42,7 +43,6 @@ from .stage_set import StageSet, build_stage_ahead, build_stage_set, prepare_vie
 from .values_view import ValuesController
 from .window_build import build_menus, build_splitter, build_status
 from .window_files import FilesAndExport
-from .window_layout import DiffAndLayout
 from .window_results import Results
 from .xla_view import XlaController
 
@@ -53,7 +53,7 @@ AUTOSAVE_MS = 300
 SIDE_MIN = 320  # px: the side tabs' panels (devices, XLA) fit without a horizontal scroll
 
 
-class MainWindow(FilesAndExport, Results, DiffAndLayout,
+class MainWindow(FilesAndExport, Results,
                  QMainWindow):
     graphShown = Signal(int)  # the stage index whose graph was just drawn
     firstViewShown = Signal(int)  # the stage drawn ahead of its trace result (view only)
@@ -69,7 +69,6 @@ class MainWindow(FilesAndExport, Results, DiffAndLayout,
         self.tracer.prepare_ahead = build_stage_ahead
         self.layouter.prepare = prepare_views(lambda: self.set)
         self.feed = LayoutFeed(layouter.client)
-        self._after_layout = None  # what to do once the layouts asked for arrive
         self.first_view: p.FirstView | None = None  # drawn ahead of its trace's stages
         self.first_view_waiting: list | None = None  # see Results.after_first_view
         self.trace_started = 0.0
@@ -80,6 +79,7 @@ class MainWindow(FilesAndExport, Results, DiffAndLayout,
         self.values = ValuesController(self)  # Run → Evaluate on values, and the rest
         self.selector = SelectionController(self)  # graph, editor, text and Details in step
         self.xla_view = XlaController(self)  # the XLA tab and the overlays
+        self.drawing = DrawingController(self)  # layouts, drawing, groups, diff mode
         self._build_views()
         self.document_views = DocumentViews(self)
         build_menus(self)
@@ -183,11 +183,11 @@ class MainWindow(FilesAndExport, Results, DiffAndLayout,
         self.notes.lineRequested.connect(lambda line: self.editor.show_line(line))
         self.stage_strip.currentChanged.connect(self.show_stage)
         self.graph.nodesSelected.connect(self.selector.on_nodes_selected)
-        self.graph.groupToggled.connect(self.toggle_group)
+        self.graph.groupToggled.connect(self.drawing.toggle_group)
         self.search.textChanged.connect(self.selector.on_search)
         self.search.returnPressed.connect(self.selector.search_step)
-        self.diff_button.toggled.connect(self.set_diff_mode)
-        self.diff_panel.stepRequested.connect(self.step_diff)
+        self.diff_button.toggled.connect(self.drawing.set_diff_mode)
+        self.diff_panel.stepRequested.connect(self.drawing.step_diff)
         for service in (self.tracer, self.layouter):
             service.started.connect(self._set_busy)
             service.progress.connect(lambda msg, _f: self.busy_label.setText(msg))
@@ -198,7 +198,7 @@ class MainWindow(FilesAndExport, Results, DiffAndLayout,
         self.devices.requestMade.connect(self.tracer.submit)
         self.devices.hostDevicesChanged.connect(self.set_host_devices)
         self.devices.showStage.connect(self.show_extra_stage)
-        self.layouter.finished.connect(self._on_layout_done)
+        self.layouter.finished.connect(self.drawing.on_layout_done)
 
     # --- editing and tracing --------------------------------------------------------------
 

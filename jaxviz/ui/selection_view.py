@@ -112,14 +112,14 @@ class SelectionController:
             model = self.w.set.models[self.w.set.current]
             for gid in model.ancestors(hidden[0]):
                 model.open.add(gid)
-            self.w._request_layout()  # drawn, the search runs again and finds it
+            self.w.drawing.request_layout()  # drawn, the search runs again and finds it
             return
         self.w.graph.next_match(1)
 
     def close_all_groups(self) -> None:
         if self.w.set.models:
             self.w.set.models[self.w.set.current].open = set()
-            self.w._request_layout()
+            self.w.drawing.request_layout()
 
 
 def _search_text(node) -> str:

@@ -88,7 +88,7 @@ class ValuesController:
             self.w.colour_by.setCurrentIndex(self.w.colour_by.findData("values"))
         going = found and self.wanted_first  # then drawn as it opens
         if self.w.colour_by.currentData() == "values" and not going:
-            self.w.redraw()
+            self.w.drawing.redraw()
         else:
             self.w.graph.set_edge_tooltips(self.edge_tips())
         seeded = " (random values for the abstract arguments)" if values["seeded"] else ""
@@ -131,7 +131,7 @@ class ValuesController:
         model = self.w.set.models[stage]
         model.open.update(model.ancestors(node_id))
         self.select_after_draw = node_id
-        self.w._request_layout()  # drawn, ``after_draw`` selects it
+        self.w.drawing.request_layout()  # drawn, ``after_draw`` selects it
         if line:
             self.w.editor.show_line(line)
 

@@ -137,33 +137,33 @@ def build_menus(self) -> None:
     _action(self, v, "&Fit to window", self.graph.fit, "Ctrl+0")
     _action(self, v, "Zoom to &selection", self.graph.zoom_to_selection, "Ctrl+9")
     _action(self, v, "Find", lambda: self.search.setFocus(), QKeySequence.StandardKey.Find)
-    _action(self, v, "Next stage", lambda: self.step_stage(1), "Ctrl+]")
-    _action(self, v, "Previous stage", lambda: self.step_stage(-1), "Ctrl+[")
-    _action(self, v, "Open all groups", self.open_all_groups, "Ctrl+Shift+O")
+    _action(self, v, "Next stage", lambda: self.drawing.step_stage(1), "Ctrl+]")
+    _action(self, v, "Previous stage", lambda: self.drawing.step_stage(-1), "Ctrl+[")
+    _action(self, v, "Open all groups", self.drawing.open_all_groups, "Ctrl+Shift+O")
     _action(self, v, "Close all groups", self.selector.close_all_groups, "Ctrl+Shift+W")
     depth = v.addMenu("Open to &depth")
     for n, words in enumerate(("top level only", "one level in", "two levels in",
                                "three levels in")):
-        _action(self, depth, f"{n}: {words}", lambda n=n: self.open_to_depth(n), f"Alt+{n}",
+        _action(self, depth, f"{n}: {words}", lambda n=n: self.drawing.open_to_depth(n), f"Alt+{n}",
                 "Open the groups down to this depth and close every one below")
     self.nesting_action = _action(self, v, "Group by JAX's &nesting",
-                                  lambda: self.group_by_jax_nesting(
+                                  lambda: self.drawing.group_by_jax_nesting(
                                       self.nesting_action.isChecked()), "Ctrl+Shift+J",
                                   "Groups by jit, scan, cond and custom rules, not your calls")
     self.nesting_action.setCheckable(True)
     self.diff_action = _action(self, v, "&Diff mode", self.diff_button.toggle, "Ctrl+D")
-    _action(self, v, "Previous transformation", lambda: self.step_diff(-1), "Alt+Left")
-    _action(self, v, "Next transformation", lambda: self.step_diff(1), "Alt+Right")
-    self.lr_action = _action(self, v, "Left to right", self.relayout)
+    _action(self, v, "Previous transformation", lambda: self.drawing.step_diff(-1), "Alt+Left")
+    _action(self, v, "Next transformation", lambda: self.drawing.step_diff(1), "Alt+Right")
+    self.lr_action = _action(self, v, "Left to right", self.drawing.relayout)
     self.lr_action.setCheckable(True)
-    self.labels_action = _action(self, v, "Edge labels", self.relayout)
+    self.labels_action = _action(self, v, "Edge labels", self.drawing.relayout)
     self.labels_action.setCheckable(True)
     self.labels_action.setChecked(True)
     self.wrap_action = _action(self, v, "&Wrap long lines", lambda: self.editor.set_wrap(
         self.wrap_action.isChecked()), tip="Long lines of code wrap in the editor's column")
     self.wrap_action.setCheckable(True)
     self.wrap_action.setChecked(True)
-    self.legend_action = _action(self, v, "Legend", self.redraw, "L")
+    self.legend_action = _action(self, v, "Legend", self.drawing.redraw, "L")
     self.legend_action.setCheckable(True)
     self.legend_action.setChecked(True)
     self._update_recent()

@@ -158,7 +158,7 @@ class FilesAndExport:
         indices = list(range(len(self.set.stages))) if all_stages else [self.set.current]
         missing = [i for i in indices if self.set.layouts[i] is None]
         if missing:
-            self._request_layouts(missing, then=lambda: self.export_to(path, all_stages))
+            self.drawing.request_layouts(missing, then=lambda: self.export_to(path, all_stages))
             return
         self.layouter.submit(p.ExportRequest(self._export_items(indices, Path(path)),
                                              edge_labels=self.labels_action.isChecked(),

@@ -112,7 +112,7 @@ class Results:
             self.graph.setInteractive(True)
             self.jaxpr.set_text(self.set.stages[self.set.current].jaxpr if self.set.stages
                                 else "")
-            self.redraw() if self.set.stages else self.graph.clear()
+            self.drawing.redraw() if self.set.stages else self.graph.clear()
 
     def _on_traced(self, request, response) -> None:
         received = time.perf_counter()
@@ -208,15 +208,15 @@ class Results:
         self.details.show_node(None)
         if layout is None:  # laid out on demand: only the last stage comes laid out
             self.graph.clear()
-            self._request_layouts([index], then=lambda: self.show_stage(index)
+            self.drawing.request_layouts([index], then=lambda: self.show_stage(index)
                                   if self.set.current == index else None)
             return
-        self._draw(layout, keep_view=False)
-        if self.diff_mode():
+        self.drawing.draw(layout, keep_view=False)
+        if self.drawing.diff_mode():
             if index == 0:
                 self.diff_button.setChecked(False)
             else:
-                self._show_diff()
+                self.drawing.show_diff()
 
 
 # the status bar's words for a stage's timings: "ir" is the graph, built before JAX's text

@@ -46,7 +46,7 @@ class XlaController:
 
     def on_overlay(self) -> None:
         self.w.below.focus_for(self.w.colour_by.currentData())
-        self.w.redraw()
+        self.w.drawing.redraw()
 
     def show(self, index: int) -> None:
         """The XLA tab, the overlays on offer and the text tab's name for stage ``index``."""
@@ -168,4 +168,4 @@ class XlaController:
         if index != self.w.set.current:
             self.w.stage_strip.setCurrentIndex(index)
         else:
-            self.w.redraw()
+            self.w.drawing.redraw()

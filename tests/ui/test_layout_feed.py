@@ -17,7 +17,7 @@ def _toggle_and_measure(window, qtbot, sent, which):
     gid = closed[which % len(closed)]
     sent.clear()
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
-        window.toggle_group(gid)
+        window.drawing.toggle_group(gid)
     layouts = [r for r in sent if isinstance(r, p.LayoutRequest)]
     return [len(codec.encode(r, 1)) for r in layouts]
 

@@ -48,7 +48,7 @@ def test_double_click_opens_and_closes_a_group(window, qtbot):
     trace_code(window, qtbot, s.MATMUL.source, "matrix_mul", s.MATMUL.args, "jit")
     assert "e0" not in window.graph.items_by_id  # small: open by default, drawn as a cluster
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
-        window.toggle_group("e0")
+        window.drawing.toggle_group("e0")
     group = window.graph.items_by_id["e0"]
     assert group.box.kind == "group" and "1 eqn" in group.box.lines[1]
     point = window.graph.mapFromScene(group.scenePos())
@@ -144,7 +144,7 @@ def test_diff_mode_side_by_side_in_sync_and_stepping(window, qtbot):
         window.stage_strip.setCurrentIndex(1)
         qtbot.keyClick(window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     panel = window.diff_panel
-    assert window.diff_mode() and panel.title.text() == "f  →  grad(f)"
+    assert window.drawing.diff_mode() and panel.title.text() == "f  →  grad(f)"
     assert "+10" in panel.summary.text() and "=8" in panel.summary.text()
     marks = sorted(i.box.lines[0][0] for i in panel.after.items_by_id.values()
                    if i.box.kind == "eqn")
@@ -167,11 +167,11 @@ def test_diff_mode_side_by_side_in_sync_and_stepping(window, qtbot):
 def test_a_state_laid_out_before_comes_from_the_cache(window, qtbot, monkeypatch):
     trace_code(window, qtbot, s.MATMUL.source, "matrix_mul", s.MATMUL.args, "jit")
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
-        window.toggle_group("e0")  # closed: a new state, laid out in the worker
+        window.drawing.toggle_group("e0")  # closed: a new state, laid out in the worker
     sent = []
     monkeypatch.setattr(window.layouter, "submit", sent.append)
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
-        window.toggle_group("e0")  # open again: the state the trace came with
+        window.drawing.toggle_group("e0")  # open again: the state the trace came with
     assert sent == [] and "e0/g0/e0" in window.graph.items_by_id
 
 

@@ -49,7 +49,7 @@ def test_close_and_open_all_groups(window, qtbot):
     model = window.set.models[window.set.current]
     assert model.open == set()
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
-        window.open_all_groups()
+        window.drawing.open_all_groups()
     assert model.open == set(model.groups)
 
 
