@@ -59,7 +59,7 @@ class DrawingController:
 
     def draw(self, layout: Layout, keep_view: bool) -> None:
         index = self.w.set.current
-        drawn = self.w._first_view_drawn(index, layout) and not keep_view
+        drawn = self.w.results.first_view_drawn(index, layout) and not keep_view
         layout = self.w.xla_view.overlaid(layout)
         self.w.graph.setInteractive(True)
 
@@ -72,7 +72,9 @@ class DrawingController:
 
         if drawn:  # the same drawing, already up (or going up): the scene stays, and its
             _, tips, search = self.w.set.view_of(index)  # hover texts get JAX's text lines
-            self.w.after_first_view(lambda: (self.w.graph.set_tooltips(tips, search), done()))
+            self.w.results.after_first_view(
+                lambda: (self.w.graph.set_tooltips(tips, search), done())
+            )
         else:
             _, tips, search = self.w.set.view_of(index)
             self.w.graph.show_layout(
@@ -118,7 +120,7 @@ class DrawingController:
         the groups, instead of the user's functions, modules and library calls."""
         if self.w.set.stages:
             self.w.set.regroup(on)
-            self.w.show_stage(self.w.set.current)
+            self.w.results.show_stage(self.w.set.current)
 
     def relayout(self) -> None:
         """Layout options changed: every stage is laid out again when next shown."""
@@ -126,7 +128,7 @@ class DrawingController:
         if self.w.set.models:
             self.w.set.layouts = [None] * len(self.w.set.stages)
             self.w.set.layout_cache.clear()
-            self.w.show_stage(self.w.set.current)
+            self.w.results.show_stage(self.w.set.current)
 
     def request_layout(self) -> None:
         """Lay out the current stage again (a group opened or closed, an option changed)."""

@@ -35,6 +35,7 @@ from .editor import CodeEditor
 from .graph_view import GraphView
 from .layout_feed import LayoutFeed
 from .pipeline_editor import PipelineEditor
+from .results_view import ResultsController
 from .selection_view import SelectionController
 from .services import WorkerService
 from .session_store import Session, SessionStore
@@ -43,7 +44,6 @@ from .stage_set import StageSet, build_stage_ahead, build_stage_set, prepare_vie
 from .values_view import ValuesController
 from .window_build import build_menus, build_splitter, build_status
 from .window_files import FilesAndExport
-from .window_results import Results
 from .xla_view import XlaController
 
 TRACE_PAUSE_MS = 700  # a trace starts this long after typing stops
@@ -53,7 +53,7 @@ AUTOSAVE_MS = 300
 SIDE_MIN = 320  # px: the side tabs' panels (devices, XLA) fit without a horizontal scroll
 
 
-class MainWindow(FilesAndExport, Results,
+class MainWindow(FilesAndExport,
                  QMainWindow):
     graphShown = Signal(int)  # the stage index whose graph was just drawn
     firstViewShown = Signal(int)  # the stage drawn ahead of its trace result (view only)
@@ -70,7 +70,7 @@ class MainWindow(FilesAndExport, Results,
         self.layouter.prepare = prepare_views(lambda: self.set)
         self.feed = LayoutFeed(layouter.client)
         self.first_view: p.FirstView | None = None  # drawn ahead of its trace's stages
-        self.first_view_waiting: list | None = None  # see Results.after_first_view
+        self.first_view_waiting: list | None = None  # see ResultsController.after_first_view
         self.trace_started = 0.0
         self.last_error: ErrorInfo | None = None
         self.setWindowTitle("jaxviz")
@@ -80,6 +80,7 @@ class MainWindow(FilesAndExport, Results,
         self.selector = SelectionController(self)  # graph, editor, text and Details in step
         self.xla_view = XlaController(self)  # the XLA tab and the overlays
         self.drawing = DrawingController(self)  # layouts, drawing, groups, diff mode
+        self.results = ResultsController(self)  # the workers' answers, the stage shown
         self._build_views()
         self.document_views = DocumentViews(self)
         build_menus(self)
@@ -119,7 +120,7 @@ class MainWindow(FilesAndExport, Results,
                                               self.function.currentText(), self.args.text(),
                                               self.session.file or "<editor>")
         self.devices.retrace.source_fields = self.devices.source_fields
-        self.devices.stage_fields = lambda: (self.pipeline.pipeline(), self.device_stage())
+        self.devices.stage_fields = lambda: (self.pipeline.pipeline(), self.results.device_stage())
         self.diff_panel = DiffPanel()
         self.diff_button = QPushButton("Diff with previous stage", checkable=True,
                                        toolTip="Step through what each transformation did "
@@ -181,7 +182,7 @@ class MainWindow(FilesAndExport, Results,
         self.jaxpr.lineClicked.connect(self.selector.on_jaxpr_line)
         self.errors.lineRequested.connect(lambda line: self.editor.show_line(line))
         self.notes.lineRequested.connect(lambda line: self.editor.show_line(line))
-        self.stage_strip.currentChanged.connect(self.show_stage)
+        self.stage_strip.currentChanged.connect(self.results.show_stage)
         self.graph.nodesSelected.connect(self.selector.on_nodes_selected)
         self.graph.groupToggled.connect(self.drawing.toggle_group)
         self.search.textChanged.connect(self.selector.on_search)
@@ -192,12 +193,12 @@ class MainWindow(FilesAndExport, Results,
             service.started.connect(self._set_busy)
             service.progress.connect(lambda msg, _f: self.busy_label.setText(msg))
             service.idle.connect(lambda: self._set_busy(""))
-            service.failed.connect(self._on_failed)
-        self.tracer.finished.connect(self._on_worker_answer)
-        self.tracer.first_view.connect(self._on_first_view)
+            service.failed.connect(self.results.on_failed)
+        self.tracer.finished.connect(self.results.on_worker_answer)
+        self.tracer.first_view.connect(self.results.on_first_view)
         self.devices.requestMade.connect(self.tracer.submit)
-        self.devices.hostDevicesChanged.connect(self.set_host_devices)
-        self.devices.showStage.connect(self.show_extra_stage)
+        self.devices.hostDevicesChanged.connect(self.results.set_host_devices)
+        self.devices.showStage.connect(self.results.show_extra_stage)
         self.layouter.finished.connect(self.drawing.on_layout_done)
 
     # --- editing and tracing --------------------------------------------------------------

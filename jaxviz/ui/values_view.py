@@ -50,7 +50,7 @@ class ValuesController:
                 filename=filename,
                 paths=list(self.w.session.paths),
                 pipeline=self.w.pipeline.pipeline(),
-                stage=self.w.device_stage(),
+                stage=self.w.results.device_stage(),
                 against=against,
             )
         )
@@ -59,7 +59,7 @@ class ValuesController:
         """Run → Compare values: the stage shown against the one before it (the pair diff
         mode shows), on the same values, per output and per paired equation; a lower or
         compile stage: its jaxpr stage run equation by equation against XLA running it."""
-        stage = self.w.device_stage()
+        stage = self.w.results.device_stage()
         if stage != self.w.set.current:
             self.evaluate(against="xla")
         elif self.w.set.current >= 1:

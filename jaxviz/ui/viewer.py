@@ -43,7 +43,7 @@ def build_viewer(data: dict, home: Path):
                              pipeline=session.pipeline, filename=session.file)
     response = build_stage_set(request, p.TraceResult(stages=data["stages"]))
     window.trace_started = time.perf_counter()
-    window._on_traced(request, response)
+    window.results.on_traced(request, response)
     return window
 
 

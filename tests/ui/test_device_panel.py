@@ -91,7 +91,7 @@ def test_the_pmap_example_runs_with_the_default_inputs_on_each_stage(window, qtb
     panel = window.devices
     assert panel.mode.currentText() == "split"
     for stage in range(len(window.set.stages)):
-        window.show_stage(stage)
+        window.results.show_stage(stage)
         with qtbot.waitSignal(window.tracer.finished, timeout=WAIT,
                               check_params_cb=lambda req, resp: type(req).__name__ ==
                               "PmapRequest"):
@@ -109,7 +109,7 @@ def test_old_results_go_with_another_stage_or_example(window, qtbot):
         window.load_example(examples["Matrix multiply under pmap"])
     panel = window.devices
     panel.pmap_out.setPlainText("an old pmap error")
-    window.show_stage(0)
+    window.results.show_stage(0)
     assert panel.pmap_out.toPlainText() == ""  # it was another stage's
     panel.retrace.out.setPlainText("an old retrace answer")
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):

@@ -90,11 +90,11 @@ def test_a_failed_trace_after_its_first_view_puts_back_what_was_up(window, qtbot
 def test_the_result_waits_for_a_first_view_still_filling_in(window):
     calls = []
     window.first_view_waiting = []  # as while the first view's batches still go in
-    window.after_first_view(lambda: calls.append("live"))
+    window.results.after_first_view(lambda: calls.append("live"))
     assert calls == []
     waiting, window.first_view_waiting = window.first_view_waiting, None
     for then in waiting:
         then()
     assert calls == ["live"]
-    window.after_first_view(lambda: calls.append("again"))  # drawn: at once
+    window.results.after_first_view(lambda: calls.append("again"))  # drawn: at once
     assert calls == ["live", "again"]

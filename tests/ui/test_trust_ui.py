@@ -49,7 +49,7 @@ def test_sharp_bits_notes_and_retrace_in_the_app(window, qtbot):
     examples = Path(__file__).parents[2] / "resources" / "examples"
     source = (examples / "14_global_array.py").read_text()
     trace_code(window, qtbot, source, "project", "jnp.ones((8, 512))", "jit")
-    window.show_stage(0)
+    window.results.show_stage(0)
     assert window.notes.isVisible() and "baked into the jaxpr" in window.notes.text()
     source = (examples / "16_changing_shapes.py").read_text()
     trace_code(window, qtbot, source, "normalise", "jnp.ones(3)", "jit")
