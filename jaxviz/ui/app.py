@@ -88,9 +88,9 @@ def build_window(args: argparse.Namespace, store: SessionStore | None = None):
             value = getattr(args, name, None)
             if value is not None:
                 setattr(session, name, value)
-        window._load_session(session)
+        window.files.load_session(session)
         if session.trace_in_flight:
-            window.show_not_retraced()
+            window.files.show_not_retraced()
         else:
             window.trace()
     return window
@@ -103,9 +103,9 @@ def open_target(window, args: argparse.Namespace) -> None:
     try:
         path, named = resolve_target(args.file, list(window.session.paths))
     except SourceError as exc:
-        window.show_input_error(str(exc))
+        window.files.show_input_error(str(exc))
         return
-    window.open_file(path, args.function or named, args.args, args.pipeline)
+    window.files.open_file(path, args.function or named, args.args, args.pipeline)
 
 
 def take_screenshot(window, path: str, app: QApplication) -> None:

@@ -124,7 +124,7 @@ class DrawingController:
 
     def relayout(self) -> None:
         """Layout options changed: every stage is laid out again when next shown."""
-        self.w.autosave()
+        self.w.files.autosave()
         if self.w.set.models:
             self.w.set.layouts = [None] * len(self.w.set.stages)
             self.w.set.layout_cache.clear()

@@ -32,6 +32,7 @@ from .document import Document
 from .document_views import DocumentViews
 from .drawing_view import DrawingController
 from .editor import CodeEditor
+from .files_view import FilesController
 from .graph_view import GraphView
 from .layout_feed import LayoutFeed
 from .pipeline_editor import PipelineEditor
@@ -43,7 +44,6 @@ from .sharding_view import ShardingController
 from .stage_set import StageSet, build_stage_ahead, build_stage_set, prepare_views
 from .values_view import ValuesController
 from .window_build import build_menus, build_splitter, build_status
-from .window_files import FilesAndExport
 from .xla_view import XlaController
 
 TRACE_PAUSE_MS = 700  # a trace starts this long after typing stops
@@ -53,16 +53,16 @@ AUTOSAVE_MS = 300
 SIDE_MIN = 320  # px: the side tabs' panels (devices, XLA) fit without a horizontal scroll
 
 
-class MainWindow(FilesAndExport,
-                 QMainWindow):
+class MainWindow(QMainWindow):
     graphShown = Signal(int)  # the stage index whose graph was just drawn
     firstViewShown = Signal(int)  # the stage drawn ahead of its trace result (view only)
     exported = Signal(list)  # the paths an export wrote
     diffShown = Signal(int)  # the later stage of the step the diff mode just drew
     errorShown = Signal(object)  # the ErrorInfo the error panel now shows
 
-    def __init__(self, tracer: WorkerService, layouter: WorkerService, store: SessionStore,
-                 session: Session):
+    def __init__(
+        self, tracer: WorkerService, layouter: WorkerService, store: SessionStore, session: Session
+    ):
         super().__init__()
         self.tracer, self.layouter, self.store, self.session = tracer, layouter, store, session
         self.tracer.prepare = build_stage_set
@@ -81,11 +81,12 @@ class MainWindow(FilesAndExport,
         self.xla_view = XlaController(self)  # the XLA tab and the overlays
         self.drawing = DrawingController(self)  # layouts, drawing, groups, diff mode
         self.results = ResultsController(self)  # the workers' answers, the stage shown
+        self.files = FilesController(self)  # the session, files, recent files, export
         self._build_views()
         self.document_views = DocumentViews(self)
         build_menus(self)
         self._connect()
-        self._load_session(session)
+        self.files.load_session(session)
 
     @property
     def set(self) -> StageSet:
@@ -104,8 +105,10 @@ class MainWindow(FilesAndExport,
         self.editor = CodeEditor()
         self.function = QComboBox(minimumWidth=120, toolTip="The function to trace")
         self.args = QLineEdit(placeholderText="arguments, e.g. 2.0 or params, f32[8,784]")
-        self.args.setToolTip("What you would write between the call's parentheses. "
-                             "f32[8,3] is an abstract array (no memory allocated).")
+        self.args.setToolTip(
+            "What you would write between the call's parentheses. "
+            "f32[8,3] is an abstract array (no memory allocated)."
+        )
         self.pipeline = PipelineEditor()
         self.errors = ErrorPanel()
         self.notes = NotesPanel()
@@ -116,15 +119,20 @@ class MainWindow(FilesAndExport,
         self.search_count = QLabel()
         self.jaxpr = JaxprView()
         self.devices = DevicePanel()
-        self.devices.source_fields = lambda: (self.editor.toPlainText(),
-                                              self.function.currentText(), self.args.text(),
-                                              self.session.file or "<editor>")
+        self.devices.source_fields = lambda: (
+            self.editor.toPlainText(),
+            self.function.currentText(),
+            self.args.text(),
+            self.session.file or "<editor>",
+        )
         self.devices.retrace.source_fields = self.devices.source_fields
         self.devices.stage_fields = lambda: (self.pipeline.pipeline(), self.results.device_stage())
         self.diff_panel = DiffPanel()
-        self.diff_button = QPushButton("Diff with previous stage", checkable=True,
-                                       toolTip="Step through what each transformation did "
-                                               "(Ctrl+D)")
+        self.diff_button = QPushButton(
+            "Diff with previous stage",
+            checkable=True,
+            toolTip="Step through what each transformation did (Ctrl+D)",
+        )
         self.legend = LegendStrip()
         self.minimap = MiniMap(self.graph)
         self.details = DetailsPanel()
@@ -165,15 +173,17 @@ class MainWindow(FilesAndExport,
             return
         extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
         if frame.width() > free.width() or frame.height() > free.height():
-            self.resize(min(self.width(), free.width() - extra_w),
-                        min(self.height(), free.height() - extra_h))
+            self.resize(
+                min(self.width(), free.width() - extra_w),
+                min(self.height(), free.height() - extra_h),
+            )
             self.move(free.topLeft())
 
     def _connect(self) -> None:
         self.trace_timer = QTimer(self, singleShot=True, interval=TRACE_PAUSE_MS)
         self.trace_timer.timeout.connect(self.trace)
         self.save_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
-        self.save_timer.timeout.connect(self.autosave)
+        self.save_timer.timeout.connect(self.files.autosave)
         self.editor.textChanged.connect(self._on_edit)
         self.args.textEdited.connect(lambda _: self._on_input_changed())
         self.function.activated.connect(lambda _: self._on_input_changed())
@@ -227,33 +237,50 @@ class MainWindow(FilesAndExport,
         self.trace_timer.start()
 
     def layout_options(self) -> LayoutOptions:
-        return LayoutOptions(rankdir="LR" if self.lr_action.isChecked() else "TB",
-                             edge_labels=self.labels_action.isChecked())
+        return LayoutOptions(
+            rankdir="LR" if self.lr_action.isChecked() else "TB",
+            edge_labels=self.labels_action.isChecked(),
+        )
 
     def trace(self) -> None:
         """Trace every stage (Ctrl+Enter); a newer trace replaces one in flight."""
         self.trace_timer.stop()
         self.session.trace_in_flight = True
-        self.autosave()
+        self.files.autosave()
         if not self.function.currentText() and parses(self.editor.toPlainText()):
-            self.document.answered(ErrorInfo(kind="function", message="The code defines no "
-                                             "function to trace yet."))
+            self.document.answered(
+                ErrorInfo(kind="function", message="The code defines no function to trace yet.")
+            )
             return  # (code that does not parse goes to the worker, which names the error)
         self.trace_started = time.perf_counter()
-        self.tracer.submit(p.TraceRequest(
-            source=self.editor.toPlainText(), function=self.function.currentText(),
-            args=self.args.text(), pipeline=self.pipeline.pipeline(),
-            filename=self.session.file or "<editor>", paths=list(self.session.paths),
-            layout=self.layout_options(),
-            layout_last_only=True, first_view=True))
+        self.tracer.submit(
+            p.TraceRequest(
+                source=self.editor.toPlainText(),
+                function=self.function.currentText(),
+                args=self.args.text(),
+                pipeline=self.pipeline.pipeline(),
+                filename=self.session.file or "<editor>",
+                paths=list(self.session.paths),
+                layout=self.layout_options(),
+                layout_last_only=True,
+                first_view=True,
+            )
+        )
 
     def ask_timeout(self) -> None:
         """Set the time limit of a request to the tracing worker (kept in the session)."""
-        value, ok = QInputDialog.getDouble(self, "Time limit", "Seconds a trace may run:",
-                                           self.tracer.client.timeout, 1.0, 3600.0, 0)
+        value, ok = QInputDialog.getDouble(
+            self,
+            "Time limit",
+            "Seconds a trace may run:",
+            self.tracer.client.timeout,
+            1.0,
+            3600.0,
+            0,
+        )
         if ok:
             self.tracer.client.timeout = self.session.timeout = value
-            self.autosave()
+            self.files.autosave()
 
     def cancel(self) -> None:
         """Esc: stop the running trace and layout; with nothing running, Esc does nothing."""
@@ -274,7 +301,7 @@ class MainWindow(FilesAndExport,
     # --- closing --------------------------------------------------------------------------
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        self.autosave()
+        self.files.autosave()
         self.tracer.shutdown()
         self.layouter.shutdown()
         super().closeEvent(event)

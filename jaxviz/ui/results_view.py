@@ -54,7 +54,7 @@ class ResultsController:
     def set_host_devices(self, count: int) -> None:
         """Restart the worker with ``count`` simulated CPU devices; the session stays."""
         self.w.session.host_devices = count
-        self.w.autosave()
+        self.w.files.autosave()
         self.w.tracer.cancel()
         self.w.tracer.client.restart(host_devices=count)
         self.w.tracer.submit(p.DevicesRequest())
@@ -183,7 +183,7 @@ class ResultsController:
     def trace_answered(self, request) -> None:
         if isinstance(request, p.TraceRequest) and self.w.session.trace_in_flight:
             self.w.session.trace_in_flight = False
-            self.w.autosave()
+            self.w.files.autosave()
 
     def on_failed(self, request, info: ErrorInfo) -> None:
         self.trace_answered(request)

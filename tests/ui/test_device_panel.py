@@ -65,7 +65,7 @@ def test_timing_and_pmap_follow_the_pipeline(window, qtbot):
 
     example = next(e for e in read_examples() if e.title.startswith("A cond, and what vmap"))
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
-        window.load_example(example)
+        window.files.load_example(example)
     panel = window.devices
     assert "vmap(safe_log)" in panel.runs_what.text() or "jit(" in panel.runs_what.text()
     with qtbot.waitSignal(window.tracer.finished, timeout=WAIT,
@@ -87,7 +87,7 @@ def test_the_pmap_example_runs_with_the_default_inputs_on_each_stage(window, qtb
 
     example = next(e for e in read_examples() if e.title == "Matrix multiply under pmap")
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
-        window.load_example(example)
+        window.files.load_example(example)
     panel = window.devices
     assert panel.mode.currentText() == "split"
     for stage in range(len(window.set.stages)):
@@ -106,14 +106,14 @@ def test_old_results_go_with_another_stage_or_example(window, qtbot):
 
     examples = {e.title: e for e in read_examples()}
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
-        window.load_example(examples["Matrix multiply under pmap"])
+        window.files.load_example(examples["Matrix multiply under pmap"])
     panel = window.devices
     panel.pmap_out.setPlainText("an old pmap error")
     window.results.show_stage(0)
     assert panel.pmap_out.toPlainText() == ""  # it was another stage's
     panel.retrace.out.setPlainText("an old retrace answer")
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
-        window.load_example(examples["Polynomial under grad"])
+        window.files.load_example(examples["Polynomial under grad"])
     assert panel.retrace.out.toPlainText() == ""
 
 

@@ -73,11 +73,11 @@ def test_search_steps_through_matches(window, qtbot):
 def test_export_from_the_app(window, qtbot, tmp_path):
     target = tmp_path / "grad.svg"
     with qtbot.waitSignal(window.exported, timeout=WAIT):
-        window.export_to(str(target))
+        window.files.export_to(str(target))
     root = ET.parse(target).getroot()
     assert root.tag.endswith("svg")
     with qtbot.waitSignal(window.exported, timeout=WAIT):
-        window.export_to(str(tmp_path / "all.png"), all_stages=True)
+        window.files.export_to(str(tmp_path / "all.png"), all_stages=True)
     assert sorted(p.name for p in tmp_path.glob("all_*.png")) == ["all_0.png", "all_1.png"]
 
 
@@ -187,7 +187,7 @@ def test_new_or_an_example_never_loses_typed_code(window, qtbot):
     typed = "def mine(x):\n    return x * 7.0  # typed, never saved\n"
     window.editor.setPlainText(typed)
     window.document.edited = True
-    window.new_file()
+    window.files.new_file()
     assert window.editor.toPlainText() != typed
     assert "Ctrl+Z" in window.statusBar().currentMessage()
     window.editor.undo()
@@ -201,7 +201,7 @@ def test_both_sides_of_a_diff_open_on_the_drawings_top_left(window, qtbot):
     window.resize(1280, 800)
     example = next(e for e in read_examples() if e.title.startswith("MLP loss"))
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
-        window.load_example(example)
+        window.files.load_example(example)
     with qtbot.waitSignal(window.diffShown, timeout=WAIT):
         window.diff_button.setChecked(True)
     QApplication.processEvents()

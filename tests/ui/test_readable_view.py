@@ -76,7 +76,7 @@ def test_enter_indents_after_a_colon_and_file_new_starts_a_module(window, qtbot)
     qtbot.keyClick(window.editor, Qt.Key.Key_Return)
     qtbot.keyClicks(window.editor, "return x")
     assert window.editor.toPlainText() == "def g(x):\n    return x"
-    window.new_file()
+    window.files.new_file()
     assert window.function.currentText() == "f" and window.session.file == ""
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
         window.trace()

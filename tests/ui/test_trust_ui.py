@@ -28,7 +28,7 @@ def test_a_trace_cut_short_is_not_retraced_at_the_next_launch(make_window, qtbot
 def test_export_of_all_stages_never_replaces_a_users_file(window, qtbot, tmp_path):
     mine = tmp_path / "all_0.png"
     mine.write_bytes(b"\x89PNG\r\n\x1a\n my holiday photo")
-    window.export_to(str(tmp_path / "all.png"), all_stages=True)
+    window.files.export_to(str(tmp_path / "all.png"), all_stages=True)
     qtbot.waitUntil(lambda: "not an earlier export" in window.errors.text(), timeout=WAIT)
     assert mine.read_bytes() == b"\x89PNG\r\n\x1a\n my holiday photo"
 
@@ -37,7 +37,7 @@ def test_export_to_a_path_the_user_confirmed_replaces_it(window, qtbot, tmp_path
     target = tmp_path / "picked.svg"
     target.write_text("<svg>an older drawing the user chose to replace</svg>")
     with qtbot.waitSignal(window.exported, timeout=WAIT):
-        window.export_to(str(target))  # the save dialog asked, the user said yes
+        window.files.export_to(str(target))  # the save dialog asked, the user said yes
     assert "written by jaxviz" in target.read_text()
 
 

@@ -98,7 +98,7 @@ def test_an_example_file_opened_alone_runs_its_own_call_and_its_nan_is_found(win
 
     example = Path(__file__).parents[2] / "resources" / "examples" / "21_find_the_nan.py"
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):
-        window.open_file(str(example))
+        window.files.open_file(str(example))
     assert (window.function.currentText(), window.pipeline.pipeline()) == ("loss", "grad")
     assert window.args.text() == "make([8, 16, 4, 3]), f32[32,8]"
     with qtbot.waitSignal(window.graphShown, timeout=WAIT):

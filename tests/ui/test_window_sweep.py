@@ -476,7 +476,7 @@ class Sweep:
         self.found += [(state, v) for v in violations(self.window, SIZES[self.size])]
 
     def load(self) -> None:
-        traced(self.window, self.qtbot, lambda: self.window.load_example(self.example))
+        traced(self.window, self.qtbot, lambda: self.window.files.load_example(self.example))
         self.window.side.setCurrentIndex(0)
         self.check("loaded")
 
