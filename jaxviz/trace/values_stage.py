@@ -164,6 +164,9 @@ def _name_rule(problem: dict | None, graph, namespace: dict, filename: str) -> N
     code = getattr(rule, "__code__", None)
     if code is not None and code.co_filename == filename:
         problem["rule"] = {"name": code.co_name, "line": code.co_firstlineno}
+        # the user's rule made it, not JAX's transpose of the call: say so where it is said
+        problem["words"] = problem["words"].replace(", made by the transpose of line",
+                                                    ", in the custom rule of the call at line")
         problem["words"] += f", in the rule `{code.co_name}` (line {code.co_firstlineno})"
 
 

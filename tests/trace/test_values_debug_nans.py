@@ -98,3 +98,4 @@ def test_in_a_custom_vjp_rule_the_same_primitive_at_the_call_of_the_rule():
     assert (found["line"], lines[-1]) == (17, 12), (found, lines)
     assert found["rule"] == {"name": "length_bwd", "line": 10}  # and the rule, ours names
     assert found["words"].endswith("in the rule `length_bwd` (line 10)")
+    assert "transpose" not in found["words"] and "the call at line 17" in found["words"]
