@@ -9,7 +9,7 @@ import argparse
 import json
 
 from jaxviz.cli.common import add_source_args, safe
-from jaxviz.core.xla.mesh import axes_text
+from jaxviz.core.xla.mesh import MeshAxes, axes_text
 from jaxviz.worker import protocol as p
 
 TOP_EDGES = 40  # edge rows printed (all of them with --all-edges or --json)
@@ -82,7 +82,7 @@ ONE_DEVICE = (
 
 
 def report_text(r: dict, all_edges: bool = False) -> str:
-    mesh = ",".join(f"{n}={s}" for n, s in zip(r["mesh"]["names"], r["mesh"]["sizes"]))
+    mesh = MeshAxes(r["mesh"]["names"], r["mesh"]["sizes"]).text()
     parts = r["partitions"]
     lines = [
         f"{r['stage']} over the mesh {mesh} ({parts} partition{'' if parts == 1 else 's'})"

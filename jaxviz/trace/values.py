@@ -166,13 +166,25 @@ def _counts(stats: dict) -> str:
                                                       ("neginf", "-inf")) if stats.get(k))
 
 
+def plain_array(value) -> np.ndarray | None:
+    """A value as NumPy reads it: a PRNG key by its key data, another extended type (a token)
+    as None."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.extended):
+        if jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
+            return np.asarray(jax.random.key_data(value))
+        return None
+    return np.asarray(value)
+
+
 def stats_of(value) -> dict:
     """``array_stats`` of a value: a PRNG key by its key data, a token by its type."""
     dtype = getattr(value, "dtype", None)
     if dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.extended):
-        if jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
-            return {**array_stats(jax.random.key_data(value)), "dtype": str(dtype)}
-        return {"shape": list(getattr(value, "shape", ())), "dtype": str(dtype), "size": 0}
+        data = plain_array(value)
+        if data is None:
+            return {"shape": list(getattr(value, "shape", ())), "dtype": str(dtype), "size": 0}
+        return {**array_stats(data), "dtype": str(dtype)}
     if dtype is None:
         return array_stats(np.asarray(value))
     if jnp.issubdtype(dtype, jnp.floating) and not np.issubdtype(np.dtype(dtype), np.floating):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from jaxviz.core.diff.pairs import pair_stages
+from jaxviz.trace.values import plain_array
 
 KEEP_BYTES = 512 * 2**20  # past this, later paired equations are not compared (and it is said)
 SHOWN = 8  # the equations that differ most, listed
@@ -63,19 +64,6 @@ class Comparer:
             self.found[nid] = {"partner": self.partner[nid],
                                "max_abs": max(r["max_abs"] for r in rows),
                                "max_rel": max(r["max_rel"] for r in rows)}
-
-
-def plain_array(value) -> np.ndarray | None:
-    """A result as NumPy can compare it: a PRNG key by its key data, a token as None."""
-    dtype = getattr(value, "dtype", None)
-    if dtype is not None and not isinstance(dtype, np.dtype):
-        import jax  # an extended dtype (a key): only JAX can read it
-
-        if jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
-            return np.asarray(jax.random.key_data(value))
-        if jax.dtypes.issubdtype(dtype, jax.dtypes.extended):
-            return None
-    return np.asarray(value)
 
 
 def differences(x, y) -> dict[str, float]:

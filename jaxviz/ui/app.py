@@ -16,8 +16,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-from jaxviz.core.examples import default_example
-
+from ..core.examples import default_example
 from ..worker import protocol as p
 from .gc_guard import GarbageCollector
 from .session_store import Session, SessionStore
@@ -98,7 +97,7 @@ def build_window(args: argparse.Namespace, store: SessionStore | None = None):
 
 def open_target(window, args: argparse.Namespace) -> None:
     """``jaxviz FILE``, ``jaxviz FILE:function`` or ``jaxviz pkg.module:function``."""
-    from jaxviz.core.source import SourceError, resolve_target
+    from ..core.source import SourceError, resolve_target
 
     try:
         path, named = resolve_target(args.file, list(window.session.paths))
@@ -166,7 +165,7 @@ def run_app(args: argparse.Namespace) -> int:
 
 def _import_folders(window, given: list[str]) -> list[str]:
     """The ``--path`` folders that can be imported from; the others said in the status bar."""
-    from jaxviz.core.source import SourceError, import_folder
+    from ..core.source import SourceError, import_folder
 
     folders = []
     for path in given:

@@ -21,10 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jaxviz.core.ir.graph import Stage
-from jaxviz.core.xla import below
-from jaxviz.core.xla.memory import timeline
-
+from ..core.ir.graph import Stage
+from ..core.xla import below
+from ..core.xla.memory import timeline
 from .panels import fit_tabs
 
 ROWS = 200  # rows of the cost table

@@ -19,11 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jaxviz.core.diff.stages import StageDiff, diff_stages
-from jaxviz.core.diff.view import DIFF_NAMES, DIFF_STYLES, decorate, text_diff
-from jaxviz.core.model.styles import NodeStyle
-from jaxviz.core.model.tooltips import search_texts, tooltips
-
+from ..core.diff.stages import StageDiff, diff_stages
+from ..core.diff.view import DIFF_NAMES, DIFF_STYLES, decorate, text_diff
+from ..core.model.styles import NodeStyle
+from ..core.model.tooltips import search_texts, tooltips
 from .graph_view import GraphView
 from .legend import LegendStrip
 from .panels import WrapLabel

@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jaxviz.core.errors import ErrorInfo
-
+from ..core.errors import ErrorInfo
 from .stage_set import StageSet, release_later
 
 

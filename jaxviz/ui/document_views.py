@@ -3,7 +3,7 @@ new program, an edit, a trace and an error do to each view."""
 
 from __future__ import annotations
 
-from jaxviz.core.errors import ErrorInfo
+from ..core.errors import ErrorInfo
 
 
 class DocumentViews:

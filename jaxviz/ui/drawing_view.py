@@ -7,9 +7,8 @@ views and services, and keeps only what waits for a layout."""
 
 from __future__ import annotations
 
-from jaxviz.core.layout.engine import Layout
-from jaxviz.core.model.styles import legend_entries
-
+from ..core.layout.engine import Layout
+from ..core.model.styles import legend_entries
 from ..worker import protocol as p
 
 

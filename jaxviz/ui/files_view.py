@@ -11,12 +11,11 @@ from pathlib import Path
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from jaxviz.core.errors import ErrorInfo
-from jaxviz.core.examples import Example, header_entry
-from jaxviz.core.export.images import FORMATS
-from jaxviz.core.ir.graph import to_dict
-from jaxviz.core.source import SourceError, read_python
-
+from ..core.errors import ErrorInfo
+from ..core.examples import Example, header_entry
+from ..core.export.images import FORMATS
+from ..core.ir.graph import to_dict
+from ..core.source import SourceError, read_python
 from ..worker import protocol as p
 from .session_store import Session, add_recent
 

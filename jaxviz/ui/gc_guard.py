@@ -14,7 +14,7 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
-from jaxviz.core.ir.graph import collection_paused
+from ..core.ir.graph import collection_paused
 
 INTERVAL_MS = 500
 

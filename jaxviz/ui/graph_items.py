@@ -23,8 +23,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
-from jaxviz.core.layout.engine import FONT_PT, LINE_H, ClusterBox, EdgePath, NodeBox
-from jaxviz.core.model.styles import CUT_EDGE_COLOR, EDGE_COLOR, FADED_ALPHA, TEXT_COLOR
+from ..core.layout.engine import FONT_PT, LINE_H, ClusterBox, EdgePath, NodeBox
+from ..core.model.styles import CUT_EDGE_COLOR, EDGE_COLOR, FADED_ALPHA, TEXT_COLOR
 
 TEXT_LOD = 0.45  # below this zoom, labels are not drawn
 SELECT_COLOR = QColor("#f59e0b")

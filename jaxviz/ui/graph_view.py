@@ -10,8 +10,7 @@ from PySide6.QtCore import QEvent, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QToolTip
 
-from jaxviz.core.layout.engine import Layout
-
+from ..core.layout.engine import Layout
 from .graph_items import ClusterItem, EdgeItem, NodeItem, draw_banner, label_font
 
 ZOOM_STEP = 1.5  # a step that gets somewhere: three take you from a fit to full size

@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from jaxviz.core.model.styles import FADED_ALPHA, TEXT_COLOR
+from ..core.model.styles import FADED_ALPHA, TEXT_COLOR
 
 ROW, PAD, SWATCH, GAP = 18, 6, 18, 16  # pixels
 

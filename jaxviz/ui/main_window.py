@@ -23,10 +23,9 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
-from jaxviz.core.errors import ErrorInfo
-from jaxviz.core.layout.engine import LayoutOptions
-from jaxviz.core.source import parses, top_level_functions
-
+from ..core.errors import ErrorInfo
+from ..core.layout.engine import LayoutOptions
+from ..core.source import parses, top_level_functions
 from ..worker import protocol as p
 from .document import Document
 from .document_views import DocumentViews

@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
-from jaxviz.core.layout.engine import Layout
+from ..core.layout.engine import Layout
 
 SIZE = QSize(220, 130)
 

@@ -9,10 +9,9 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTabBar, QTextBrowser, QTextEdit
 
-from jaxviz.core.errors import ErrorInfo
-from jaxviz.core.ir.graph import Node, Stage
-from jaxviz.core.value_stats import nonfinite
-
+from ..core.errors import ErrorInfo
+from ..core.ir.graph import Node, Stage
+from ..core.value_stats import nonfinite
 from .editor import code_font
 
 TEXT_PIECE = 3000  # lines of jaxpr text added per turn of the event loop

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jaxviz.core.pipeline_spec import (
+from ..core.pipeline_spec import (
     BELOW,
     PRESETS,
     TRANSFORMS,

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import time
 
-from jaxviz.core.errors import ErrorInfo
-from jaxviz.core.model.styles import legend_entries
-
+from ..core.errors import ErrorInfo
+from ..core.model.styles import legend_entries
 from ..worker import protocol as p
 from .stage_set import StageSet
 

@@ -6,7 +6,7 @@ lives in the document (``document.selection``)."""
 
 from __future__ import annotations
 
-from jaxviz.core.ir.graph import EQN
+from ..core.ir.graph import EQN
 
 
 class SelectionController:

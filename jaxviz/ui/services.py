@@ -18,10 +18,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from jaxviz.core.errors import ErrorInfo
-from jaxviz.core.ir.graph import gc_paused
-from jaxviz.core.layout.engine import Layout
-
+from ..core.errors import ErrorInfo
+from ..core.ir.graph import gc_paused
+from ..core.layout.engine import Layout
 from ..worker import protocol as p
 from ..worker.client import WorkerClient, WorkerError
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
 
-from jaxviz.core.export.files import FileError, write_atomic
+from ..core.export.files import FileError, write_atomic
 
 MAX_RECENT = 10
 

@@ -56,8 +56,7 @@ class ShardingController:
                      None)
         w.document.device_results["sharding"] = (index, report)
         moved = sum(c["bytes"] for c in report["collectives"])
-        mesh = ",".join(f"{n}={s}" for n, s in zip(report["mesh"]["names"],
-                                                     report["mesh"]["sizes"]))
+        mesh = MeshAxes(report["mesh"]["names"], report["mesh"]["sizes"]).text()
         w.statusBar().showMessage(
             f"{report['stage']} over {mesh}: {len(report['collectives'])} "
             f"collective{'' if len(report['collectives']) == 1 else 's'}, "

@@ -15,12 +15,11 @@ import time
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from jaxviz.core.errors import ErrorInfo
-from jaxviz.core.ir.graph import EQN, Node, Stage, gc_paused, stage_from_dict
-from jaxviz.core.layout.engine import Layout
-from jaxviz.core.model.graph_model import GraphModel
-from jaxviz.core.xla.residuals import has_backward
-
+from ..core.errors import ErrorInfo
+from ..core.ir.graph import EQN, Node, Stage, gc_paused, stage_from_dict
+from ..core.layout.engine import Layout
+from ..core.model.graph_model import GraphModel
+from ..core.xla.residuals import has_backward
 from ..worker import protocol as p
 
 _SERIALS = itertools.count(1)
@@ -55,8 +54,8 @@ class StageSet:
         """(visible nodes, tooltips, search texts) of a stage as its groups are open now;
         computed once per open state, preferably on a service thread (see ``prepare_views``).
         A layout of that state already lists the visible nodes: no need to work them out."""
-        from jaxviz.core.diff.batch_axes import with_batch_axes
-        from jaxviz.core.model.tooltips import search_texts, tooltips
+        from ..core.diff.batch_axes import with_batch_axes
+        from ..core.model.tooltips import search_texts, tooltips
 
         model = self.models[index]
         key = frozenset(model.open) if open_groups is None else open_groups
@@ -72,7 +71,7 @@ class StageSet:
     def batch_axes_of(self, index: int):
         """On a stage of the pipeline that a vmap made (a jit of one too): the batch axis of
         each variable (``core.diff.batch_axes``), once per stage; None on the others."""
-        from jaxviz.core.diff.batch_axes import stage_batch_axes
+        from ..core.diff.batch_axes import stage_batch_axes
 
         if index not in self.batch:
             pipeline = self.stages[:self.extra_from]  # a pmap run's stages are not its

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import html
 
-from jaxviz.core.ir.labels import equation_name
-from jaxviz.core.value_stats import compared_lines
-
+from ..core.ir.labels import equation_name
+from ..core.value_stats import compared_lines
 from ..worker import protocol as p
 from .panels import stats_html
 

@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jaxviz.core.examples import read_examples
-
+from ..core.examples import read_examples
 from .panels import fit_tabs
 
 

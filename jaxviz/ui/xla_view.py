@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox
 
-from jaxviz.core.export.overlay import OVERLAYS, available, colour, value_magnitudes, values
-from jaxviz.core.layout.engine import Layout
-from jaxviz.core.xla import below
-from jaxviz.core.xla.fusion_map import fusion_mates
+from ..core.export.overlay import OVERLAYS, available, colour, value_magnitudes, values
+from ..core.layout.engine import Layout
+from ..core.xla import below
+from ..core.xla.fusion_map import fusion_mates
 
 TEXT_TAB = {"jaxpr": "jaxpr", "stablehlo": "StableHLO", "hlo": "HLO"}
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from jaxviz.core.diff.batch_evidence import (
+from ..ir.graph import EQN, INPUT, OUTPUT, Edge, Node, Stage
+from .batch_evidence import (
     Var,
     Witness,
     declared_axes,
@@ -31,7 +32,6 @@ from jaxviz.core.diff.batch_evidence import (
     variables,
     witnesses,
 )
-from jaxviz.core.ir.graph import EQN, INPUT, OUTPUT, Edge, Node, Stage
 
 BATCHED, BROADCAST, UNBATCHED, AMBIGUOUS, UNKNOWN = (
     "batched",

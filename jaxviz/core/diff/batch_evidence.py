@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from jaxviz.core.diff.pairs import flatten, loose_key, strict_key
-from jaxviz.core.ir.graph import CONST, EQN, INPUT, OUTPUT, Edge, Graph, Node, Stage
-from jaxviz.core.pipeline_spec import PipelineError, parse_pipeline
+from ..ir.graph import CONST, EQN, INPUT, OUTPUT, Edge, Graph, Node, Stage
+from ..pipeline_spec import PipelineError, parse_pipeline
+from .pairs import flatten, loose_key, strict_key
 
 Var = tuple[str, int]  # (id of the node that defines it, its position among that node's results)
 

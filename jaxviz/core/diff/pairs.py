@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from jaxviz.core.ir.graph import EQN, INPUT, Graph, Node, Stage, scopes_of
+from ..ir.graph import EQN, INPUT, Graph, Node, Stage, scopes_of
 
 UNCHANGED, CHANGED, ADDED, REMOVED = "unchanged", "changed", "added", "removed"
 CLASSES = (UNCHANGED, CHANGED, ADDED, REMOVED)

@@ -3,7 +3,8 @@ summary in words (``diff.summary``), made here so neither needs the other's call
 
 from __future__ import annotations
 
-from jaxviz.core.diff.pairs import (
+from ..ir.graph import Stage
+from .pairs import (
     ADDED,
     CHANGED,
     CLASSES,
@@ -14,8 +15,7 @@ from jaxviz.core.diff.pairs import (
     is_wrapped,
     pair_stages,
 )
-from jaxviz.core.diff.summary import summarise
-from jaxviz.core.ir.graph import Stage
+from .summary import summarise
 
 __all__ = ["ADDED", "CHANGED", "CLASSES", "REMOVED", "UNCHANGED", "Pair", "StageDiff",
            "diff_stages", "is_wrapped"]

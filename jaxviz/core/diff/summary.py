@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from jaxviz.core.diff.pairs import is_wrapped
-from jaxviz.core.ir.graph import Stage, transforms_of
-from jaxviz.core.model.styles import BACKWARD, provenance
+from ..ir.graph import Stage, transforms_of
+from ..model.styles import BACKWARD, provenance
+from .pairs import is_wrapped
 
 INSERTED_BY_BATCHING = ("broadcast_in_dim", "transpose", "reshape", "squeeze", "expand_dims",
                         "iota")

@@ -11,8 +11,8 @@ import difflib
 import html
 import re
 
-from jaxviz.core.ir.provenance import HTML_MARK
-from jaxviz.core.layout.engine import CHAR_W, Layout
+from ..ir.provenance import HTML_MARK
+from ..layout.engine import CHAR_W, Layout
 
 DIFF_STYLES: dict[str, tuple[str, str, str, str]] = {  # fill, border, dash, sign
     "added": ("#c8f0d8", "#047857", "solid", "+"),

@@ -12,20 +12,20 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from jaxviz import __version__
-from jaxviz.core.export.files import FileError as ExportError
-from jaxviz.core.export.files import check_target, write_atomic
-from jaxviz.core.ir.provenance import DOT_MARK, is_previous_export, mark_pdf, mark_png, mark_svg
-from jaxviz.core.layout.engine import FONT_PT, Layout
-from jaxviz.core.layout.labels import LABEL_CHAR_W
-from jaxviz.core.model.graph_model import one_line
-from jaxviz.core.model.styles import (
+from ... import __version__
+from ..ir.provenance import DOT_MARK, is_previous_export, mark_pdf, mark_png, mark_svg
+from ..layout.engine import FONT_PT, Layout
+from ..layout.labels import LABEL_CHAR_W
+from ..model.graph_model import one_line
+from ..model.styles import (
     CUT_EDGE_COLOR,
     EDGE_COLOR,
     FADED_ALPHA,
     TEXT_COLOR,
     legend_entries,
 )
+from .files import FileError as ExportError
+from .files import check_target, write_atomic
 
 FORMATS = ("png", "svg", "pdf", "dot", "json")
 SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".dot": "dot", ".gv": "dot",

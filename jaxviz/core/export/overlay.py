@@ -12,13 +12,13 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from jaxviz.core.ir.graph import Stage
-from jaxviz.core.layout.engine import Layout
-from jaxviz.core.model.graph_model import GraphModel
-from jaxviz.core.xla.below import analysed_of, compiled_of, costs, placements, program_graph
-from jaxviz.core.xla.fusion_map import DEAD, FOLDED
-from jaxviz.core.xla.memory import timeline
-from jaxviz.core.xla.residuals import has_backward, residuals
+from ..ir.graph import Stage
+from ..layout.engine import Layout
+from ..model.graph_model import GraphModel
+from ..xla.below import analysed_of, compiled_of, costs, placements, program_graph
+from ..xla.fusion_map import DEAD, FOLDED
+from ..xla.memory import timeline
+from ..xla.residuals import has_backward, residuals
 
 OVERLAYS = {
     "kind": "kind of operation",

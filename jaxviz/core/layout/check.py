@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 
-from jaxviz.core.layout.engine import PIECE, Layout
-from jaxviz.core.layout.geometry import segment_hits_rect
+from .engine import PIECE, Layout
+from .geometry import segment_hits_rect
 
 CELL = 160.0  # points: grid cell for the spatial index
 EPS = 0.5  # points: a segment that grazes a border is not "through" the box
@@ -147,7 +147,7 @@ def check_layout(layout: Layout, parents: dict[str, str | None] | None = None) -
 
 
 def _label_overlaps(layout: Layout) -> int:
-    from jaxviz.core.layout.labels import LABEL_CHAR_W, LABEL_H
+    from .labels import LABEL_CHAR_W, LABEL_H
 
     labels = {f"label{i}": (e.label_at[0], e.label_at[1] - LABEL_H / 2,
                             e.label_at[0] + len(e.type) * LABEL_CHAR_W, e.label_at[1] + LABEL_H / 2)
@@ -164,7 +164,7 @@ def _label_overlaps(layout: Layout) -> int:
 
 
 def _labels_crossed(layout: Layout) -> int:
-    from jaxviz.core.layout.labels import LABEL_CHAR_W, LABEL_H, crosses_a_line, segment_grid
+    from .labels import LABEL_CHAR_W, LABEL_H, crosses_a_line, segment_grid
 
     lines = segment_grid(layout.edges)
     return sum(1 for e in layout.edges if e.label_at is not None and crosses_a_line(

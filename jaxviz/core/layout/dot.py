@@ -12,7 +12,8 @@ import shlex
 
 import pygraphviz
 
-from jaxviz.core.layout.geometry import (
+from ..model.graph_model import VisibleGraph
+from .geometry import (
     STUB_H,
     STUB_W,
     EdgePath,
@@ -22,7 +23,6 @@ from jaxviz.core.layout.geometry import (
     node_size,
     split_long_edges,
 )
-from jaxviz.core.model.graph_model import VisibleGraph
 
 GRAPH_ATTRS = ("nslimit=1 nslimit1=1 mclimit=0.6 splines=polyline nodesep=0.25 ranksep=0.42 "
                "searchsize=30 newrank=true")

@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 import time
 
-from jaxviz.core.layout.geometry import (  # the layout's types, re-exported: they were defined here
+from ..model.graph_model import GraphModel, VisibleGraph
+from .geometry import (  # the layout's types, re-exported: they were defined here
     CHAR_W,
     CLUSTER_LABEL_H,
     CLUSTER_PAD,
@@ -40,8 +41,7 @@ from jaxviz.core.layout.geometry import (  # the layout's types, re-exported: th
     node_size,
     split_long_edges,
 )
-from jaxviz.core.layout.ranks import ranks, ranks_for_layers
-from jaxviz.core.model.graph_model import GraphModel, VisibleGraph
+from .ranks import ranks, ranks_for_layers
 
 
 def layout_model(model: GraphModel, options: LayoutOptions | None = None) -> Layout:
@@ -53,10 +53,10 @@ def layout_visible(view: VisibleGraph, options: LayoutOptions) -> Layout:
     start = time.perf_counter()
     engine = "dot" if options.engine == "dot" else "layered"
     if engine == "dot":
-        from jaxviz.core.layout.dot import run_dot
+        from .dot import run_dot
         result = run_dot(view, options, ranks(view))
     else:
-        from jaxviz.core.layout.layered import run_layered
+        from .layered import run_layered
         result = run_layered(view, options, ranks_for_layers(view))
     result.clusters = cluster_boxes(view, result.nodes,
                                     widen=engine == "layered" and options.rankdir == "TB",
@@ -65,7 +65,7 @@ def layout_visible(view: VisibleGraph, options: LayoutOptions) -> Layout:
         clip_edge(edge, result.nodes[edge.src], result.nodes[edge.dst])
         edge.points = simplified(edge.points)
     if options.edge_labels:
-        from jaxviz.core.layout.labels import place_labels
+        from .labels import place_labels
         place_labels(result.nodes, result.edges, vertical=options.rankdir == "TB")
     _fit_bounds(result)
     result.engine, result.seconds = engine, time.perf_counter() - start

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING
 
-from jaxviz.core.ir.graph import gc_paused
+from ..ir.graph import gc_paused
 
 if TYPE_CHECKING:  # for the annotations only: the protocol imports this module, the CLI
     # imports the protocol, and the graph model is not needed to carry a layout
-    from jaxviz.core.model.graph_model import VisibleGraph, VisibleNode
+    from ..model.graph_model import VisibleGraph, VisibleNode
 
 FONT_PT = 10.0  # the monospace font the app and the exporters draw labels with
 CHAR_W = 0.602 * FONT_PT  # DejaVu Sans Mono's advance width, in points

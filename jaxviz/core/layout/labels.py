@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from jaxviz.core.layout.geometry import EdgePath, NodeBox, segment_hits_rect
+from .geometry import EdgePath, NodeBox, segment_hits_rect
 
 LABEL_CHAR_W = 4.9  # points per character at the labels' 8 pt
 LABEL_H = 10.0

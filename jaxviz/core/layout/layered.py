@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import bisect
 
-from jaxviz.core.layout.geometry import (
+from ..model.graph_model import VisibleGraph
+from .geometry import (
     CLUSTER_LABEL_H,
     CLUSTER_PAD,
     NODE_SEP,
@@ -33,9 +34,8 @@ from jaxviz.core.layout.geometry import (
     cluster_label_width,
     node_size,
 )
-from jaxviz.core.layout.order import group_path, mean, order_layers, packing_order
-from jaxviz.core.layout.wrap import column_count, cut_ranks, torn_ranks, wrap
-from jaxviz.core.model.graph_model import VisibleGraph
+from .order import group_path, mean, order_layers, packing_order
+from .wrap import column_count, cut_ranks, torn_ranks, wrap
 
 LANE = 2.0  # points: a lane's own width
 LANE_SEP = 7.0  # points between a lane and its neighbours

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 
-from jaxviz.core.model.graph_model import VisibleGraph
-from jaxviz.core.model.groups import ARGUMENT
+from ..model.graph_model import VisibleGraph
+from ..model.groups import ARGUMENT
 
 
 def ranks_for_layers(view: VisibleGraph) -> dict[str, int]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jaxviz.core.ir.graph import EQN, Graph, Node, scopes_of, transforms_of
-from jaxviz.core.model.grouping import LIBRARY as LIBRARY_KEY
-from jaxviz.core.model.grouping import group_by_functions
-from jaxviz.core.model.groups import (
+from ..ir.graph import EQN, Graph, Node, scopes_of, transforms_of
+from .grouping import LIBRARY as LIBRARY_KEY
+from .grouping import group_by_functions
+from .groups import (
     ARGUMENT,
     CALL,
     FOLD,
@@ -28,7 +28,7 @@ from jaxviz.core.model.groups import (
     scope_owners,
     stage_arguments,
 )
-from jaxviz.core.model.styles import KIND_STYLES, REMAT_SCOPE, NodeStyle, eqn_style
+from .styles import KIND_STYLES, REMAT_SCOPE, NodeStyle, eqn_style
 
 OPEN_MAX_EQUATIONS = 60  # a group bigger than this starts closed...
 OPEN_MAX_DEPTH = 3  # ...and so does one nested deeper than this...
@@ -376,7 +376,7 @@ class GraphModel:
 
     @classmethod
     def from_state(cls, state: dict) -> GraphModel:
-        from jaxviz.core.ir.graph import gc_paused, graph_from_dict
+        from ..ir.graph import gc_paused, graph_from_dict
         with gc_paused():
             return cls(graph_from_dict(state["graph"]), set(state["open"]),
                        jax_nesting=state.get("jax_nesting", False))

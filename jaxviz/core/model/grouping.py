@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jaxviz.core.ir.graph import EQN, Node, transforms_of
+from ..ir.graph import EQN, Node, transforms_of
 
 
 @dataclass

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from jaxviz.core.ir.graph import EQN, Node, scopes_of, transforms_of
+from ..ir.graph import EQN, Node, scopes_of, transforms_of
 
 CALL, SUBGRAPH, SCOPE, FUNCTION, FOLD = "call", "subgraph", "scope", "function", "fold"
 LIBRARY = "library"  # the equations one library call of the user's made (``jnp.where``)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from jaxviz.core.model.graph_model import GraphModel, VisibleGraph
-from jaxviz.core.model.groups import ARGUMENT
+from .graph_model import GraphModel, VisibleGraph
+from .groups import ARGUMENT
 
 
 def tooltips(model: GraphModel, view: VisibleGraph) -> dict[str, str]:

@@ -7,12 +7,12 @@ Each report compares ours with JAX's or XLA's own figure where one exists (``cos
 
 from __future__ import annotations
 
-from jaxviz.core.ir.graph import EQN, Node, Stage
-from jaxviz.core.ir.labels import equation_name
-from jaxviz.core.xla.cost import EquationCost, total
-from jaxviz.core.xla.fusion_map import DEAD, FOLDED, STATUS_TEXT, Placement
-from jaxviz.core.xla.memory import timeline
-from jaxviz.core.xla.residuals import compare_with_jax, residuals
+from ..ir.graph import EQN, Node, Stage
+from ..ir.labels import equation_name
+from .cost import EquationCost, total
+from .fusion_map import DEAD, FOLDED, STATUS_TEXT, Placement
+from .memory import timeline
+from .residuals import compare_with_jax, residuals
 
 TOP = 15  # rows of the text tables
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 
-from jaxviz.core.xla.hlo_sharding import group_axes, groups_of
-from jaxviz.core.xla.hlo_text import HloModule, Instruction, type_parts
-from jaxviz.core.xla.mesh import MeshAxes
+from .hlo_sharding import group_axes, groups_of
+from .hlo_text import HloModule, Instruction, type_parts
+from .mesh import MeshAxes
 
 KINDS = ("all-gather", "reduce-scatter", "all-reduce", "all-to-all", "collective-permute")
 BYTES = {

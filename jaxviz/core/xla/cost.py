@@ -18,8 +18,8 @@ import ast
 import math
 from dataclasses import asdict, dataclass
 
-from jaxviz.core.ir.graph import EQN, Graph, Node
-from jaxviz.core.model.styles import CATEGORY_OF, ELEMENTWISE, REDUCTION
+from ..ir.graph import EQN, Graph, Node
+from ..model.styles import CATEGORY_OF, ELEMENTWISE, REDUCTION
 
 ITEMSIZE = {"bool": 1, "int8": 1, "uint8": 1, "float8_e4m3fn": 1, "float8_e5m2": 1,
             "int16": 2, "uint16": 2, "float16": 2, "bfloat16": 2, "int32": 4, "uint32": 4,

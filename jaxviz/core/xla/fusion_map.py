@@ -27,8 +27,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import asdict, dataclass, field
 
-from jaxviz.core.ir.graph import CONST, EQN, INPUT, OUTPUT, Graph, Node
-from jaxviz.core.xla.hlo_text import HloModule, Instruction, called
+from ..ir.graph import CONST, EQN, INPUT, OUTPUT, Graph, Node
+from .hlo_text import HloModule, Instruction, called
 
 FUSED, OWN, INLINED, DEAD, FOLDED, MERGED, COMBINER, UNMAPPED = (
     "fused", "own", "inlined", "dead", "folded", "merged", "combiner", "unmapped")

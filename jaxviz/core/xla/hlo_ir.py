@@ -9,8 +9,8 @@ nested graph of that node, so the app, the layout and the exports treat them lik
 
 from __future__ import annotations
 
-from jaxviz.core.ir.graph import EQN, INPUT, OUTPUT, Edge, Graph, Node, Port
-from jaxviz.core.xla.hlo_text import Computation, HloModule, Instruction, called, type_parts
+from ..ir.graph import EQN, INPUT, OUTPUT, Edge, Graph, Node, Port
+from .hlo_text import Computation, HloModule, Instruction, called, type_parts
 
 MAX_DEPTH = 12  # computations calling computations: deeper than any XLA program we met
 # attributes worth a label, by opcode (the others are in the tooltip)

@@ -14,8 +14,8 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from jaxviz.core.xla.hlo_text import _split_top
-from jaxviz.core.xla.mesh import MeshAxes
+from .hlo_text import _split_top
+from .mesh import MeshAxes
 
 _TILED = re.compile(r"devices=\[([\d,]+)\](?:<=\[([\d,]+)\](?:T\(([\d,]+)\))?|([\d,]+))")
 _LAST_DIMS = re.compile(r"last_tile_dims=\{([^}]*)\}")

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jaxviz.core.ir.graph import CONST, EQN, INPUT, OUTPUT, Graph
-from jaxviz.core.xla.cost import port_bytes
+from ..ir.graph import CONST, EQN, INPUT, OUTPUT, Graph
+from .cost import port_bytes
 
 TOP_VALUES = 8  # the largest values listed at the peak
 

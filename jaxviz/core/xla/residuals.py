@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jaxviz.core.ir.graph import EQN, Graph, Node, transforms_of
-from jaxviz.core.xla.cost import port_bytes
+from ..ir.graph import EQN, Graph, Node, transforms_of
+from .cost import port_bytes
 
 
 @dataclass

@@ -12,8 +12,8 @@ from __future__ import annotations
 import ast
 from collections import Counter
 
-from jaxviz.core.pipeline_spec import PipelineError, literal
-from jaxviz.core.xla.collectives import KINDS
+from ..pipeline_spec import PipelineError, literal
+from .collectives import KINDS
 
 WHAT_IF_KEYS = ("in_shardings", "out_shardings", "mesh")
 

@@ -9,14 +9,14 @@ equation's result is the last instruction with its tag and its result's shape.
 
 from __future__ import annotations
 
-from jaxviz.core.ir.graph import EQN, INPUT, OUTPUT, Graph, Node, Stage
-from jaxviz.core.ir.labels import equation_name
-from jaxviz.core.xla.below import costs as stage_costs
-from jaxviz.core.xla.collectives import by_kind, collectives
-from jaxviz.core.xla.cost import EquationCost, port_bytes, total
-from jaxviz.core.xla.hlo_sharding import Tiling, dim_axes, parse_sharding
-from jaxviz.core.xla.hlo_text import HloModule, Instruction, type_parts
-from jaxviz.core.xla.mesh import MeshAxes, axes_text
+from ..ir.graph import EQN, INPUT, OUTPUT, Graph, Node, Stage
+from ..ir.labels import equation_name
+from .below import costs as stage_costs
+from .collectives import by_kind, collectives
+from .cost import EquationCost, port_bytes, total
+from .hlo_sharding import Tiling, dim_axes, parse_sharding
+from .hlo_text import HloModule, Instruction, type_parts
+from .mesh import MeshAxes, axes_text
 
 
 def edge_shardings(before: HloModule, graph: Graph, mesh: MeshAxes) -> list[dict]:
